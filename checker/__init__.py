@@ -1,0 +1,3 @@
+"""chipcheck: check AI-chip purchase orders against a declarative rule pack."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,137 @@
+"""The check pipeline: files -> validated orders -> facts -> engine -> results.
+
+Data flows one way: loading and validation produce orders or problems, facts are
+derived for the valid set, the engine decides, explaining words the outcome.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from checker.compiling import SKIP, compile_pack, engine_rule_name
+from checker.engine import Engine, EngineError
+from checker.explaining import explain_check, render
+from checker.facts import Deriver
+from checker.loading import Document, discover, read_document
+from checker.models import Order
+from checker.problems import Problem
+from checker.results import OrderResult, PackInfo, Report, RuleResult, Status
+from checker.rulepack import PackRule, RulePack
+from checker.validation import validate
+
+
+class Checker:
+    """A pack compiled once, ready to judge any number of order sets."""
+
+    def __init__(self, pack: RulePack, *, enforce_proposed: bool = False) -> None:
+        self.pack = pack
+        self.enforce_proposed = enforce_proposed
+        name, definition, self._read = compile_pack(pack)
+        self._engine = Engine(name, definition)
+        self._deriver = Deriver(pack.meta)
+        self._names = [
+            (
+                engine_rule_name(r.rule.id, SKIP),
+                [engine_rule_name(r.rule.id, i) for i in range(len(r.checks))],
+            )
+            for r in pack.rules
+        ]
+
+    @property
+    def info(self) -> PackInfo:
+        return PackInfo(self.pack.name, self.pack.version, self.pack.sha256)
+
+    def evaluate(self, orders: Sequence[Order]) -> list[tuple[RuleResult, ...] | EngineError]:
+        """Results of every rule for each order, judged together (quotas are cumulative)."""
+        outcomes: list[tuple[RuleResult, ...] | EngineError] = []
+        for facts in self._deriver.derive(orders):
+            try:
+                fired = set(self._engine.fired({k: facts[k] for k in self._read}))
+            except EngineError as exc:
+                outcomes.append(exc)
+                continue
+            outcomes.append(
+                tuple(
+                    self._result(rule, facts, fired, skip, checks)
+                    for rule, (skip, checks) in zip(self.pack.rules, self._names, strict=True)
+                )
+            )
+        return outcomes
+
+    def _result(
+        self,
+        pack_rule: PackRule,
+        facts: Mapping[str, Any],
+        fired: set[str],
+        skip: str,
+        checks: list[str],
+    ) -> RuleResult:
+        rule = pack_rule.rule
+        shown = {name: facts[name] for name in pack_rule.facts}
+        values = {**facts, **pack_rule.params}
+        if skip in fired:
+            assert rule.skip_message is not None
+            return RuleResult(rule.id, "skip", render(rule.skip_message, values), shown)
+        failed = [c for c, name in zip(pack_rule.checks, checks, strict=True) if name in fired]
+        if not failed:
+            return RuleResult(rule.id, "pass", render(rule.pass_message, values), shown)
+        status: Status = "warn" if rule.status == "proposed" and not self.enforce_proposed else "fail"
+        details = "; ".join(explain_check(c, facts, pack_rule.params) for c in failed)
+        return RuleResult(rule.id, status, f"{render(rule.message, values)}: {details}", shown)
+
+    def check_paths(self, paths: Iterable[Path]) -> Report:
+        files, missing = discover(paths)
+        errors: list[OrderResult] = [
+            OrderResult(p.file, None, "error", errors=(p,)) for p in missing
+        ]
+        if not files and not missing:
+            where = ", ".join(p.as_posix() for p in paths) or "."
+            problem = Problem(where, None, None, "no order files (*.yaml, *.yml, *.json) found")
+            errors.append(OrderResult(where, None, "error", errors=(problem,)))
+        loaded: list[tuple[Document, Order]] = []
+        for path in files:
+            doc = read_document(path)
+            order = doc if isinstance(doc, list) else validate(Order, doc)
+            if isinstance(order, list):
+                order_id = doc.data.get("order_id") if isinstance(doc, Document) and isinstance(doc.data, dict) else None
+                errors.append(
+                    OrderResult(path.as_posix(), order_id if isinstance(order_id, str) else None, "error", errors=tuple(order))
+                )
+            else:
+                assert isinstance(doc, Document)
+                loaded.append((doc, order))
+        loaded, duplicates = _split_duplicates(loaded)
+        errors += duplicates
+        outcomes = self.evaluate([order for _, order in loaded])
+        checked = [_order_result(doc, order, outcome) for (doc, order), outcome in zip(loaded, outcomes, strict=True)]
+        return Report(self.info, tuple(sorted(checked + errors, key=lambda o: o.file)))
+
+
+def _order_result(doc: Document, order: Order, outcome: tuple[RuleResult, ...] | EngineError) -> OrderResult:
+    if isinstance(outcome, EngineError):
+        problem = Problem(doc.file, None, None, f"internal error, please report it: {outcome}")
+        return OrderResult(doc.file, order.order_id, "error", errors=(problem,))
+    verdict = "fail" if any(r.status == "fail" for r in outcome) else "pass"
+    return OrderResult(doc.file, order.order_id, verdict, outcome)
+
+
+def _split_duplicates(
+    loaded: list[tuple[Document, Order]],
+) -> tuple[list[tuple[Document, Order]], list[OrderResult]]:
+    """Orders whose order_id is unique, and errors for every file sharing an id."""
+    by_id: dict[str, list[Document]] = defaultdict(list)
+    for doc, order in loaded:
+        by_id[order.order_id].append(doc)
+    unique = [(d, o) for d, o in loaded if len(by_id[o.order_id]) == 1]
+    errors = []
+    for order_id, docs in by_id.items():
+        if len(docs) < 2:
+            continue
+        for doc in docs:
+            others = ", ".join(str(o.problem(("order_id",), "")).removesuffix(": ") for o in docs if o is not doc)
+            message = f"order_id {order_id} is also used by {others}: give each order its own id"
+            errors.append(OrderResult(doc.file, order_id, "error", errors=(doc.problem(("order_id",), message),)))
+    return unique, errors

@@ -1,0 +1,192 @@
+"""Command line: parses arguments and configuration, wires the stages, picks the exit code.
+
+Exit status: 0 every order passes; 1 some order fails and none is in error; 2 an order
+is in error, the rule pack is invalid, or the command line or configuration is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker import __version__
+from checker.problems import Problem
+
+FORMATS = ("text", "json")
+CONFIG_KEYS = {"orders", "rules"}
+
+
+@dataclass(frozen=True)
+class Config:
+    orders: Path | None = None
+    rules: Path | None = None
+
+
+class UsageError(Exception):
+    """A command line or configuration the user must correct (exit 2)."""
+
+
+def load_config(pyproject: Path = Path("pyproject.toml")) -> Config:
+    """`[tool.chipcheck]` of ./pyproject.toml; paths are relative to that file."""
+    if not pyproject.is_file():
+        return Config()
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{pyproject}: cannot read configuration: {exc}") from None
+    section = data.get("tool", {}).get("chipcheck", {})
+    if not isinstance(section, dict):
+        raise UsageError(f"{pyproject}: [tool.chipcheck] must be a table")
+    unknown = sorted(set(section) - CONFIG_KEYS)
+    if unknown:
+        raise UsageError(
+            f"{pyproject}: unknown key(s) in [tool.chipcheck]: {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(CONFIG_KEYS))})"
+        )
+    paths: dict[str, Path] = {}
+    for key in CONFIG_KEYS & set(section):
+        if not isinstance(section[key], str):
+            raise UsageError(f"{pyproject}: [tool.chipcheck] {key} must be a path string")
+        paths[key] = pyproject.parent / section[key]
+    return Config(**paths)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chipcheck",
+        description="Check AI-chip purchase orders against a declarative rule pack.",
+        epilog="Exit status: 0 all orders pass, 1 some order fails, 2 error.",
+    )
+    parser.add_argument("--version", action="version", version=f"chipcheck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    rules_help = "rule pack directory (default: [tool.chipcheck] rules, else the bundled pack)"
+    check = commands.add_parser("check", help="check order files")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="order files or directories (default: [tool.chipcheck] orders)")
+    check.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+    check.add_argument("--enforce-proposed", action="store_true",
+                       help="a failing proposed rule fails the order instead of warning")
+
+    rules = commands.add_parser("rules", help="list the rules of a pack")
+    rules.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
+
+    explain = commands.add_parser("explain", help="show one rule's documentation and examples")
+    explain.add_argument("rule_id", metavar="RULE-ID")
+    explain.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        config = load_config()
+        if args.command == "check":
+            return _check(args, config)
+        if args.command == "rules":
+            return _rules(args, config)
+        return _explain(args, config)
+    except UsageError as exc:
+        print(f"chipcheck: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _load_pack(args: argparse.Namespace, config: Config):  # type: ignore[no-untyped-def]
+    from checker.rulepack import DEFAULT_PACK, load_pack
+
+    directory = args.rules or config.rules or DEFAULT_PACK
+    pack = load_pack(directory)
+    if isinstance(pack, list):
+        _print_problems(pack, f"rule pack {directory.as_posix()} is invalid; nothing was checked")
+        return None
+    for warning in pack.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return pack
+
+
+def _print_problems(problems: Sequence[Problem], headline: str) -> None:
+    for problem in sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or 0)):
+        print(problem, file=sys.stderr)
+    print(f"chipcheck: {headline}", file=sys.stderr)
+
+
+def _check(args: argparse.Namespace, config: Config) -> int:
+    paths: list[Path] = args.paths or ([config.orders] if config.orders else [])
+    if not paths:
+        raise UsageError("no PATH given and no [tool.chipcheck] orders in ./pyproject.toml")
+    pack = _load_pack(args, config)
+    if pack is None:
+        return 2
+    from checker.checking import Checker
+    from checker.reporting import RENDERERS
+
+    report = Checker(pack, enforce_proposed=args.enforce_proposed).check_paths(paths)
+    output = RENDERERS[args.format](report)
+    if args.output:
+        try:
+            args.output.write_text(output, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(output)
+    return report.exit_code
+
+
+def _rules(args: argparse.Namespace, config: Config) -> int:
+    pack = _load_pack(args, config)
+    if pack is None:
+        return 2
+    print(f"{pack.name} {pack.version}  ({pack.directory.as_posix()})")
+    width = max(len(r.rule.id) for r in pack.rules)
+    for pack_rule in pack.rules:
+        rule = pack_rule.rule
+        print(f"  {rule.id:<{width}}  {rule.status:<8}  {rule.title}  [source: {rule.source}]")
+    return 0
+
+
+def _explain(args: argparse.Namespace, config: Config) -> int:
+    pack = _load_pack(args, config)
+    if pack is None:
+        return 2
+    pack_rule = pack.rule(args.rule_id)
+    if pack_rule is None:
+        known = ", ".join(r.rule.id for r in pack.rules)
+        raise UsageError(f"no rule {args.rule_id!r} in {pack.name} (rules: {known})")
+    rule = pack_rule.rule
+    out = [
+        f"{rule.id}: {rule.title}",
+        f"status: {rule.status}" + ("  (fails give warn unless --enforce-proposed)"
+                                    if rule.status == "proposed" else ""),
+        f"source: {rule.source}",
+        f"file:   {pack_rule.file}",
+        "",
+        rule.description.strip(),
+        "",
+    ]
+    if rule.parameters:
+        out.append("parameters:")
+        for name, param in rule.parameters.items():
+            flag = "  (illustrative)" if param.illustrative else ""
+            out.append(f"  {name} = {param.value!r}{flag}")
+            if param.note:
+                out.append(f"      {param.note.strip()}")
+        out.append("")
+    if rule.skip_when:
+        out += [f"skip when: {rule.skip_when}", ""]
+    out.append("fails when any of:")
+    out += [f"  - {check.when}\n      {check.message}" for check in rule.checks]
+    out += ["", "reads facts: " + ", ".join(pack_rule.facts), ""]
+    out.append("examples:")
+    out += [f"  {e.expect:<4}  {e.name}" for e in rule.examples]
+    print("\n".join(out))
+    return 0

@@ -1,0 +1,190 @@
+"""The fact vocabulary rules may read, and its derivation from validated orders.
+
+durable_rules compares fields of one flat fact; it cannot sum lines, walk a ledger, count
+code points or subtract dates. Those are computed here, once per order, so rule
+conditions stay plain comparisons. Every fact is always present (no missing field can
+make a condition silently not match); `has_*` facts say whether an optional input was
+given.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from checker.models import Order, PackMeta
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    type: type
+    doc: str
+
+
+FACTS: dict[str, FactSpec] = {
+    "order_id": FactSpec(str, "the order's id"),
+    "date": FactSpec(str, "the order date, YYYY-MM-DD"),
+    "batch": FactSpec(str, "the licence batch the order draws on"),
+    "buyer_name": FactSpec(str, "the buyer name as written in the order"),
+    "buyer_uscc": FactSpec(str, "the buyer's USCC"),
+    "total_units": FactSpec(int, "units over all lines"),
+    "controlled_units": FactSpec(int, "units of catalog models marked controlled"),
+    "domestic_units": FactSpec(int, "units of catalog models of domestic origin"),
+    "unknown_model_count": FactSpec(int, "lines whose model is not in the catalog"),
+    "unknown_models": FactSpec(str, "unknown models, each with the closest catalog id"),
+    "buyer_status": FactSpec(
+        str,
+        "the buyer's standing for the order's batch by USCC: approved, queued, "
+        "not-approved (listed, but not for this batch) or unknown",
+    ),
+    "registered_name": FactSpec(str, "the registry name for the buyer's USCC, or ''"),
+    "buyer_name_matches": FactSpec(
+        bool, "the buyer name equals the registered name or an alias (NFKC, casefold, spaces)"
+    ),
+    "batch_known": FactSpec(bool, "the batch is in the rule pack"),
+    "batch_opens": FactSpec(str, "the batch's first day, or ''"),
+    "batch_closes": FactSpec(str, "the batch's last day, or ''"),
+    "days_before_open": FactSpec(int, "days from the order date to the batch opening (0 if none)"),
+    "days_after_close": FactSpec(int, "days from the batch closing to the order date (0 if none)"),
+    "has_allocation": FactSpec(bool, "the buyer has an allocation in the order's batch"),
+    "buyer_allocation": FactSpec(int, "the buyer's allocation in the batch (0 if none)"),
+    "buyer_used_before": FactSpec(
+        int, "the buyer's controlled units in this batch in earlier orders (date, order_id)"
+    ),
+    "buyer_remaining": FactSpec(int, "allocation minus used before, at least 0"),
+    "buyer_remaining_after": FactSpec(int, "buyer_remaining minus this order, may be negative"),
+    "batch_cap": FactSpec(int, "the batch's cap in controlled units (0 if unknown batch)"),
+    "batch_used_before": FactSpec(
+        int, "controlled units of all approved buyers in this batch in earlier orders"
+    ),
+    "batch_remaining": FactSpec(int, "cap minus batch used before, at least 0"),
+    "has_justification": FactSpec(bool, "the order has a justification"),
+    "purpose_chars": FactSpec(int, "length of the purpose in code points, trimmed (0 if none)"),
+    "site_chars": FactSpec(int, "length of the site in code points, trimmed (0 if none)"),
+    "has_needed_by": FactSpec(bool, "the justification gives needed_by"),
+    "needed_by": FactSpec(str, "needed_by, YYYY-MM-DD, or ''"),
+    "days_until_needed": FactSpec(int, "days from the order date to needed_by (0 if none)"),
+    "has_utilization": FactSpec(bool, "the justification gives utilization"),
+    "utilization": FactSpec(float, "share of installed accelerators in use (0.0 if none)"),
+}
+
+
+def normalise_name(name: str) -> str:
+    """NFKC, case folding and collapsed whitespace: nothing looser (no homoglyph folding)."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def closest(word: str, choices: Sequence[str]) -> str:
+    """The most similar choice; there is always one, so a message can always name it."""
+    return max(choices, key=lambda c: (difflib.SequenceMatcher(None, word, c).ratio(), c))
+
+
+class Deriver:
+    """Derives facts for a set of orders against one pack's reference data."""
+
+    def __init__(self, meta: PackMeta) -> None:
+        self.meta = meta
+        self._entities = {e.uscc: e for e in meta.entities}
+        self._names = {
+            e.uscc: {normalise_name(n) for n in (e.name, *e.aliases)} for e in meta.entities
+        }
+        self._catalog_ids = sorted(meta.catalog)
+
+    def _allocation(self, order: Order) -> int | None:
+        entity = self._entities.get(order.buyer.uscc)
+        standing = entity.batches.get(order.batch) if entity else None
+        if standing is None or order.batch not in self.meta.batches:
+            return None
+        return standing.allocation
+
+    def controlled(self, order: Order) -> int:
+        catalog = self.meta.catalog
+        return sum(
+            line.units for line in order.lines if (c := catalog.get(line.model)) and c.controlled
+        )
+
+    def derive(self, orders: Sequence[Order]) -> list[dict[str, Any]]:
+        """Facts per order, in the given order; the quota ledger spans the whole set.
+
+        The ledger runs in (date, order_id) order and counts every order whose buyer has
+        an allocation in its batch, whatever that order's other results.
+        """
+        ledger: list[tuple[int, int]] = [(0, 0)] * len(orders)
+        by_buyer: dict[tuple[str, str], int] = defaultdict(int)
+        by_batch: dict[str, int] = defaultdict(int)
+        for index in sorted(range(len(orders)), key=lambda i: (orders[i].date, orders[i].order_id)):
+            order = orders[index]
+            ledger[index] = (by_buyer[(order.batch, order.buyer.uscc)], by_batch[order.batch])
+            if self._allocation(order) is not None:
+                units = self.controlled(order)
+                by_buyer[(order.batch, order.buyer.uscc)] += units
+                by_batch[order.batch] += units
+        return [self._facts(o, *used) for o, used in zip(orders, ledger, strict=True)]
+
+    def _facts(self, order: Order, buyer_used: int, batch_used: int) -> dict[str, Any]:
+        catalog = self.meta.catalog
+        unknown = [line.model for line in order.lines if line.model not in catalog]
+        controlled = self.controlled(order)
+        domestic = sum(
+            line.units
+            for line in order.lines
+            if (c := catalog.get(line.model)) and c.origin == "domestic"
+        )
+        entity = self._entities.get(order.buyer.uscc)
+        standing = entity.batches.get(order.batch) if entity else None
+        if entity is None:
+            status = "unknown"
+        elif standing is None:
+            status = "not-approved"
+        else:
+            status = standing.status
+        batch = self.meta.batches.get(order.batch)
+        allocation = self._allocation(order)
+        cap = batch.cap if batch else 0
+        buyer_remaining = max(0, (allocation or 0) - buyer_used)
+        just = order.justification
+        needed_by = just.needed_by if just else None
+        utilization = just.utilization if just else None
+        return {
+            "order_id": order.order_id,
+            "date": order.date.isoformat(),
+            "batch": order.batch,
+            "buyer_name": order.buyer.name,
+            "buyer_uscc": order.buyer.uscc,
+            "total_units": sum(line.units for line in order.lines),
+            "controlled_units": controlled,
+            "domestic_units": domestic,
+            "unknown_model_count": len(unknown),
+            "unknown_models": ", ".join(
+                f"{m} (closest: {closest(m, self._catalog_ids)})" for m in dict.fromkeys(unknown)
+            ),
+            "buyer_status": status,
+            "registered_name": entity.name if entity else "",
+            "buyer_name_matches": entity is not None
+            and normalise_name(order.buyer.name) in self._names[entity.uscc],
+            "batch_known": batch is not None,
+            "batch_opens": batch.opens.isoformat() if batch else "",
+            "batch_closes": batch.closes.isoformat() if batch else "",
+            "days_before_open": max(0, (batch.opens - order.date).days) if batch else 0,
+            "days_after_close": max(0, (order.date - batch.closes).days) if batch else 0,
+            "has_allocation": allocation is not None,
+            "buyer_allocation": allocation or 0,
+            "buyer_used_before": buyer_used,
+            "buyer_remaining": buyer_remaining,
+            "buyer_remaining_after": buyer_remaining - controlled,
+            "batch_cap": cap,
+            "batch_used_before": batch_used,
+            "batch_remaining": max(0, cap - batch_used),
+            "has_justification": just is not None,
+            "purpose_chars": len(just.purpose.strip()) if just and just.purpose else 0,
+            "site_chars": len(just.site.strip()) if just and just.site else 0,
+            "has_needed_by": needed_by is not None,
+            "needed_by": needed_by.isoformat() if needed_by else "",
+            "days_until_needed": (needed_by - order.date).days if needed_by else 0,
+            "has_utilization": utilization is not None,
+            "utilization": float(utilization) if utilization is not None else 0.0,
+        }

@@ -1,0 +1,316 @@
+"""Reading order and rule files into plain data with the position of every value.
+
+YAML is read as a libyaml event stream (PyYAML's C parser) and built here rather than by
+PyYAML's constructor, because the constructor silently keeps the last of two duplicate
+keys, expands aliases and applies YAML 1.1 coercions (`yes` -> True, `010` -> 8).
+Plain scalars are resolved by the YAML 1.2 core schema instead. JSON data comes from
+the `json` module (exact JSON semantics); positions for JSON come from the same YAML
+event stream, which JSON is a subset of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from checker.problems import Problem
+
+MAX_BYTES = 1024 * 1024
+ORDER_SUFFIXES = (".yaml", ".yml", ".json")
+
+Loc = tuple[str | int, ...]
+Mark = tuple[int, int]
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed file: its data and where each value (and each mapping key) starts."""
+
+    file: str
+    data: Any
+    values: dict[Loc, Mark] = field(default_factory=dict)
+    keys: dict[Loc, Mark] = field(default_factory=dict)
+    text: str = field(default="", repr=False)
+
+    def source_char(self, loc: Loc) -> str:
+        """The first source character of the value at `loc` ('' if unknown)."""
+        if loc not in self.values:
+            return ""
+        line, column = self.values[loc]
+        lines = self.text.splitlines()
+        return lines[line - 1][column - 1 : column] if line <= len(lines) else ""
+
+    def locate(self, loc: Loc, *, key: bool = False) -> Mark | None:
+        """Position of `loc`, or of its nearest located ancestor."""
+        if key and loc in self.keys:
+            return self.keys[loc]
+        while True:
+            if loc in self.values:
+                return self.values[loc]
+            if not loc:
+                return None
+            loc = loc[:-1]
+
+    def problem(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
+        mark = self.locate(loc, key=key)
+        return Problem(self.file, *(mark or (None, None)), message)
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """Order files under `paths`: files as given, directories searched recursively.
+
+    Hidden files and directories inside a searched directory are skipped (`.git`).
+    """
+    found: dict[Path, None] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            for candidate in sorted(path.rglob("*")):
+                rel = candidate.relative_to(path).parts
+                if (
+                    candidate.suffix in ORDER_SUFFIXES
+                    and candidate.is_file()
+                    and not any(part.startswith(".") for part in rel)
+                ):
+                    found.setdefault(candidate, None)
+        elif path.is_file():
+            found.setdefault(path, None)
+        else:
+            problems.append(
+                Problem(str(path), None, None, "no such file or directory: check the path")
+            )
+    return list(found), problems
+
+
+def read_document(path: Path) -> Document | list[Problem]:
+    """Read one YAML or JSON file strictly; never raises for bad content."""
+    file = path.as_posix()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [Problem(file, None, None, f"cannot read file: {exc.strerror or exc}")]
+    return parse_bytes(raw, file, json_syntax=path.suffix == ".json")
+
+
+def parse_bytes(raw: bytes, file: str, *, json_syntax: bool = False) -> Document | list[Problem]:
+    if len(raw) > MAX_BYTES:
+        return [
+            Problem(
+                file,
+                None,
+                None,
+                f"file is {len(raw):,} bytes, over the 1 MiB limit: split it, one order per file",
+            )
+        ]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        return [
+            Problem(
+                file,
+                line,
+                column,
+                f"byte 0x{raw[exc.start]:02x} is not valid UTF-8: save the file as UTF-8",
+            )
+        ]
+    text = text.removeprefix("\ufeff")
+    if json_syntax:
+        return _parse_json(text, file)
+    return _parse_yaml(text, file)
+
+
+def _parse_json(text: str, file: str) -> Document | list[Problem]:
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in items:
+            if key in result:
+                duplicates.append(key)
+            result[key] = value
+        return result
+
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON number")
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
+    except json.JSONDecodeError as exc:
+        return [Problem(file, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]
+    except (ValueError, RecursionError) as exc:
+        return [Problem(file, None, None, f"invalid JSON: {exc}")]
+    unlocated = [
+        Problem(file, None, None, f"duplicate key {key!r}: keep only one") for key in duplicates
+    ]
+    located = _parse_yaml(text, file)
+    if isinstance(located, Document):
+        return unlocated or Document(file, data, located.values, located.keys, text)
+    # libyaml rejects a few valid JSON texts (tabs in odd places): keep json's data and
+    # lose only the positions.
+    if duplicates:
+        return [p for p in located if p.message.startswith("duplicate key")] or unlocated
+    return Document(file, data)
+
+
+@dataclass
+class _Frame:
+    container: dict[str, Any] | list[Any]
+    loc: Loc
+    key: str | None = None
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+def _parse_yaml(text: str, file: str) -> Document | list[Problem]:
+    problems: list[Problem] = []
+    values: dict[Loc, Mark] = {}
+    keys: dict[Loc, Mark] = {}
+    stack: list[_Frame] = []
+    root: list[Any] = []
+    documents = 0
+
+    def at(event: Any) -> Mark:
+        return event.start_mark.line + 1, event.start_mark.column + 1
+
+    def fail(event: Any, message: str) -> None:
+        problems.append(Problem(file, *at(event), message))
+
+    def place(event: Any, value: Any) -> Loc | None:
+        """Attach `value` to the open container; None when it was a mapping key."""
+        if not stack:
+            root.append(value)
+            values[()] = at(event)
+            return ()
+        top = stack[-1]
+        if isinstance(top.container, list):
+            loc = (*top.loc, len(top.container))
+            top.container.append(value)
+            values[loc] = at(event)
+            return loc
+        if top.key is None:
+            if not isinstance(value, str):
+                fail(event, "mapping keys must be plain strings")
+                value = f"<key at line {at(event)[0]}>"
+            if value in top.key_lines:
+                fail(
+                    event,
+                    f"duplicate key {value!r} (first at line {top.key_lines[value]}): "
+                    "keep only one",
+                )
+            top.key_lines.setdefault(value, at(event)[0])
+            keys[(*top.loc, value)] = at(event)
+            top.key = value
+            return None
+        loc = (*top.loc, top.key)
+        top.container[top.key] = value
+        values[loc] = at(event)
+        top.key = None
+        return loc
+
+    try:
+        for event in _events(text):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    fail(event, "more than one YAML document (---) in a file: one order per file")
+                    break
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                fail(event, f"alias *{event.anchor} is not allowed: write the value out in full")
+                place(event, None)
+                continue
+            if not isinstance(event, yaml.NodeEvent | yaml.CollectionEndEvent):
+                continue
+            if isinstance(event, yaml.NodeEvent):
+                if event.anchor is not None:
+                    fail(event, f"anchor &{event.anchor} is not allowed: remove it")
+                if event.tag is not None:
+                    fail(event, f"tag {event.tag} is not allowed: remove it")
+            if isinstance(event, yaml.ScalarEvent):
+                is_key = bool(stack) and isinstance(stack[-1].container, dict) and (
+                    stack[-1].key is None
+                )
+                value = event.value if is_key else _scalar(event, fail)
+                place(event, value)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                container: dict[str, Any] | list[Any] = (
+                    {} if isinstance(event, yaml.MappingStartEvent) else []
+                )
+                loc = place(event, container)
+                if loc is None:
+                    fail(event, "mapping keys must be plain strings")
+                    loc = ("?",)
+                stack.append(_Frame(container, loc))
+            else:
+                stack.pop()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        problems.append(
+            Problem(file, line, column, f"YAML syntax error: {exc.problem or exc.context}")
+        )
+    except yaml.YAMLError as exc:
+        problems.append(Problem(file, None, None, f"YAML error: {exc}"))
+    if problems:
+        return problems
+    if not root or root[0] is None:
+        return [Problem(file, None, None, "file is empty: write one order as a YAML mapping")]
+    return Document(file, root[0], values, keys, text)
+
+
+def _events(text: str) -> Iterator[Any]:
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    finally:
+        loader.dispose()
+
+
+def _scalar(event: Any, fail: Any) -> Any:
+    """Resolve a scalar by the YAML 1.2 core schema; quoted and block scalars stay text."""
+    text: str = event.value
+    if event.style not in (None, ""):
+        return text
+    if text in _NULL:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT.fullmatch(text):
+        try:
+            return int(text)
+        except ValueError:
+            fail(event, "number has too many digits")
+            return None
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    if _SPECIAL_FLOAT.fullmatch(text):
+        return float(text.replace(".", "", 1))  # Python spells .inf / .nan without the dot
+    if _DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            fail(event, f"{text} is not a real calendar date: use YYYY-MM-DD")
+            return text
+    return text

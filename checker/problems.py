@@ -1,0 +1,27 @@
+"""User-facing errors as values.
+
+Every stage returns problems instead of raising across layers, so one run can report
+all broken files together and the CLI decides the exit code from data alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """Something a user must fix, located as precisely as the input allows."""
+
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"

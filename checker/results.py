@@ -1,0 +1,50 @@
+"""What a check run produces: plain values that every renderer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from checker.problems import Problem
+
+Status = Literal["pass", "fail", "warn", "skip"]
+Verdict = Literal["pass", "fail", "error"]
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    status: Status
+    message: str
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OrderResult:
+    file: str
+    order_id: str | None
+    verdict: Verdict
+    results: tuple[RuleResult, ...] = ()
+    errors: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    name: str
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Report:
+    pack: PackInfo
+    orders: tuple[OrderResult, ...]
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(1 for o in self.orders if o.verdict == verdict)
+
+    @property
+    def exit_code(self) -> int:
+        if self.count("error"):
+            return 2
+        return 1 if self.count("fail") else 0

@@ -1,0 +1,243 @@
+"""Loading a rule pack directory: reference data, rules, conditions and templates.
+
+A pack is `pack.yaml` (name, version, catalog, batches, entities) plus one
+`<rule-id>.yaml` per rule. Everything is checked before any order is: unknown keys,
+duplicate ids, conditions naming facts that do not exist, templates naming values that
+do not exist. Any of these makes the whole pack invalid, reported with file:line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker import expressions
+from checker.expressions import Condition, ExpressionError, Value
+from checker.facts import FACTS
+from checker.loading import Document, Loc, read_document
+from checker.models import PackMeta, Rule
+from checker.problems import Problem
+from checker.validation import validate
+
+DEFAULT_PACK = Path(__file__).parent / "rules" / "cn-h200-2026"
+PACK_FILE = "pack.yaml"
+EXPLAIN_NAMES = ("value", "limit")
+GAP_NAMES = ("gap", "target")
+_FORMAT_SPEC = re.compile(r"[,._0-9a-z%+-]*")
+FACT_TYPES = {name: spec.type for name, spec in FACTS.items()}
+
+
+@dataclass(frozen=True)
+class CompiledCheck:
+    condition: Condition
+    message: str
+
+
+@dataclass(frozen=True)
+class PackRule:
+    """A rule with its conditions parsed, ready for compiling and explaining."""
+
+    rule: Rule
+    file: str
+    params: dict[str, Value]
+    skip: Condition | None
+    checks: tuple[CompiledCheck, ...]
+    facts: tuple[str, ...]  # facts the rule reads or shows, for the report
+
+
+@dataclass(frozen=True)
+class RulePack:
+    name: str
+    version: str
+    sha256: str
+    directory: Path
+    meta: PackMeta
+    rules: tuple[PackRule, ...]
+    warnings: tuple[Problem, ...]
+
+    def rule(self, rule_id: str) -> PackRule | None:
+        return next((r for r in self.rules if r.rule.id == rule_id), None)
+
+
+def load_pack(directory: Path) -> RulePack | list[Problem]:
+    """Load and check a pack; on any problem return all of them and no pack."""
+    where = directory.as_posix()
+    if not (directory / PACK_FILE).is_file():
+        return [
+            Problem(
+                where,
+                None,
+                None,
+                f"not a rule pack: {PACK_FILE} is missing (a pack is {PACK_FILE} "
+                "plus one <rule-id>.yaml per rule)",
+            )
+        ]
+    files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    problems: list[Problem] = []
+    meta = _load_meta(directory / PACK_FILE, problems)
+    if meta is None:
+        return problems
+    rules: dict[str, PackRule] = {}
+    warnings: list[Problem] = []
+    for path in files:
+        if path.name == PACK_FILE:
+            continue
+        loaded = _load_rule(path, problems, warnings)
+        if loaded is None:
+            continue
+        if loaded.rule.id not in meta.rules:
+            problems.append(
+                Problem(
+                    loaded.file,
+                    None,
+                    None,
+                    f"rule {loaded.rule.id!r} is not listed under rules: in {PACK_FILE}: "
+                    "list it or remove the file",
+                )
+            )
+        rules[loaded.rule.id] = loaded
+    for rule_id in meta.rules:
+        if rule_id not in rules and not (directory / f"{rule_id}.yaml").exists():
+            problems.append(
+                Problem(
+                    (directory / PACK_FILE).as_posix(),
+                    None,
+                    None,
+                    f"rule {rule_id!r} is listed but {rule_id}.yaml does not exist",
+                )
+            )
+    if problems:
+        return problems
+    ordered = tuple(rules[rule_id] for rule_id in meta.rules)
+    return RulePack(
+        meta.name, meta.version, digest.hexdigest(), directory, meta, ordered, tuple(warnings)
+    )
+
+
+def _load_meta(path: Path, problems: list[Problem]) -> PackMeta | None:
+    doc = read_document(path)
+    if isinstance(doc, list):
+        problems.extend(doc)
+        return None
+    meta = validate(PackMeta, doc)
+    if isinstance(meta, list):
+        problems.extend(meta)
+        return None
+    return meta
+
+
+def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> PackRule | None:
+    doc = read_document(path)
+    if isinstance(doc, list):
+        problems.extend(doc)
+        return None
+    rule = validate(Rule, doc)
+    if isinstance(rule, list):
+        problems.extend(rule)
+        return None
+    before = len(problems)
+    if path.stem != rule.id:
+        problems.append(
+            doc.problem(("id",), f"rule id {rule.id!r} differs from the file name: rename one")
+        )
+    params = {name: p.value for name, p in rule.parameters.items()}
+    for name in params:
+        if name in FACTS:
+            problems.append(
+                doc.problem(("parameters", name), f"parameter {name!r} shadows a fact: rename it", key=True)
+            )
+    skip = _condition(doc, ("skip_when",), rule.skip_when, params, problems)
+    checks = []
+    for index, check in enumerate(rule.checks):
+        condition = _condition(doc, ("checks", index, "when"), check.when, params, problems)
+        if condition is None:
+            continue
+        extra = EXPLAIN_NAMES + (GAP_NAMES if condition[-1].op in expressions.ORDERING else ())
+        _template(doc, ("checks", index, "message"), check.message, params, extra, problems)
+        checks.append(CompiledCheck(condition, check.message))
+    templates: list[tuple[Loc, str | None]] = [
+        (("message",), rule.message),
+        (("pass_message",), rule.pass_message),
+        (("skip_message",), rule.skip_message),
+    ]
+    shown: list[str] = []
+    for loc, template in templates:
+        shown += _template(doc, loc, template, params, (), problems)
+    if len(problems) > before:
+        return None
+    kinds = {e.expect for e in rule.examples}
+    if not {"pass", "fail"} <= kinds:
+        warnings.append(
+            doc.problem(("examples",), "rule has no pass or no fail example: add both, they are its tests")
+        )
+    read = [n for c in ((skip,) if skip else ()) + tuple(c.condition for c in checks) for n in expressions.names(c)]
+    read += [n for c in rule.checks for n in _fields(c.message) if n in FACTS]
+    facts = tuple(dict.fromkeys(n for n in read + shown if n in FACTS))
+    return PackRule(rule, doc.file, params, skip, tuple(checks), facts)
+
+
+def _condition(
+    doc: Document, loc: Loc, text: str | None, params: dict[str, Value], problems: list[Problem]
+) -> Condition | None:
+    if text is None:
+        return None
+    try:
+        return expressions.parse(text, FACT_TYPES, params)
+    except ExpressionError as exc:
+        mark = doc.locate(loc)
+        line, column = mark if mark else (None, None)
+        if line is not None and column is not None and "\n" not in text:
+            column += exc.offset + _quote_width(doc, loc)
+        problems.append(Problem(doc.file, line, column, f"in {loc[-1]}: {exc}"))
+        return None
+
+
+def _quote_width(doc: Document, loc: Loc) -> int:
+    """1 when the scalar at `loc` is quoted, so columns point into the condition text."""
+    return 1 if doc.source_char(loc) in ("'", '"') else 0
+
+
+def _fields(template: str) -> list[str]:
+    return [f for _, f, _, _ in string.Formatter().parse(template) if f]
+
+
+def _template(
+    doc: Document,
+    loc: Loc,
+    template: str | None,
+    params: dict[str, Value],
+    extra: tuple[str, ...],
+    problems: list[Problem],
+) -> list[str]:
+    """Check a message template; return the facts it shows."""
+    if template is None:
+        return []
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        problems.append(doc.problem(loc, f"bad message template: {exc} (write {{{{ for a literal brace)"))
+        return []
+    allowed = {*FACTS, *params, *extra}
+    shown = []
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if field not in allowed:
+            hint = ""
+            if field in GAP_NAMES:
+                hint = " (gap and target need a check whose last comparison is < <= > >=)"
+            elif close := difflib.get_close_matches(field, sorted(allowed), n=1):
+                hint = f": did you mean {close[0]!r}?"
+            problems.append(doc.problem(loc, f"template names {{{field}}}, which is not a fact or parameter{hint}"))
+        elif conversion or not _FORMAT_SPEC.fullmatch(spec or ""):
+            problems.append(doc.problem(loc, f"template field {{{field}}}: only simple format specs like :, or :.2f"))
+        else:
+            shown.append(field)
+    return shown
