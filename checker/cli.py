@@ -12,9 +12,13 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checker import __version__
 from checker.problems import Problem
+
+if TYPE_CHECKING:
+    from checker.rulepack import RulePack
 
 FORMATS = ("text", "json")
 CONFIG_KEYS = {"orders", "rules"}
@@ -74,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--enforce-proposed", action="store_true",
                        help="a failing proposed rule fails the order instead of warning")
 
-    rules = commands.add_parser("rules", help="list the rules of a pack")
+    rules = commands.add_parser(
+        "rules", help="list the rules of a pack, or run their examples ('rules test')"
+    )
+    rules.add_argument("action", nargs="?", choices=("list", "test"), default="list")
     rules.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
 
     explain = commands.add_parser("explain", help="show one rule's documentation and examples")
@@ -101,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _load_pack(args: argparse.Namespace, config: Config):  # type: ignore[no-untyped-def]
+def _load_pack(args: argparse.Namespace, config: Config) -> RulePack | None:
     from checker.rulepack import DEFAULT_PACK, load_pack
 
     directory = args.rules or config.rules or DEFAULT_PACK
@@ -146,12 +153,27 @@ def _rules(args: argparse.Namespace, config: Config) -> int:
     pack = _load_pack(args, config)
     if pack is None:
         return 2
+    if args.action == "test":
+        return _rules_test(pack)
     print(f"{pack.name} {pack.version}  ({pack.directory.as_posix()})")
     width = max(len(r.rule.id) for r in pack.rules)
     for pack_rule in pack.rules:
         rule = pack_rule.rule
         print(f"  {rule.id:<{width}}  {rule.status:<8}  {rule.title}  [source: {rule.source}]")
     return 0
+
+
+def _rules_test(pack: RulePack) -> int:
+    from checker.selftest import run_examples
+
+    outcomes = run_examples(pack)
+    for o in outcomes:
+        mark = "ok   " if o.ok else "WRONG"
+        line = f"{mark} {o.rule}: {o.example} (expected {o.expected}, got {o.actual})"
+        print(line if o.ok else f"{line}\n        {o.message}")
+    wrong = sum(not o.ok for o in outcomes)
+    print(f"{len(outcomes)} examples: {len(outcomes) - wrong} ok, {wrong} wrong")
+    return 1 if wrong else 0
 
 
 def _explain(args: argparse.Namespace, config: Config) -> int:

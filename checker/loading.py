@@ -265,9 +265,11 @@ def _parse_yaml(text: str, file: str) -> Document | list[Problem]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        problems.append(
-            Problem(file, line, column, f"YAML syntax error: {exc.problem or exc.context}")
-        )
+        message = f"YAML syntax error: {exc.problem or exc.context}"
+        if exc.problem and exc.context and exc.context_mark:
+            start = exc.context_mark
+            message += f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
+        problems.append(Problem(file, line, column, message))
     except yaml.YAMLError as exc:
         problems.append(Problem(file, None, None, f"YAML error: {exc}"))
     if problems:

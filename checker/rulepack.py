@@ -144,9 +144,13 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
         return None
     before = len(problems)
     if path.stem != rule.id:
-        problems.append(
-            doc.problem(("id",), f"rule id {rule.id!r} differs from the file name: rename one")
+        twin = path.with_name(f"{rule.id}{path.suffix}")
+        message = (
+            f"duplicate rule id {rule.id!r}: {twin.name} defines it"
+            if twin.exists()
+            else f"rule id {rule.id!r} differs from the file name {path.name}: rename one"
         )
+        problems.append(doc.problem(("id",), message))
     params = {name: p.value for name, p in rule.parameters.items()}
     for name in params:
         if name in FACTS:

@@ -29,7 +29,7 @@ def _where(loc: tuple[str | int, ...]) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "the document"
+    return text or "the top level"
 
 
 def _describe(value: Any) -> str:

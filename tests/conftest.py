@@ -1,0 +1,94 @@
+"""Helpers: run the real CLI in-process on real files."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+PACK = REPO / "rules" / "cn-h200-2026"
+
+# A valid order that passes every default rule; tests change one thing at a time.
+BASE_ORDER = """\
+order_id: T-1
+date: 2026-02-03
+buyer:
+  name: Beijing ByteDance Technology Co., Ltd.
+  uscc: 91110108000000001A
+batch: CN-H200-2026-B1
+lines:
+  - model: nvidia-h200
+    units: 8000
+  - model: huawei-ascend-910c
+    units: 8000
+justification:
+  purpose: Training the next Doubao foundation model; current cluster is saturated.
+  site: Ulanqab, Inner Mongolia
+  needed_by: 2026-05-01
+  utilization: 0.93
+"""
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def report(self) -> Any:
+        return json.loads(self.out)
+
+    def order(self, file_end: str) -> Any:
+        matches = [o for o in self.report["orders"] if o["file"].endswith(file_end)]
+        assert len(matches) == 1, self.out
+        return matches[0]
+
+    def status(self, file_end: str, rule: str) -> str:
+        results = {r["rule"]: r for r in self.order(file_end)["results"]}
+        return str(results[rule]["status"])
+
+    def message(self, file_end: str, rule: str) -> str:
+        results = {r["rule"]: r for r in self.order(file_end)["results"]}
+        return str(results[rule]["message"])
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Iterator[Any]:
+    """Run `chipcheck ARGS` in-process with tmp_path as the working directory."""
+    old = Path.cwd()
+    os.chdir(tmp_path)
+
+    def run(*args: str | Path) -> Run:
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    try:
+        yield run
+    finally:
+        os.chdir(old)
+
+
+def order_text(*replacements: tuple[str, str]) -> str:
+    """BASE_ORDER with text replaced, each (old, new) pair required to be present."""
+    text = BASE_ORDER
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

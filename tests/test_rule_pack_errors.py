@@ -1,0 +1,115 @@
+"""A broken rule pack is reported with file:line and nothing is checked (exit 2)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import BASE_ORDER, PACK, write
+
+
+def _pack_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    path = pack / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return pack
+
+
+def _line_of(pack: Path, file: str, needle: str) -> int:
+    lines = (pack / file).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+
+CASES = [
+    # (id, file, old, new, needle on the reported line, expected message words)
+    ("unknown-fact", "domestic-ratio.yaml", "when: domestic_units <", "when: domestic_unit <",
+     "when: domestic_unit <", "'domestic_unit' is not a fact: did you mean 'domestic_units'?"),
+    ("unknown-key", "domestic-ratio.yaml", "skip_message:", "skip_mesage:", "skip_mesage:",
+     "unknown key 'skip_mesage'"),
+    ("type-mismatch", "known-models.yaml", "when: unknown_model_count > 0",
+     'when: unknown_model_count > "0"', "unknown_model_count >",
+     "unknown_model_count is a number and cannot be compared with a str"),
+    ("template-name", "domestic-ratio.yaml", "add {gap} domestic", "add {gapp} domestic",
+     "add {gapp}", "template names {gapp}"),
+    ("param-shadows-fact", "domestic-ratio.yaml", "  ratio:\n", "  utilization:\n",
+     "  utilization:", "shadows a fact"),
+    ("bad-yaml", "batch-window.yaml", "status: reported", "status: [reported", "source:",
+     "YAML syntax error"),
+    ("bad-status", "batch-window.yaml", "status: reported", "status: rumoured",
+     "status: rumoured", "status: Input should be 'reported' or 'proposed'"),
+    ("example-order-invalid", "batch-window.yaml", "units: 10}", "units: ten}", "units: ten}",
+     "must be a whole number"),
+    ("duplicate-id", "batch-window.yaml", "id: batch-window", "id: batch-quota",
+     "id: batch-quota", "duplicate rule id 'batch-quota': batch-quota.yaml defines it"),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "needle", "words"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_pack_error_is_located(cli: Any, tmp_path: Path, file: str, old: str, new: str,
+                               needle: str, words: str) -> None:
+    pack = _pack_copy(tmp_path, file, old, new)
+    write(tmp_path, "orders/o.yaml", BASE_ORDER)
+    run = cli("check", "orders", "--rules", pack, "--format", "json")
+    assert run.code == 2
+    assert run.out == ""
+    line = _line_of(pack, file, needle)
+    assert f"pack/{file}:{line}:" in run.err
+    assert words in run.err
+    assert "is invalid; nothing was checked" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_condition_error_points_at_the_column(cli: Any, tmp_path: Path) -> None:
+    pack = _pack_copy(tmp_path, "domestic-ratio.yaml", "controlled_units * ratio",
+                      "controlled_units * ratoi")
+    run = cli("rules", "--rules", pack)
+    line = _line_of(pack, "domestic-ratio.yaml", "ratoi")
+    text = (pack / "domestic-ratio.yaml").read_text().splitlines()[line - 1]
+    assert f"domestic-ratio.yaml:{line}:{text.index('ratoi') + 1}: in when: 'ratoi'" in run.err
+
+
+def test_unlisted_rule_file(cli: Any, tmp_path: Path) -> None:
+    pack = _pack_copy(tmp_path, "pack.yaml", "  - known-models\n", "")
+    run = cli("rules", "--rules", pack)
+    assert run.code == 2
+    assert "rule 'known-models' is not listed under rules: in pack.yaml" in run.err
+
+
+def test_listed_rule_without_file(cli: Any, tmp_path: Path) -> None:
+    pack = _pack_copy(tmp_path, "pack.yaml", "  - known-models\n", "  - known-models\n  - ghost\n")
+    run = cli("rules", "--rules", pack)
+    assert run.code == 2
+    assert "rule 'ghost' is listed but ghost.yaml does not exist" in run.err
+
+
+def test_not_a_pack(cli: Any, tmp_path: Path) -> None:
+    run = cli("rules", "--rules", tmp_path)
+    assert run.code == 2
+    assert "pack.yaml is missing" in run.err
+
+
+def test_rule_without_fail_example_is_a_warning(cli: Any, tmp_path: Path) -> None:
+    pack = _pack_copy(tmp_path, "known-models.yaml", "expect: fail", "expect: pass")
+    run = cli("rules", "--rules", pack)
+    assert run.code == 0
+    assert "warning: " in run.err and "known-models.yaml" in run.err
+    assert "no pass or no fail example" in run.err
+
+
+def test_changing_a_number_is_a_data_edit(cli: Any, tmp_path: Path) -> None:
+    """The ratio lives in YAML: halving it turns the bundled warning into a pass."""
+    write(tmp_path, "orders/o.yaml", BASE_ORDER.replace("units: 8000\n  - model: huawei",
+                                                         "units: 16000\n  - model: huawei"))
+    before = cli("check", "orders", "--format", "json", "--enforce-proposed")
+    assert before.status("o.yaml", "domestic-ratio") == "fail"
+    pack = _pack_copy(tmp_path, "domestic-ratio.yaml", "value: 1.0", "value: 0.5")
+    after = cli("check", "orders", "--rules", pack, "--format", "json", "--enforce-proposed")
+    assert after.status("o.yaml", "domestic-ratio") == "pass"
+    assert after.report["rulepack"]["sha256"] != before.report["rulepack"]["sha256"]
