@@ -18,7 +18,7 @@ from checker.facts import Deriver
 from checker.loading import Document, discover, read_document
 from checker.models import Order
 from checker.problems import Problem
-from checker.results import OrderResult, PackInfo, Report, RuleResult, Status
+from checker.results import OrderResult, PackInfo, Report, RuleResult, Status, Verdict
 from checker.rulepack import PackRule, RulePack
 from checker.validation import validate
 
@@ -78,7 +78,9 @@ class Checker:
         failed = [c for c, name in zip(pack_rule.checks, checks, strict=True) if name in fired]
         if not failed:
             return RuleResult(rule.id, "pass", render(rule.pass_message, values), shown)
-        status: Status = "warn" if rule.status == "proposed" and not self.enforce_proposed else "fail"
+        status: Status = (
+            "warn" if rule.status == "proposed" and not self.enforce_proposed else "fail"
+        )
         details = "; ".join(explain_check(c, facts, pack_rule.params) for c in failed)
         return RuleResult(rule.id, status, f"{render(rule.message, values)}: {details}", shown)
 
@@ -96,9 +98,18 @@ class Checker:
             doc = read_document(path)
             order = doc if isinstance(doc, list) else validate(Order, doc)
             if isinstance(order, list):
-                order_id = doc.data.get("order_id") if isinstance(doc, Document) and isinstance(doc.data, dict) else None
+                order_id = (
+                    doc.data.get("order_id")
+                    if isinstance(doc, Document) and isinstance(doc.data, dict)
+                    else None
+                )
                 errors.append(
-                    OrderResult(path.as_posix(), order_id if isinstance(order_id, str) else None, "error", errors=tuple(order))
+                    OrderResult(
+                        path.as_posix(),
+                        order_id if isinstance(order_id, str) else None,
+                        "error",
+                        errors=tuple(order),
+                    )
                 )
             else:
                 assert isinstance(doc, Document)
@@ -106,15 +117,20 @@ class Checker:
         loaded, duplicates = _split_duplicates(loaded)
         errors += duplicates
         outcomes = self.evaluate([order for _, order in loaded])
-        checked = [_order_result(doc, order, outcome) for (doc, order), outcome in zip(loaded, outcomes, strict=True)]
+        checked = [
+            _order_result(doc, order, outcome)
+            for (doc, order), outcome in zip(loaded, outcomes, strict=True)
+        ]
         return Report(self.info, tuple(sorted(checked + errors, key=lambda o: o.file)))
 
 
-def _order_result(doc: Document, order: Order, outcome: tuple[RuleResult, ...] | EngineError) -> OrderResult:
+def _order_result(
+    doc: Document, order: Order, outcome: tuple[RuleResult, ...] | EngineError
+) -> OrderResult:
     if isinstance(outcome, EngineError):
         problem = Problem(doc.file, None, None, f"internal error, please report it: {outcome}")
         return OrderResult(doc.file, order.order_id, "error", errors=(problem,))
-    verdict = "fail" if any(r.status == "fail" for r in outcome) else "pass"
+    verdict: Verdict = "fail" if any(r.status == "fail" for r in outcome) else "pass"
     return OrderResult(doc.file, order.order_id, verdict, outcome)
 
 
@@ -131,7 +147,13 @@ def _split_duplicates(
         if len(docs) < 2:
             continue
         for doc in docs:
-            others = ", ".join(str(o.problem(("order_id",), "")).removesuffix(": ") for o in docs if o is not doc)
+            others = ", ".join(
+                str(o.problem(("order_id",), "")).removesuffix(": ") for o in docs if o is not doc
+            )
             message = f"order_id {order_id} is also used by {others}: give each order its own id"
-            errors.append(OrderResult(doc.file, order_id, "error", errors=(doc.problem(("order_id",), message),)))
+            errors.append(
+                OrderResult(
+                    doc.file, order_id, "error", errors=(doc.problem(("order_id",), message),)
+                )
+            )
     return unique, errors

@@ -70,13 +70,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules_help = "rule pack directory (default: [tool.chipcheck] rules, else the bundled pack)"
     check = commands.add_parser("check", help="check order files")
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                       help="order files or directories (default: [tool.chipcheck] orders)")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="order files or directories (default: [tool.chipcheck] orders)",
+    )
     check.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
-    check.add_argument("--enforce-proposed", action="store_true",
-                       help="a failing proposed rule fails the order instead of warning")
+    check.add_argument(
+        "--enforce-proposed",
+        action="store_true",
+        help="a failing proposed rule fails the order instead of warning",
+    )
 
     rules = commands.add_parser(
         "rules", help="list the rules of a pack, or run their examples ('rules test')"
@@ -187,8 +195,8 @@ def _explain(args: argparse.Namespace, config: Config) -> int:
     rule = pack_rule.rule
     out = [
         f"{rule.id}: {rule.title}",
-        f"status: {rule.status}" + ("  (fails give warn unless --enforce-proposed)"
-                                    if rule.status == "proposed" else ""),
+        f"status: {rule.status}"
+        + ("  (fails give warn unless --enforce-proposed)" if rule.status == "proposed" else ""),
         f"source: {rule.source}",
         f"file:   {pack_rule.file}",
         "",

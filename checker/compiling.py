@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.expressions import Arith, Comparison, Condition, Const, Fact, Operand, names
+from checker.expressions import Comparison, Condition, Const, Fact, Operand, names
 from checker.rulepack import RulePack
 
 SKIP = "skip"
@@ -45,7 +45,9 @@ def compile_pack(pack: RulePack) -> tuple[str, dict[str, Any], tuple[str, ...]]:
     definition: dict[str, Any] = {}
     read: dict[str, None] = {}
     for pack_rule in pack.rules:
-        conditions: list[tuple[int | str, Condition]] = list(enumerate(c.condition for c in pack_rule.checks))
+        conditions: list[tuple[int | str, Condition]] = list(
+            enumerate(c.condition for c in pack_rule.checks)
+        )
         if pack_rule.skip is not None:
             conditions.append((SKIP, pack_rule.skip))
         for key, condition in conditions:

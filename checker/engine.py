@@ -70,9 +70,7 @@ class Engine:
         """Names of the engine rules whose condition holds for `fact`."""
         self._fired.clear()
         try:
-            state = self._host.assert_fact(
-                self._name, {**fact, _SENTINEL_FIELD: 1, "sid": _SID}
-            )
+            state = self._host.assert_fact(self._name, {**fact, _SENTINEL_FIELD: 1, "sid": _SID})
         except Exception as exc:
             raise EngineError(f"durable_rules failed: {exc}") from exc
         finally:

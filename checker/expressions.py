@@ -165,8 +165,7 @@ class _Parser:
         right, right_type, right_offset = self.operand()
         if _kind(left_type) != _kind(right_type):
             raise ExpressionError(
-                f"{text} is a {_kind(left_type)} and cannot be compared with a "
-                f"{_kind(right_type)}",
+                f"{text} is a {_kind(left_type)} and cannot be compared with a {_kind(right_type)}",
                 right_offset,
             )
         if op in ORDERING and _kind(left_type) != "number":

@@ -69,8 +69,8 @@ class Document:
             loc = loc[:-1]
 
     def problem(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
-        mark = self.locate(loc, key=key)
-        return Problem(self.file, *(mark or (None, None)), message)
+        line, column = self.locate(loc, key=key) or (None, None)
+        return Problem(self.file, line, column, message)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
@@ -243,11 +243,14 @@ def _parse_yaml(text: str, file: str) -> Document | list[Problem]:
             if isinstance(event, yaml.NodeEvent):
                 if event.anchor is not None:
                     fail(event, f"anchor &{event.anchor} is not allowed: remove it")
-                if event.tag is not None:
-                    fail(event, f"tag {event.tag} is not allowed: remove it")
+                tag = getattr(event, "tag", None)  # on scalar and collection-start events
+                if tag is not None:
+                    fail(event, f"tag {tag} is not allowed: remove it")
             if isinstance(event, yaml.ScalarEvent):
-                is_key = bool(stack) and isinstance(stack[-1].container, dict) and (
-                    stack[-1].key is None
+                is_key = (
+                    bool(stack)
+                    and isinstance(stack[-1].container, dict)
+                    and (stack[-1].key is None)
                 )
                 value = event.value if is_key else _scalar(event, fail)
                 place(event, value)
@@ -268,7 +271,9 @@ def _parse_yaml(text: str, file: str) -> Document | list[Problem]:
         message = f"YAML syntax error: {exc.problem or exc.context}"
         if exc.problem and exc.context and exc.context_mark:
             start = exc.context_mark
-            message += f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
+            message += (
+                f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
+            )
         problems.append(Problem(file, line, column, message))
     except yaml.YAMLError as exc:
         problems.append(Problem(file, None, None, f"YAML error: {exc}"))

@@ -52,9 +52,7 @@ def render_text(report: Report) -> str:
         title = f"{order.file}  {order.order_id or ''}".rstrip()
         lines.append(f"{title}  {order.verdict.upper()}")
         lines.extend(f"  error  {problem}" for problem in order.errors)
-        lines.extend(
-            f"  {r.status:<4}  {r.rule:<{width}}  {r.message}" for r in order.results
-        )
+        lines.extend(f"  {r.status:<4}  {r.rule:<{width}}  {r.message}" for r in order.results)
         lines.append("")
     lines.append(
         f"{len(report.orders)} orders: {report.count('pass')} pass, {report.count('fail')} fail, "

@@ -155,7 +155,9 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
     for name in params:
         if name in FACTS:
             problems.append(
-                doc.problem(("parameters", name), f"parameter {name!r} shadows a fact: rename it", key=True)
+                doc.problem(
+                    ("parameters", name), f"parameter {name!r} shadows a fact: rename it", key=True
+                )
             )
     skip = _condition(doc, ("skip_when",), rule.skip_when, params, problems)
     checks = []
@@ -179,9 +181,15 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
     kinds = {e.expect for e in rule.examples}
     if not {"pass", "fail"} <= kinds:
         warnings.append(
-            doc.problem(("examples",), "rule has no pass or no fail example: add both, they are its tests")
+            doc.problem(
+                ("examples",), "rule has no pass or no fail example: add both, they are its tests"
+            )
         )
-    read = [n for c in ((skip,) if skip else ()) + tuple(c.condition for c in checks) for n in expressions.names(c)]
+    read = [
+        n
+        for c in ((skip,) if skip else ()) + tuple(c.condition for c in checks)
+        for n in expressions.names(c)
+    ]
     read += [n for c in rule.checks for n in _fields(c.message) if n in FACTS]
     facts = tuple(dict.fromkeys(n for n in read + shown if n in FACTS))
     return PackRule(rule, doc.file, params, skip, tuple(checks), facts)
@@ -226,7 +234,9 @@ def _template(
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as exc:
-        problems.append(doc.problem(loc, f"bad message template: {exc} (write {{{{ for a literal brace)"))
+        problems.append(
+            doc.problem(loc, f"bad message template: {exc} (write {{{{ for a literal brace)")
+        )
         return []
     allowed = {*FACTS, *params, *extra}
     shown = []
@@ -239,9 +249,17 @@ def _template(
                 hint = " (gap and target need a check whose last comparison is < <= > >=)"
             elif close := difflib.get_close_matches(field, sorted(allowed), n=1):
                 hint = f": did you mean {close[0]!r}?"
-            problems.append(doc.problem(loc, f"template names {{{field}}}, which is not a fact or parameter{hint}"))
+            problems.append(
+                doc.problem(
+                    loc, f"template names {{{field}}}, which is not a fact or parameter{hint}"
+                )
+            )
         elif conversion or not _FORMAT_SPEC.fullmatch(spec or ""):
-            problems.append(doc.problem(loc, f"template field {{{field}}}: only simple format specs like :, or :.2f"))
+            problems.append(
+                doc.problem(
+                    loc, f"template field {{{field}}}: only simple format specs like :, or :.2f"
+                )
+            )
         else:
             shown.append(field)
     return shown

@@ -57,7 +57,7 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> 
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{where} is {error['input']!r}: {error['msg'].lower()}"
     if kind == "value_error":
-        return f"{where}: {str(error['ctx']['error'])}"
+        return f"{where}: {error['ctx']['error']!s}"
     return f"{where}: {error['msg']}"
 
 
@@ -82,7 +82,9 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def validate(model: type[M], doc: Document, data: Any = None, base: tuple[str | int, ...] = ()) -> M | list[Problem]:
+def validate(
+    model: type[M], doc: Document, data: Any = None, base: tuple[str | int, ...] = ()
+) -> M | list[Problem]:
     """Validate `data` (default: the whole document) located at `base` in `doc`."""
     try:
         return model.model_validate(doc.data if data is None else data)

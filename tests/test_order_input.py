@@ -14,8 +14,13 @@ U = "    units: 8000\n  - model: huawei"  # the first line's units (line 9)
 CASES = [
     # (id, replacement, line, column, words in the message)
     ("typo-key", ("justification:", "justfication:"), 12, 1, "did you mean 'justification'"),
-    ("duplicate-key", ("batch: CN-H200-2026-B1\n", "batch: CN-H200-2026-B1\nbatch: X\n"), 7, 1,
-     "duplicate key 'batch' (first at line 6)"),
+    (
+        "duplicate-key",
+        ("batch: CN-H200-2026-B1\n", "batch: CN-H200-2026-B1\nbatch: X\n"),
+        7,
+        1,
+        "duplicate key 'batch' (first at line 6)",
+    ),
     ("units-string", (U, '    units: "8000"\n  - model: huawei'), 9, 12, "whole number"),
     ("units-float", (U, "    units: 8000.0\n  - model: huawei"), 9, 12, "whole number"),
     ("units-exponent", (U, "    units: 8e3\n  - model: huawei"), 9, 12, "whole number"),
@@ -24,24 +29,70 @@ CASES = [
     ("units-negative", (U, "    units: -5\n  - model: huawei"), 9, 12, "greater than 0"),
     ("date-not-real", ("date: 2026-02-03", "date: 2026-02-30"), 2, 7, "not a real calendar date"),
     ("date-text", ("needed_by: 2026-05-01", "needed_by: soon"), 15, 14, "'soon' is not a date"),
-    ("utilization-over-1", ("utilization: 0.93", "utilization: 1.5"), 16, 16, "less than or equal to 1"),
-    ("utilization-negative", ("utilization: 0.93", "utilization: -0.1"), 16, 16, "greater than or equal to 0"),
+    (
+        "utilization-over-1",
+        ("utilization: 0.93", "utilization: 1.5"),
+        16,
+        16,
+        "less than or equal to 1",
+    ),
+    (
+        "utilization-negative",
+        ("utilization: 0.93", "utilization: -0.1"),
+        16,
+        16,
+        "greater than or equal to 0",
+    ),
     ("uscc-length", ("uscc: 91110108000000001A", "uscc: 9111010800000001A"), 5, 9, "has 17"),
-    ("uscc-alphabet", ("uscc: 91110108000000001A", "uscc: 9111010800000000IA"), 5, 9,
-     "'I' at position 17"),
-    ("uscc-lowercase", ("uscc: 91110108000000001A", "uscc: 91110108000000001a"), 5, 9,
-     "use capital letters"),
-    ("uscc-check-digit", ("uscc: 91110108000000001A", "uscc: 91110108000000001B"), 5, 9,
-     "the first 17 characters give 'A'"),
+    (
+        "uscc-alphabet",
+        ("uscc: 91110108000000001A", "uscc: 9111010800000000IA"),
+        5,
+        9,
+        "'I' at position 17",
+    ),
+    (
+        "uscc-lowercase",
+        ("uscc: 91110108000000001A", "uscc: 91110108000000001a"),
+        5,
+        9,
+        "use capital letters",
+    ),
+    (
+        "uscc-check-digit",
+        ("uscc: 91110108000000001A", "uscc: 91110108000000001B"),
+        5,
+        9,
+        "the first 17 characters give 'A'",
+    ),
     ("anchor", ("  site: Ulanqab", "  site: &s Ulanqab"), 14, 9, "anchor &s is not allowed"),
-    ("tag", ("batch: CN-H200-2026-B1", "batch: !licence CN-H200-2026-B1"), 6, 8,
-     "tag !licence is not allowed"),
+    (
+        "tag",
+        ("batch: CN-H200-2026-B1", "batch: !licence CN-H200-2026-B1"),
+        6,
+        8,
+        "tag !licence is not allowed",
+    ),
     ("missing-field", ("batch: CN-H200-2026-B1\n", ""), 1, 1, "batch is required"),
     ("order-id-pattern", ("order_id: T-1", "order_id: T 1"), 1, 11, "order_id"),
-    ("no-lines", ("lines:\n  - model: nvidia-h200\n    units: 8000\n  - model: huawei-ascend-910c\n"
-                  "    units: 8000\n", "lines: []\n"), 7, 8, "at least 1 item"),
-    ("syntax", ("  site: Ulanqab, Inner Mongolia", "  site: [Ulanqab"), 15, 12,
-     "flow sequence started at line 14, column 9"),
+    (
+        "no-lines",
+        (
+            "lines:\n  - model: nvidia-h200\n    units: 8000\n  - model: huawei-ascend-910c\n"
+            "    units: 8000\n",
+            "lines: []\n",
+        ),
+        7,
+        8,
+        "at least 1 item",
+    ),
+    (
+        "syntax",
+        ("  site: Ulanqab, Inner Mongolia", "  site: [Ulanqab"),
+        15,
+        12,
+        "flow sequence started at line 14, column 9",
+    ),
 ]
 
 
@@ -55,10 +106,12 @@ def _single_error(run: Any) -> dict[str, Any]:
     return error
 
 
-@pytest.mark.parametrize(("replacement", "line", "column", "words"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_input_error_is_located(cli: Any, tmp_path: Path, replacement: tuple[str, str],
-                                line: int, column: int, words: str) -> None:
+@pytest.mark.parametrize(
+    ("replacement", "line", "column", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_input_error_is_located(
+    cli: Any, tmp_path: Path, replacement: tuple[str, str], line: int, column: int, words: str
+) -> None:
     write(tmp_path, "o.yaml", order_text(replacement))
     error = _single_error(cli("check", "o.yaml", "--format", "json"))
     assert words in error["message"]
@@ -111,8 +164,14 @@ def test_list_instead_of_mapping(cli: Any, tmp_path: Path) -> None:
 
 
 def test_several_problems_reported_together(cli: Any, tmp_path: Path) -> None:
-    write(tmp_path, "o.yaml", order_text(("units: 8000\n  - model: huawei", 'units: "8"\n  - model: huawei'),
-                                         ("utilization: 0.93", "utilization: 2")))
+    write(
+        tmp_path,
+        "o.yaml",
+        order_text(
+            ("units: 8000\n  - model: huawei", 'units: "8"\n  - model: huawei'),
+            ("utilization: 0.93", "utilization: 2"),
+        ),
+    )
     run = cli("check", "o.yaml", "--format", "json")
     lines = [e["line"] for e in run.report["orders"][0]["errors"]]
     assert lines == [9, 16]
@@ -142,15 +201,21 @@ def test_json_order_passes(cli: Any, tmp_path: Path) -> None:
     [
         ('"units": 10', '"units": 1e1', 6, 46, "whole number"),
         ('"units": 10', '"units": 10.0', 6, 46, "whole number"),
-        ('"batch": "CN-H200-2026-B1",', '"batch": "CN-H200-2026-B1", "batch": "X",', 5, 31,
-         "duplicate key 'batch'"),
+        (
+            '"batch": "CN-H200-2026-B1",',
+            '"batch": "CN-H200-2026-B1", "batch": "X",',
+            5,
+            31,
+            "duplicate key 'batch'",
+        ),
         ('"date": "2026-02-03"', '"date": "2026-02-29"', 3, 11, "not a real calendar date"),
-        ('0.9}', '0.9,}', 8, 87, "invalid JSON"),
+        ("0.9}", "0.9,}", 8, 87, "invalid JSON"),
     ],
     ids=["exponent", "float", "duplicate-key", "date", "trailing-comma"],
 )
-def test_json_input_errors(cli: Any, tmp_path: Path, old: str, new: str, line: int,
-                           column: int, words: str) -> None:
+def test_json_input_errors(
+    cli: Any, tmp_path: Path, old: str, new: str, line: int, column: int, words: str
+) -> None:
     assert old in JSON_ORDER
     write(tmp_path, "o.json", JSON_ORDER.replace(old, new))
     error = _single_error(cli("check", "o.json", "--format", "json"))
@@ -164,8 +229,11 @@ def test_json_typo_key_reports_the_key_and_the_missing_field(cli: Any, tmp_path:
     assert run.code == 2
     assert run.report["orders"][0]["errors"] == [
         {"message": "lines is required: add it", "line": 1, "column": 1},
-        {"message": "unknown key 'line' at the top level: did you mean 'lines'?",
-         "line": 6, "column": 3},
+        {
+            "message": "unknown key 'line' at the top level: did you mean 'lines'?",
+            "line": 6,
+            "column": 3,
+        },
     ]
 
 
@@ -183,7 +251,11 @@ def test_duplicate_order_ids_are_both_errors(cli: Any, tmp_path: Path) -> None:
 
 def test_error_order_does_not_hide_others(cli: Any, tmp_path: Path) -> None:
     write(tmp_path, "good.yaml", BASE_ORDER)
-    write(tmp_path, "bad.yaml", order_text(("order_id: T-1", "order_id: T-2"), ("units: 8000", "units: x")))
+    write(
+        tmp_path,
+        "bad.yaml",
+        order_text(("order_id: T-1", "order_id: T-2"), ("units: 8000", "units: x")),
+    )
     run = cli("check", ".", "--format", "json")
     assert run.code == 2
     assert run.order("good.yaml")["verdict"] == "pass"

@@ -28,7 +28,11 @@ def test_example(outcome: Any) -> None:
 def test_default_pack_has_the_spec_rules_in_order() -> None:
     pack = _pack()
     assert [r.rule.id for r in pack.rules] == [
-        "known-models", "approved-buyer", "batch-window", "batch-quota", "domestic-ratio",
+        "known-models",
+        "approved-buyer",
+        "batch-window",
+        "batch-quota",
+        "domestic-ratio",
         "need-justification",
     ]
     statuses = {r.rule.id: r.rule.status for r in pack.rules}

@@ -28,32 +28,87 @@ def _line_of(pack: Path, file: str, needle: str) -> int:
 
 CASES = [
     # (id, file, old, new, needle on the reported line, expected message words)
-    ("unknown-fact", "domestic-ratio.yaml", "when: domestic_units <", "when: domestic_unit <",
-     "when: domestic_unit <", "'domestic_unit' is not a fact: did you mean 'domestic_units'?"),
-    ("unknown-key", "domestic-ratio.yaml", "skip_message:", "skip_mesage:", "skip_mesage:",
-     "unknown key 'skip_mesage'"),
-    ("type-mismatch", "known-models.yaml", "when: unknown_model_count > 0",
-     'when: unknown_model_count > "0"', "unknown_model_count >",
-     "unknown_model_count is a number and cannot be compared with a str"),
-    ("template-name", "domestic-ratio.yaml", "add {gap} domestic", "add {gapp} domestic",
-     "add {gapp}", "template names {gapp}"),
-    ("param-shadows-fact", "domestic-ratio.yaml", "  ratio:\n", "  utilization:\n",
-     "  utilization:", "shadows a fact"),
-    ("bad-yaml", "batch-window.yaml", "status: reported", "status: [reported", "source:",
-     "YAML syntax error"),
-    ("bad-status", "batch-window.yaml", "status: reported", "status: rumoured",
-     "status: rumoured", "status: Input should be 'reported' or 'proposed'"),
-    ("example-order-invalid", "batch-window.yaml", "units: 10}", "units: ten}", "units: ten}",
-     "must be a whole number"),
-    ("duplicate-id", "batch-window.yaml", "id: batch-window", "id: batch-quota",
-     "id: batch-quota", "duplicate rule id 'batch-quota': batch-quota.yaml defines it"),
+    (
+        "unknown-fact",
+        "domestic-ratio.yaml",
+        "when: domestic_units <",
+        "when: domestic_unit <",
+        "when: domestic_unit <",
+        "'domestic_unit' is not a fact: did you mean 'domestic_units'?",
+    ),
+    (
+        "unknown-key",
+        "domestic-ratio.yaml",
+        "skip_message:",
+        "skip_mesage:",
+        "skip_mesage:",
+        "unknown key 'skip_mesage'",
+    ),
+    (
+        "type-mismatch",
+        "known-models.yaml",
+        "when: unknown_model_count > 0",
+        'when: unknown_model_count > "0"',
+        "unknown_model_count >",
+        "unknown_model_count is a number and cannot be compared with a str",
+    ),
+    (
+        "template-name",
+        "domestic-ratio.yaml",
+        "add {gap} domestic",
+        "add {gapp} domestic",
+        "add {gapp}",
+        "template names {gapp}",
+    ),
+    (
+        "param-shadows-fact",
+        "domestic-ratio.yaml",
+        "  ratio:\n",
+        "  utilization:\n",
+        "  utilization:",
+        "shadows a fact",
+    ),
+    (
+        "bad-yaml",
+        "batch-window.yaml",
+        "status: reported",
+        "status: [reported",
+        "source:",
+        "YAML syntax error",
+    ),
+    (
+        "bad-status",
+        "batch-window.yaml",
+        "status: reported",
+        "status: rumoured",
+        "status: rumoured",
+        "status: Input should be 'reported' or 'proposed'",
+    ),
+    (
+        "example-order-invalid",
+        "batch-window.yaml",
+        "units: 10}",
+        "units: ten}",
+        "units: ten}",
+        "must be a whole number",
+    ),
+    (
+        "duplicate-id",
+        "batch-window.yaml",
+        "id: batch-window",
+        "id: batch-quota",
+        "id: batch-quota",
+        "duplicate rule id 'batch-quota': batch-quota.yaml defines it",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("file", "old", "new", "needle", "words"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_pack_error_is_located(cli: Any, tmp_path: Path, file: str, old: str, new: str,
-                               needle: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("file", "old", "new", "needle", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_pack_error_is_located(
+    cli: Any, tmp_path: Path, file: str, old: str, new: str, needle: str, words: str
+) -> None:
     pack = _pack_copy(tmp_path, file, old, new)
     write(tmp_path, "orders/o.yaml", BASE_ORDER)
     run = cli("check", "orders", "--rules", pack, "--format", "json")
@@ -67,8 +122,9 @@ def test_pack_error_is_located(cli: Any, tmp_path: Path, file: str, old: str, ne
 
 
 def test_condition_error_points_at_the_column(cli: Any, tmp_path: Path) -> None:
-    pack = _pack_copy(tmp_path, "domestic-ratio.yaml", "controlled_units * ratio",
-                      "controlled_units * ratoi")
+    pack = _pack_copy(
+        tmp_path, "domestic-ratio.yaml", "controlled_units * ratio", "controlled_units * ratoi"
+    )
     run = cli("rules", "--rules", pack)
     line = _line_of(pack, "domestic-ratio.yaml", "ratoi")
     text = (pack / "domestic-ratio.yaml").read_text().splitlines()[line - 1]
@@ -105,8 +161,11 @@ def test_rule_without_fail_example_is_a_warning(cli: Any, tmp_path: Path) -> Non
 
 def test_changing_a_number_is_a_data_edit(cli: Any, tmp_path: Path) -> None:
     """The ratio lives in YAML: halving it turns the bundled warning into a pass."""
-    write(tmp_path, "orders/o.yaml", BASE_ORDER.replace("units: 8000\n  - model: huawei",
-                                                         "units: 16000\n  - model: huawei"))
+    write(
+        tmp_path,
+        "orders/o.yaml",
+        BASE_ORDER.replace("units: 8000\n  - model: huawei", "units: 16000\n  - model: huawei"),
+    )
     before = cli("check", "orders", "--format", "json", "--enforce-proposed")
     assert before.status("o.yaml", "domestic-ratio") == "fail"
     pack = _pack_copy(tmp_path, "domestic-ratio.yaml", "value: 1.0", "value: 0.5")

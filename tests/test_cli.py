@@ -1,0 +1,159 @@
+"""Commands, configuration, output formats and exit codes (SPEC sections 3 and 4)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import BASE_ORDER, PACK, REPO, order_text, write
+
+FAILING = order_text(("order_id: T-1", "order_id: T-F"), ("date: 2026-02-03", "date: 2026-01-03"))
+
+
+def test_bundled_examples_show_every_rule_failing_and_exit_1(cli: Any) -> None:
+    run = cli("check", REPO / "examples" / "orders", "--format", "json", "--enforce-proposed")
+    assert run.code == 1
+    statuses = {(r["rule"], r["status"]) for o in run.report["orders"] for r in o["results"]}
+    for rule in (
+        "known-models",
+        "approved-buyer",
+        "batch-window",
+        "batch-quota",
+        "domestic-ratio",
+        "need-justification",
+    ):
+        assert (rule, "fail") in statuses, rule
+        assert (rule, "pass") in statuses, rule
+    assert {"BD-2026-0007", "ALI-2026-0003"} <= {
+        o["order_id"] for o in run.report["orders"] if o["verdict"] == "pass"
+    }
+
+
+def test_exit_codes(cli: Any, tmp_path: Path) -> None:
+    write(tmp_path, "pass/o.yaml", BASE_ORDER)
+    write(tmp_path, "fail/o.yaml", FAILING)
+    write(tmp_path, "error/o.yaml", "order_id: [\n")
+    write(tmp_path, "mixed/a.yaml", FAILING)
+    write(tmp_path, "mixed/b.yaml", "order_id: [\n")
+    assert [cli("check", d).code for d in ("pass", "fail", "error", "mixed")] == [0, 1, 2, 2]
+    assert cli("check", "pass", "--format", "xml").code == 2
+    assert cli("frobnicate").code == 2
+
+
+def test_json_report_shape_and_determinism(cli: Any, tmp_path: Path) -> None:
+    write(tmp_path, "o/b.yaml", FAILING)
+    write(tmp_path, "o/a.yaml", BASE_ORDER)
+    first = cli("check", "o", "--format", "json")
+    second = cli("check", "o", "--format", "json")
+    assert first.out == second.out
+    report = first.report
+    assert report["schema"] == "chipcheck/report/v1"
+    assert report["rulepack"]["name"] == "cn-h200-2026"
+    assert len(report["rulepack"]["sha256"]) == 64
+    assert [o["file"] for o in report["orders"]] == ["o/a.yaml", "o/b.yaml"]
+    assert report["summary"] == {"orders": 2, "pass": 1, "fail": 1, "error": 0}
+    order = report["orders"][1]
+    assert set(order) == {"file", "order_id", "verdict", "results", "errors"}
+    assert [r["rule"] for r in order["results"]] == [
+        "known-models",
+        "approved-buyer",
+        "batch-window",
+        "batch-quota",
+        "domestic-ratio",
+        "need-justification",
+    ]
+    window = order["results"][2]
+    assert window["status"] == "fail"
+    assert window["facts"]["days_before_open"] == 25
+    assert order["errors"] == []
+
+
+def test_output_file(cli: Any, tmp_path: Path) -> None:
+    write(tmp_path, "o.yaml", BASE_ORDER)
+    run = cli("check", "o.yaml", "--format", "json", "--output", "report.json")
+    assert run.code == 0
+    assert run.out == ""
+    assert '"verdict": "pass"' in (tmp_path / "report.json").read_text()
+
+
+def test_text_report(cli: Any, tmp_path: Path) -> None:
+    write(tmp_path, "o.yaml", FAILING)
+    run = cli("check", "o.yaml")
+    assert run.code == 1
+    assert run.out.splitlines()[0] == "o.yaml  T-F  FAIL"
+    assert "  fail  batch-window        the order cannot draw on batch" in run.out
+    assert run.out.rstrip().endswith(
+        "1 orders: 0 pass, 1 fail, 0 error (rule pack cn-h200-2026 2026.1.0)"
+    )
+
+
+def test_configuration_in_pyproject(cli: Any, tmp_path: Path) -> None:
+    shutil.copytree(PACK, tmp_path / "policy")
+    write(tmp_path, "purchase/o.yaml", BASE_ORDER)
+    write(tmp_path, "pyproject.toml", '[tool.chipcheck]\norders = "purchase"\nrules = "policy"\n')
+    run = cli("check", "--format", "json")
+    assert run.code == 0
+    assert run.report["orders"][0]["file"] == "purchase/o.yaml"
+
+
+def test_bad_configuration(cli: Any, tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[tool.chipcheck]\norder = "purchase"\n')
+    run = cli("check")
+    assert run.code == 2
+    assert "unknown key(s) in [tool.chipcheck]: order" in run.err
+
+
+def test_no_path_and_no_configuration(cli: Any) -> None:
+    run = cli("check")
+    assert run.code == 2
+    assert "no PATH given and no [tool.chipcheck] orders" in run.err
+
+
+def test_missing_path_and_empty_directory_are_errors(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    missing = cli("check", "nowhere", "--format", "json")
+    assert missing.code == 2
+    assert "no such file or directory" in missing.report["orders"][0]["errors"][0]["message"]
+    empty = cli("check", "empty", "--format", "json")
+    assert empty.code == 2
+    assert "no order files" in empty.report["orders"][0]["errors"][0]["message"]
+
+
+def test_hidden_directories_are_skipped(cli: Any, tmp_path: Path) -> None:
+    write(tmp_path, "o/a.yaml", BASE_ORDER)
+    write(tmp_path, "o/.git/x.yaml", "not: an order\n")
+    assert cli("check", "o").code == 0
+
+
+def test_rules_and_explain(cli: Any) -> None:
+    listing = cli("rules")
+    assert listing.code == 0
+    assert (
+        "domestic-ratio      proposed  Domestic chips bought alongside controlled chips"
+        in listing.out
+    )
+    explained = cli("explain", "domestic-ratio")
+    assert explained.code == 0
+    assert "ratio = 1.0  (illustrative)" in explained.out
+    assert "domestic_units < controlled_units * ratio" in explained.out
+    assert "pass  exactly at the ratio" in explained.out
+    unknown = cli("explain", "no-such-rule")
+    assert unknown.code == 2
+    assert "no rule 'no-such-rule'" in unknown.err
+
+
+def test_python_dash_m_in_a_subprocess(tmp_path: Path) -> None:
+    write(tmp_path, "o.yaml", FAILING)
+    done = subprocess.run(
+        [sys.executable, "-m", "checker", "check", "o.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "T-F  FAIL" in done.stdout
+    assert done.stderr == ""

@@ -1,0 +1,108 @@
+"""The durable_rules behaviours chipcheck relies on, verified on the real engine."""
+
+from __future__ import annotations
+
+import operator
+import resource
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checker.compiling import compile_condition
+from checker.engine import Engine, EngineError
+from checker.expressions import evaluate, parse
+
+FACT_TYPES = {"a": int, "b": int, "x": float, "s": str, "flag": bool}
+_counter = iter(range(10**9))
+
+
+def engine(conditions: dict[str, str], **kwargs: Any) -> Engine:
+    definition = {
+        name: {"all": [{"m": compile_condition(parse(text, FACT_TYPES, {}))}], "run": name}
+        for name, text in conditions.items()
+    }
+    return Engine(f"test-{next(_counter)}", definition, **kwargs)
+
+
+def test_every_matching_rule_fires_not_just_the_first() -> None:
+    e = engine({"r1": "a > 0", "r2": "b > 0", "r3": "a > 100"})
+    assert sorted(e.fired({"a": 1, "b": 1})) == ["r1", "r2"]
+
+
+def test_no_match_is_an_empty_result_many_times_over() -> None:
+    # An unhandled assert followed by delete_state segfaulted; the sentinel rule avoids it.
+    e = engine({"r1": "a > 0", "r2": 's == "x"'})
+    for _ in range(1000):
+        assert e.fired({"a": 0, "s": "y"}) == []
+
+
+def test_exception_in_an_action_is_raised_not_swallowed() -> None:
+    def crash(name: str) -> None:
+        raise ValueError(f"boom in {name}")
+
+    e = engine({"r1": "a > 0"}, record=crash)
+    with pytest.raises(EngineError, match="boom in"):
+        e.fired({"a": 1})
+
+
+def test_two_engines_with_the_same_ruleset_name_are_independent() -> None:
+    first = Engine("same", {"r": {"all": [{"m": {"$gt": {"a": 0}}}], "run": "r"}})
+    second = Engine("same", {"r": {"all": [{"m": {"$lt": {"a": 0}}}], "run": "r"}})
+    assert (first.fired({"a": 1}), second.fired({"a": 1})) == (["r"], [])
+
+
+def test_100000_orders_in_one_process_with_flat_memory() -> None:
+    e = engine({"low": "a < b * 0.5", "name": 's == "queued"', "both": "flag == true and x >= 0.8"})
+    expected = fired = 0
+    rss_at_20k = 0
+    for i in range(100_000):
+        fact = {
+            "a": i % 100,
+            "b": 150,
+            "s": "queued" if i % 7 == 0 else "ok",
+            "flag": i % 2 == 0,
+            "x": (i % 10) / 10,
+        }
+        fired += len(e.fired(fact))
+        expected += (i % 100 < 75) + (i % 7 == 0) + (i % 2 == 0 and (i % 10) / 10 >= 0.8)
+        if i == 20_000:
+            rss_at_20k = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert fired == expected
+    growth_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_at_20k
+    assert growth_kib < 10 * 1024, f"RSS grew {growth_kib} KiB from 20k to 100k orders"
+
+
+OPS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+RIGHT = ["b", "b * 2", "2 * b", "b + 3", "b - 3", "b * 0.5", "3", "b * b"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.integers(-(10**6), 10**6),
+    b=st.integers(-(10**6), 10**6),
+    op=st.sampled_from(list(OPS)),
+    right=st.sampled_from(RIGHT),
+)
+def test_compiled_conditions_agree_with_python(a: int, b: int, op: str, right: str) -> None:
+    """Differential check of the compiler and the engine on integer arithmetic."""
+    condition = parse(f"a {op} {right}", FACT_TYPES, {})
+    e = engine({"r": f"a {op} {right}"})
+    expected = OPS[op](a, evaluate(condition[0].right, {"a": a, "b": b}))
+    assert (e.fired({"a": a, "b": b}) == ["r"]) is expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(s=st.text(max_size=60), t=st.text(max_size=60))
+def test_string_equality_agrees_with_python(s: str, t: str) -> None:
+    literal = t.replace('"', "'").replace("\\", "/")
+    e = engine({"eq": f's == "{literal}"', "ne": f's != "{literal}"'})
+    assert sorted(e.fired({"s": s})) == (["eq"] if s == literal else ["ne"])
