@@ -1,0 +1,165 @@
+"""Benchmark chipcheck against a parse-only floor, in the same run.
+
+    python benchmarks/run.py [--runs 5] [--skip-100k]
+
+Generates order sets with a fixed seed under benchmarks/out/ (1, 2,000, 20,000 and
+100,000 files), then prints medians of --runs runs: cold start on one file, end-to-end
+time for 2,000 and 20,000 files next to a floor that only parses the same files with
+PyYAML's C loader, in-process evaluation throughput, and time and peak RSS at 100,000.
+Numbers from a shared machine are noisy: compare ratios measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+
+OUT = Path(__file__).resolve().parent / "out"
+BUYERS = [
+    ("Beijing ByteDance Technology Co., Ltd.", "91110108000000001A"),
+    ("Alibaba (China) Co., Ltd.", "91330100799655058B"),
+    ("Shenzhen Tencent Computer Systems Co., Ltd.", "91440300708461136T"),
+    ("Example Cloud Computing Co., Ltd.", "91310000000000001Y"),
+]
+DOMESTIC = ["huawei-ascend-910b", "huawei-ascend-910c", "cambricon-mlu590", "kunlunxin-p800"]
+
+FLOOR = """
+import sys, pathlib, yaml
+for p in sorted(pathlib.Path(sys.argv[1]).rglob("*.yaml")):
+    yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader)
+"""
+
+EVALUATE = """
+import resource, sys, time, pathlib
+from checker.checking import Checker
+from checker.loading import read_document
+from checker.models import Order
+from checker.rulepack import DEFAULT_PACK, load_pack
+orders = [Order.model_validate(read_document(p).data)
+          for p in sorted(pathlib.Path(sys.argv[1]).rglob("*.yaml"))]
+checker = Checker(load_pack(DEFAULT_PACK))
+start = time.perf_counter()
+results = checker.evaluate(orders)
+elapsed = time.perf_counter() - start
+assert len(results) == len(orders)
+print(len(orders) / elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def generate(count: int, seed: int = 2026) -> Path:
+    target = OUT / f"orders-{count}"
+    if target.is_dir() and sum(1 for _ in target.iterdir()) == count:
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    for i in range(count):
+        name, uscc = rng.choice(BUYERS)
+        day = date(2026, 1, 28) + timedelta(days=rng.randrange(300))
+        h200 = rng.choice([0, 100, 500, 1000, 2000])
+        order = {
+            "order_id": f"B-{i:06d}",
+            "date": day,
+            "buyer": {"name": name, "uscc": uscc},
+            "batch": "CN-H200-2026-B1",
+            "lines": [
+                {"model": "nvidia-h200" if h200 else "nvidia-h20", "units": h200 or 100},
+                {"model": rng.choice(DOMESTIC), "units": rng.choice([50, 100, 500, 1000, 2000])},
+            ],
+            "justification": {
+                "purpose": "Model training capacity for the next product generation.",
+                "site": "Ulanqab",
+                "needed_by": day + timedelta(days=rng.randrange(200)),
+                "utilization": rng.choice([0.7, 0.8, 0.9]),
+            },
+        }
+        (target / f"order-{i:06d}.yaml").write_text(
+            yaml.safe_dump(order, sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
+    return target
+
+
+def timed(command: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-100k", action="store_true")
+    args = parser.parse_args()
+    check = [sys.executable, "-m", "checker", "check", "--format", "json", "--output", "/dev/null"]
+    floor = [sys.executable, "-c", FLOOR]
+    sets = {n: generate(n) for n in (1, 2_000, 20_000, *(() if args.skip_100k else (100_000,)))}
+
+    rows: list[tuple[str, str]] = []
+    cold = timed([*check, str(sets[1])], args.runs)
+    rows.append(("1 file, cold start", f"{cold * 1000:.0f} ms"))
+    for n in (2_000, 20_000):
+        ours, base = (
+            timed([*check, str(sets[n])], args.runs),
+            timed([*floor, str(sets[n])], args.runs),
+        )
+        rows.append(
+            (f"{n:,} files end to end", f"{ours:.2f} s (floor {base:.2f} s, x{ours / base:.1f})")
+        )
+    evaluations = [
+        subprocess.run(
+            [sys.executable, "-c", EVALUATE, str(sets[20_000])],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        for _ in range(args.runs)
+    ]
+    rate = statistics.median(float(e[0]) for e in evaluations)
+    rows.append(("evaluation in-process (20,000)", f"{rate:,.0f} orders/s"))
+    if not args.skip_100k:
+        big = subprocess.run(
+            [sys.executable, "-c", EVALUATE, str(sets[100_000])],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        rows.append(
+            (
+                "evaluation 100,000: rate, peak RSS",
+                f"{float(big[0]):,.0f} orders/s, {float(big[1]):.0f} MB",
+            )
+        )
+        full = timed([*check, str(sets[100_000])], 1)
+        twenty = timed([*check, str(sets[20_000])], 1)
+        rows.append(
+            (
+                "100,000 vs 20,000 files end to end",
+                f"{full:.1f} s vs {twenty:.1f} s (x{full / twenty:.2f}, linear = x5)",
+            )
+        )
+
+    print(
+        f"chipcheck benchmark, {date.today()}, {platform.machine()}, "
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"median of {args.runs} runs"
+    )
+    print("| measure | result |\n|---|---|")
+    for measure, result in rows:
+        print(f"| {measure} | {result} |")
+    print(json.dumps(dict(rows)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
