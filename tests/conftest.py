@@ -16,6 +16,16 @@ from checker.cli import main
 REPO = Path(__file__).resolve().parent.parent
 PACK = REPO / "rules" / "cn-h200-2026"
 
+# The default pack's rules, exactly as SPEC section 2 names and orders them.
+SPEC_RULE_IDS = [
+    "known-models",
+    "approved-buyer",
+    "batch-window",
+    "batch-quota",
+    "domestic-ratio",
+    "need-justification",
+]
+
 # A valid order that passes every default rule; tests change one thing at a time.
 BASE_ORDER = """\
 order_id: T-1

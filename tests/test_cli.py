@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import BASE_ORDER, PACK, REPO, order_text, write
+from tests.conftest import BASE_ORDER, PACK, REPO, SPEC_RULE_IDS, order_text, write
 
 FAILING = order_text(("order_id: T-1", "order_id: T-F"), ("date: 2026-02-03", "date: 2026-01-03"))
 
@@ -17,14 +17,7 @@ def test_bundled_examples_show_every_rule_failing_and_exit_1(cli: Any) -> None:
     run = cli("check", REPO / "examples" / "orders", "--format", "json", "--enforce-proposed")
     assert run.code == 1
     statuses = {(r["rule"], r["status"]) for o in run.report["orders"] for r in o["results"]}
-    for rule in (
-        "known-models",
-        "approved-buyer",
-        "batch-window",
-        "batch-quota",
-        "domestic-ratio",
-        "need-justification",
-    ):
+    for rule in SPEC_RULE_IDS:
         assert (rule, "fail") in statuses, rule
         assert (rule, "pass") in statuses, rule
     assert {"BD-2026-0007", "ALI-2026-0003"} <= {
@@ -57,14 +50,7 @@ def test_json_report_shape_and_determinism(cli: Any, tmp_path: Path) -> None:
     assert report["summary"] == {"orders": 2, "pass": 1, "fail": 1, "error": 0}
     order = report["orders"][1]
     assert set(order) == {"file", "order_id", "verdict", "results", "errors"}
-    assert [r["rule"] for r in order["results"]] == [
-        "known-models",
-        "approved-buyer",
-        "batch-window",
-        "batch-quota",
-        "domestic-ratio",
-        "need-justification",
-    ]
+    assert [r["rule"] for r in order["results"]] == SPEC_RULE_IDS
     window = order["results"][2]
     assert window["status"] == "fail"
     assert window["facts"]["days_before_open"] == 25

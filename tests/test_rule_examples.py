@@ -8,7 +8,7 @@ import pytest
 
 from checker.rulepack import RulePack, load_pack
 from checker.selftest import run_examples
-from tests.conftest import PACK
+from tests.conftest import PACK, SPEC_RULE_IDS
 
 
 def _pack() -> RulePack:
@@ -27,14 +27,7 @@ def test_example(outcome: Any) -> None:
 
 def test_default_pack_has_the_spec_rules_in_order() -> None:
     pack = _pack()
-    assert [r.rule.id for r in pack.rules] == [
-        "known-models",
-        "approved-buyer",
-        "batch-window",
-        "batch-quota",
-        "domestic-ratio",
-        "need-justification",
-    ]
+    assert [r.rule.id for r in pack.rules] == SPEC_RULE_IDS
     statuses = {r.rule.id: r.rule.status for r in pack.rules}
     assert statuses["domestic-ratio"] == "proposed"
     assert {s for k, s in statuses.items() if k != "domestic-ratio"} == {"reported"}
