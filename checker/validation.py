@@ -82,6 +82,25 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _data_loc(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """The part of pydantic's `loc` that addresses the data.
+
+    pydantic inserts union members and validator names ("int", "function-after[...]")
+    into locations; those are dropped, while real keys (whatever their spelling) and a
+    final missing key are kept.
+    """
+    kept: list[str | int] = []
+    for index, part in enumerate(loc):
+        in_dict = isinstance(data, dict) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if in_dict or in_list:
+            data = data[part]
+        elif not (isinstance(data, dict) and index == len(loc) - 1):
+            continue
+        kept.append(part)
+    return tuple(kept)
+
+
 def validate(
     model: type[M], doc: Document, data: Any = None, base: tuple[str | int, ...] = ()
 ) -> M | list[Problem]:
@@ -91,7 +110,7 @@ def validate(
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
-            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+            loc = _data_loc(doc.data if data is None else data, error["loc"])
             full = (*base, *loc)
             message = _message(error, model, loc)
             problems.append(doc.problem(full, message, key=error["type"] == "extra_forbidden"))
