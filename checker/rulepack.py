@@ -161,19 +161,20 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
             )
     skip = _condition(doc, ("skip_when",), rule.skip_when, params, problems)
     checks = []
+    shown: list[str] = []
     for index, check in enumerate(rule.checks):
         condition = _condition(doc, ("checks", index, "when"), check.when, params, problems)
         if condition is None:
             continue
         extra = EXPLAIN_NAMES + (GAP_NAMES if condition[-1].op in expressions.ORDERING else ())
-        _template(doc, ("checks", index, "message"), check.message, params, extra, problems)
+        message_loc = ("checks", index, "message")
+        shown += _template(doc, message_loc, check.message, params, extra, problems)
         checks.append(CompiledCheck(condition, check.message))
     templates: list[tuple[Loc, str | None]] = [
         (("message",), rule.message),
         (("pass_message",), rule.pass_message),
         (("skip_message",), rule.skip_message),
     ]
-    shown: list[str] = []
     for loc, template in templates:
         shown += _template(doc, loc, template, params, (), problems)
     if len(problems) > before:
@@ -185,12 +186,8 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
                 ("examples",), "rule has no pass or no fail example: add both, they are its tests"
             )
         )
-    read = [
-        n
-        for c in ((skip,) if skip else ()) + tuple(c.condition for c in checks)
-        for n in expressions.names(c)
-    ]
-    read += [n for c in rule.checks for n in _fields(c.message) if n in FACTS]
+    conditions = ([skip] if skip else []) + [c.condition for c in checks]
+    read = [name for condition in conditions for name in expressions.names(condition)]
     facts = tuple(dict.fromkeys(n for n in read + shown if n in FACTS))
     return PackRule(rule, doc.file, params, skip, tuple(checks), facts)
 
@@ -214,10 +211,6 @@ def _condition(
 def _quote_width(doc: Document, loc: Loc) -> int:
     """1 when the scalar at `loc` is quoted, so columns point into the condition text."""
     return 1 if doc.source_char(loc) in ("'", '"') else 0
-
-
-def _fields(template: str) -> list[str]:
-    return [f for _, f, _, _ in string.Formatter().parse(template) if f]
 
 
 def _template(
