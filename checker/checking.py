@@ -81,7 +81,7 @@ class Checker:
         status: Status = (
             "warn" if rule.status == "proposed" and not self.enforce_proposed else "fail"
         )
-        details = "; ".join(explain_check(c, facts, pack_rule.params) for c in failed)
+        details = "; ".join(explain_check(c, values) for c in failed)
         return RuleResult(rule.id, status, f"{render(rule.message, values)}: {details}", shown)
 
     def check_paths(self, paths: Iterable[Path]) -> Report:

@@ -71,8 +71,6 @@ def fix_values(comparison: Comparison, facts: Mapping[str, Value]) -> dict[str, 
     return result
 
 
-def explain_check(
-    check: CompiledCheck, facts: Mapping[str, Value], params: Mapping[str, Value]
-) -> str:
-    values = {**facts, **params, **fix_values(check.condition[-1], facts)}
-    return render(check.message, values)
+def explain_check(check: CompiledCheck, values: Mapping[str, Value]) -> str:
+    """Render a fired check; `values` holds the order's facts and the rule's parameters."""
+    return render(check.message, {**values, **fix_values(check.condition[-1], values)})
