@@ -10,8 +10,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from checker.cli import main
+
+# Hypothesis profiles: "ci" is deterministic and bounded (CI sets CI=true); "dev" is the
+# local default; "thorough" is for a long local search after editing rules:
+#   HYPOTHESIS_PROFILE=thorough python -m pytest
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=_QUIET,
+)
+settings.register_profile("dev", deadline=None, max_examples=100, suppress_health_check=_QUIET)
+settings.register_profile(
+    "thorough", deadline=None, max_examples=2000, suppress_health_check=_QUIET
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 REPO = Path(__file__).resolve().parent.parent
 PACK = REPO / "rules" / "cn-h200-2026"

@@ -7,7 +7,7 @@ import resource
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from checker.compiling import compile_condition
@@ -85,7 +85,6 @@ OPS = {
 RIGHT = ["b", "b * 2", "2 * b", "b + 3", "b - 3", "b * 0.5", "3", "b * b"]
 
 
-@settings(max_examples=300, deadline=None)
 @given(
     a=st.integers(-(10**6), 10**6),
     b=st.integers(-(10**6), 10**6),
@@ -100,7 +99,6 @@ def test_compiled_conditions_agree_with_python(a: int, b: int, op: str, right: s
     assert (e.fired({"a": a, "b": b}) == ["r"]) is expected
 
 
-@settings(max_examples=200, deadline=None)
 @given(s=st.text(max_size=60), t=st.text(max_size=60))
 def test_string_equality_agrees_with_python(s: str, t: str) -> None:
     literal = t.replace('"', "'").replace("\\", "/")

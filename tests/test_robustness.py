@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from checker.loading import parse_bytes
@@ -22,19 +22,16 @@ def _checks_cleanly(raw: bytes, json_syntax: bool) -> None:
     validate(Order, doc)  # either an Order or problems; never an exception
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=st.binary(max_size=400), json_syntax=st.booleans())
 def test_random_bytes_never_raise(raw: bytes, json_syntax: bool) -> None:
     _checks_cleanly(raw, json_syntax)
 
 
-@settings(max_examples=300, deadline=None)
 @given(position=st.integers(0, len(BASE_ORDER)), junk=st.text(max_size=8))
 def test_corrupted_orders_never_raise(position: int, junk: str) -> None:
     _checks_cleanly((BASE_ORDER[:position] + junk + BASE_ORDER[position:]).encode(), False)
 
 
-@settings(max_examples=200, deadline=None)
 @given(
     data=st.recursive(
         st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),

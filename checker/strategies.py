@@ -1,0 +1,369 @@
+"""Hypothesis strategies for orders, drawn from rule packs, for users' own property tests.
+
+Values concentrate where verdicts change: allocations and caps +-1, the domestic share
+exactly at each ratio +-1 unit, purposes one code point either side of each length
+threshold, needed_by one day either side of each lead-time limit, dates on the batch
+window's edges, names as registered, as aliases, case- and space-mangled, or as
+look-alikes. Every boundary comes from the packs given (their reference data and the
+numeric parameters of their rules), so a strategy follows a rule edit without change.
+
+    from checker.strategies import orders
+    @given(orders(pack))
+    def test_my_rule(order: dict) -> None: ...
+
+Orders are plain documents (dicts as a YAML or JSON file would hold them, with
+`datetime.date` dates), so they can be written to files with `to_yaml` or validated
+with `checker.models.Order.model_validate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from hypothesis import strategies as st
+
+from checker.models import uscc_check_digit
+from checker.rulepack import RulePack
+
+Document = dict[str, Any]
+
+UNKNOWN_BATCH = "CN-UNKNOWN-BATCH"
+UNKNOWN_MODEL = "nvidia-h200-pcie"
+# Characters for generated text: ASCII, a CJK character and an accented letter, so
+# lengths are counted in code points, not bytes.
+_TEXT = "abcdefghijklmnopqrstuvwxyz 需要é"
+
+
+@dataclass(frozen=True)
+class _Buyer:
+    uscc: str
+    names: tuple[str, ...]  # every spelling a generated order may use
+    allocations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Space:
+    """Everything the packs make interesting, merged."""
+
+    buyers: tuple[_Buyer, ...]
+    batches: dict[str, tuple[dt.date, dt.date]]
+    controlled: tuple[str, ...]
+    domestic: tuple[str, ...]
+    other: tuple[str, ...]
+    unit_edges: tuple[int, ...]
+    ints: tuple[int, ...]
+    shares: tuple[float, ...]
+
+
+def _spellings(name: str) -> tuple[str, ...]:
+    """The name, variants that must still match, and one that must not."""
+    lookalike = name.replace("a", "\u0430", 1)  # Cyrillic a
+    return (name, name.upper(), f"  {'  '.join(name.split())} ", lookalike)
+
+
+def _space(packs: Sequence[RulePack]) -> _Space:
+    if not packs:
+        raise ValueError("give at least one rule pack")
+    buyers: dict[str, _Buyer] = {}
+    batches: dict[str, tuple[dt.date, dt.date]] = {}
+    catalog: dict[str, tuple[str, bool]] = {}
+    edges: set[int] = set()
+    ints: set[int] = set()
+    shares: set[float] = set()
+    for pack in packs:
+        meta = pack.meta
+        for batch_id, batch in meta.batches.items():
+            batches.setdefault(batch_id, (batch.opens, batch.closes))
+            edges.update((batch.cap - 1, batch.cap, batch.cap + 1))
+        for chip_id, chip in meta.catalog.items():
+            catalog.setdefault(chip_id, (chip.origin, chip.controlled))
+        for entity in meta.entities:
+            allocations = tuple(s.allocation for s in entity.batches.values() if s.allocation)
+            names = tuple(s for n in (entity.name, *entity.aliases) for s in _spellings(n))
+            known = buyers.get(entity.uscc)
+            if known:
+                names = tuple(dict.fromkeys(known.names + names))
+                allocations = known.allocations + allocations
+            buyers[entity.uscc] = _Buyer(entity.uscc, names, allocations)
+            edges.update(n for a in allocations for n in (a - 1, a, a + 1) if n > 0)
+        for pack_rule in pack.rules:
+            for value in pack_rule.params.values():
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    continue
+                if isinstance(value, int):
+                    ints.update((value - 1, value, value + 1))
+                elif 0 <= value <= 1:
+                    shares.update(
+                        round(min(1.0, max(0.0, value + d)), 6) for d in (-0.01, 0.0, 0.01)
+                    )
+                if isinstance(value, float) and value > 0:
+                    shares.add(value)
+    unknown = "9111000000000000" + "1"
+    unknown += uscc_check_digit(unknown)
+    buyers[unknown] = _Buyer(unknown, ("Unlisted Compute Co., Ltd.",), ())
+    return _Space(
+        buyers=tuple(buyers.values()),
+        batches=batches,
+        controlled=tuple(c for c, (_, ctrl) in catalog.items() if ctrl),
+        domestic=tuple(c for c, (origin, _) in catalog.items() if origin == "domestic"),
+        other=tuple(c for c, (o, ctrl) in catalog.items() if o != "domestic" and not ctrl),
+        unit_edges=tuple(sorted(edges)),
+        ints=tuple(sorted(i for i in ints if 0 <= i <= 400)),
+        shares=tuple(sorted(shares | {0.0, 1.0})),
+    )
+
+
+def _sample(values: Sequence[Any]) -> st.SearchStrategy[Any]:
+    return st.sampled_from(list(values)) if values else st.nothing()
+
+
+def _near(values: Sequence[int], low: int, high: int) -> st.SearchStrategy[int]:
+    """Mostly the given boundary values, sometimes anything in [low, high]."""
+    inside = [v for v in values if low <= v <= high]
+    return _sample(inside) | st.integers(low, high) if inside else st.integers(low, high)
+
+
+@st.composite
+def _date(draw: st.DrawFn, space: _Space, batch: str) -> dt.date:
+    opens, closes = space.batches.get(batch, (dt.date(2026, 1, 28), dt.date(2026, 12, 31)))
+    edge = draw(st.sampled_from([opens, closes]))
+    offset = draw(st.sampled_from([-1, 0, 1]))
+    anywhere = draw(st.integers(-30, (closes - opens).days + 30))
+    return draw(st.sampled_from([edge + dt.timedelta(offset), opens + dt.timedelta(anywhere)]))
+
+
+@st.composite
+def _text(draw: st.DrawFn, length: int) -> str:
+    """Exactly `length` code points, no leading or trailing space."""
+    if length <= 0:
+        return ""
+    body = draw(st.text(alphabet=_TEXT, min_size=length, max_size=length))
+    return "x" + body[1:-1] + "y" if length > 1 else "x"
+
+
+@st.composite
+def _justification(draw: st.DrawFn, space: _Space, date: dt.date) -> Document | None:
+    if draw(st.integers(0, 9)) == 0:
+        return None
+    out: Document = {}
+    if draw(st.integers(0, 9)):
+        out["purpose"] = draw(_text(draw(_near(space.ints, 0, 120))))
+    if draw(st.integers(0, 9)):
+        out["site"] = draw(st.sampled_from(["Ulanqab, Inner Mongolia", "   ", "贵安"]))
+    if draw(st.integers(0, 9)):
+        days = draw(_near((*space.ints, -1, 0, 1), -30, 400))
+        out["needed_by"] = date + dt.timedelta(days)
+    if draw(st.integers(0, 9)):
+        out["utilization"] = draw(_sample(space.shares) | st.floats(0, 1, width=32))
+    return out
+
+
+def _split(total: int, parts: int) -> list[int]:
+    base, extra = divmod(total, parts)
+    return [base + (i < extra) for i in range(parts) if base + (i < extra) > 0]
+
+
+@st.composite
+def _lines(draw: st.DrawFn, space: _Space, controlled: int) -> list[Document]:
+    lines: list[Document] = []
+    if controlled and space.controlled:
+        for units in _split(controlled, draw(st.integers(1, 2))):
+            lines.append({"model": draw(_sample(space.controlled)), "units": units})
+    share = draw(_sample(space.shares))
+    domestic = max(0, math.ceil(controlled * share) + draw(st.sampled_from([-1, 0, 1])))
+    domestic = draw(st.sampled_from([domestic, draw(st.integers(0, 3000))]))
+    if domestic and space.domestic:
+        for units in _split(domestic, draw(st.integers(1, 2))):
+            lines.append({"model": draw(_sample(space.domestic)), "units": units})
+    if space.other and draw(st.integers(0, 4)) == 0:
+        lines.append({"model": draw(_sample(space.other)), "units": draw(st.integers(1, 500))})
+    if draw(st.integers(0, 9)) == 0:
+        lines.append({"model": UNKNOWN_MODEL, "units": draw(st.integers(1, 500))})
+    if not lines:
+        model = draw(_sample((*space.domestic, *space.other, UNKNOWN_MODEL)))
+        lines.append({"model": model, "units": 1})
+    return draw(st.permutations(lines))
+
+
+@st.composite
+def _order(
+    draw: st.DrawFn,
+    space: _Space,
+    order_id: str,
+    buyer: _Buyer | None = None,
+    controlled: int | None = None,
+) -> Document:
+    buyer = buyer or draw(_sample(space.buyers))
+    batch = draw(_sample([*space.batches] * 7 + [UNKNOWN_BATCH]))
+    date = draw(_date(space, batch))
+    if controlled is None:
+        controlled = draw(st.sampled_from([0, draw(_near(space.unit_edges, 1, 10**6))]))
+    order: Document = {
+        "order_id": order_id,
+        "date": date,
+        "buyer": {"name": draw(_sample(buyer.names)), "uscc": buyer.uscc},
+        "batch": batch,
+        "lines": draw(_lines(space, controlled)),
+    }
+    justification = draw(_justification(space, date))
+    if justification is not None:
+        order["justification"] = justification
+    return order
+
+
+def orders(*packs: RulePack, order_id: str = "GEN-1") -> st.SearchStrategy[Document]:
+    """One valid order document, its values at the packs' boundaries."""
+    return _order(_space(packs), order_id)
+
+
+@st.composite
+def _order_set(draw: st.DrawFn, space: _Space, max_size: int) -> list[Document]:
+    size = draw(st.integers(1, max_size))
+    allocated = [b for b in space.buyers if b.allocations]
+    buyer = draw(_sample(allocated)) if allocated else None
+    shared: list[int] = []
+    if buyer and size > 1:
+        # Units that add up to the buyer's allocation +-1 across the set.
+        total = draw(_sample(buyer.allocations)) + draw(st.sampled_from([-1, 0, 1]))
+        cuts = sorted(draw(st.lists(st.integers(0, total), min_size=size - 1, max_size=size - 1)))
+        shared = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+    # Sometimes one of them has no controlled units, after the quota is used up (or not).
+    zero = draw(st.integers(0, size - 1)) if draw(st.booleans()) else None
+    if shared and zero is not None:
+        shared[zero] = 0
+    result = []
+    for index in range(size):
+        same = bool(shared) and draw(st.integers(0, 3)) > 0
+        result.append(
+            draw(
+                _order(
+                    space,
+                    f"GEN-{index + 1}",
+                    buyer if same else None,
+                    shared[index] if same else None,
+                )
+            )
+        )
+    return result
+
+
+def order_sets(*packs: RulePack, max_size: int = 6) -> st.SearchStrategy[list[Document]]:
+    """Orders with unique ids, often one buyer's, their units summing to its allocation +-1."""
+    return _order_set(_space(packs), max_size)
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """An order file that must be reported as an error, and what is wrong with it."""
+
+    text: bytes
+    suffix: str
+    defect: str
+
+
+def _set(path: tuple[str | int, ...], value: Any) -> Callable[[Document], None]:
+    def apply(order: Document) -> None:
+        target: Any = order
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return apply
+
+
+def _drop(path: tuple[str | int, ...]) -> Callable[[Document], None]:
+    def apply(order: Document) -> None:
+        target: Any = order
+        for key in path[:-1]:
+            target = target[key]
+        del target[path[-1]]
+
+    return apply
+
+
+_DATA_DEFECTS: dict[str, Callable[[Document], None]] = {
+    "order_id missing": _drop(("order_id",)),
+    "date missing": _drop(("date",)),
+    "buyer missing": _drop(("buyer",)),
+    "buyer.uscc missing": _drop(("buyer", "uscc")),
+    "batch missing": _drop(("batch",)),
+    "lines missing": _drop(("lines",)),
+    "lines empty": _set(("lines",), []),
+    "units missing": _drop(("lines", 0, "units")),
+    "model missing": _drop(("lines", 0, "model")),
+    "units quoted": _set(("lines", 0, "units"), "8000"),
+    "units a float": _set(("lines", 0, "units"), 8000.0),
+    "units a boolean": _set(("lines", 0, "units"), True),
+    "units zero": _set(("lines", 0, "units"), 0),
+    "units negative": _set(("lines", 0, "units"), -5),
+    "units null": _set(("lines", 0, "units"), None),
+    "unknown key (typo)": _set(("justfication",), {"purpose": "x"}),
+    "unknown key in a line": _set(("lines", 0, "unit"), 5),
+    "not a calendar date": _set(("date",), "2026-02-30"),
+    "date in another format": _set(("date",), "03/02/2026"),
+    "USCC wrong length": _set(("buyer", "uscc"), "91110108000000001"),
+    "USCC lower case": _set(("buyer", "uscc"), "91110108000000001a"),
+    "USCC wrong check digit": _set(("buyer", "uscc"), "91110108000000001B"),
+    "order_id with a space": _set(("order_id",), "BD 2026"),
+    "order_id empty": _set(("order_id",), ""),
+    "utilization above 1": _set(("justification",), {"utilization": 1.5}),
+    "utilization as text": _set(("justification",), {"utilization": "high"}),
+    "buyer not a mapping": _set(("buyer",), "ByteDance"),
+}
+
+_TEXT_DEFECTS: dict[str, Callable[[str], str]] = {
+    "duplicate key": lambda text: text + "batch: CN-H200-2026-B1\n",
+    "anchor and alias": lambda text: "x-default: &d 1\n" + text,
+    "custom tag": lambda text: text.replace("order_id:", "order_id: !custom", 1),
+    "two documents": lambda text: text + "---\norder_id: SECOND\n",
+    "not a mapping": lambda text: "- " + text.replace("\n", "\n  "),
+    "tab indentation": lambda text: text.replace("\n  ", "\n\t", 1),
+}
+
+
+def to_yaml(order: Document) -> str:
+    """A ready-to-save YAML order file (unquoted dates, keys in document order)."""
+    return yaml.safe_dump(order, sort_keys=False, allow_unicode=True, width=100)
+
+
+def to_json(order: Document) -> str:
+    return json.dumps(order, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+@st.composite
+def _malformed(draw: st.DrawFn, space: _Space) -> Malformed:
+    order = draw(_order(space, "BAD-1"))
+    kind = draw(st.sampled_from(["data", "text", "bytes"]))
+    if kind == "data":
+        defect = draw(st.sampled_from(sorted(_DATA_DEFECTS)))
+        _DATA_DEFECTS[defect](order)
+        suffix = draw(st.sampled_from([".yaml", ".json"]))
+        text = to_json(order) if suffix == ".json" else to_yaml(order)
+        return Malformed(text.encode(), suffix, defect)
+    if kind == "text":
+        defect = draw(st.sampled_from(sorted(_TEXT_DEFECTS)))
+        return Malformed(_TEXT_DEFECTS[defect](to_yaml(order)).encode(), ".yaml", defect)
+    raw = to_yaml(order).encode()
+    cut = draw(st.integers(0, len(raw)))
+    return Malformed(raw[:cut] + b"\xff\xfe" + raw[cut:], ".yaml", "bytes that are not UTF-8")
+
+
+def malformed_documents(*packs: RulePack) -> st.SearchStrategy[Malformed]:
+    """Order files with one defect each: a schema violation, a YAML hazard or bad bytes."""
+    return _malformed(_space(packs))
+
+
+__all__ = [
+    "Malformed",
+    "malformed_documents",
+    "order_sets",
+    "orders",
+    "to_json",
+    "to_yaml",
+]
