@@ -92,6 +92,36 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("action", nargs="?", choices=("list", "test"), default="list")
     rules.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
 
+    diff = commands.add_parser(
+        "diff-rules",
+        help="which orders change verdict between two rule packs (dirs or git REV:PATH)",
+        description="Re-check orders under two rule packs and list every order whose "
+        "verdict or rule status changes; then search generated orders (hypothesis) for "
+        "flips and print the simplest ones as order files. Exit 0 nothing changes, "
+        "1 something does, 2 error.",
+    )
+    diff.add_argument("old", metavar="OLD", help="rule pack directory, or git REV:PATH")
+    diff.add_argument(
+        "new", metavar="NEW", help="e.g. rules/cn-h200-2026 or HEAD:rules/cn-h200-2026"
+    )
+    diff.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="orders to re-check (default: [tool.chipcheck] orders, if set)",
+    )
+    diff.add_argument("--format", choices=FORMATS, default="text")
+    diff.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+    diff.add_argument(
+        "--max-examples",
+        type=_count,
+        default=500,
+        metavar="N",
+        help="generated orders to try per rule (default 500; 0: no search)",
+    )
+    diff.add_argument("--enforce-proposed", action="store_true")
+
     explain = commands.add_parser("explain", help="show one rule's documentation and examples")
     explain.add_argument("rule_id", metavar="RULE-ID")
     explain.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
@@ -110,16 +140,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args, config)
         if args.command == "rules":
             return _rules(args, config)
+        if args.command == "diff-rules":
+            return _diff_rules(args, config)
         return _explain(args, config)
     except UsageError as exc:
         print(f"chipcheck: error: {exc}", file=sys.stderr)
         return 2
 
 
-def _load_pack(args: argparse.Namespace, config: Config) -> RulePack | None:
-    from checker.rulepack import DEFAULT_PACK, load_pack
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return value
 
-    directory = args.rules or config.rules or DEFAULT_PACK
+
+def _load_pack(args: argparse.Namespace, config: Config) -> RulePack | None:
+    from checker.rulepack import DEFAULT_PACK
+
+    return _load_pack_from(args.rules or config.rules or DEFAULT_PACK)
+
+
+def _load_pack_from(directory: Path) -> RulePack | None:
+    from checker.rulepack import load_pack
+
     pack = load_pack(directory)
     if isinstance(pack, list):
         _print_problems(pack, f"rule pack {directory.as_posix()} is invalid; nothing was checked")
@@ -135,6 +182,16 @@ def _print_problems(problems: Sequence[Problem], headline: str) -> None:
     print(f"chipcheck: {headline}", file=sys.stderr)
 
 
+def _write(output: str, path: Path | None) -> None:
+    if path is None:
+        sys.stdout.write(output)
+        return
+    try:
+        path.write_text(output, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def _check(args: argparse.Namespace, config: Config) -> int:
     paths: list[Path] = args.paths or ([config.orders] if config.orders else [])
     if not paths:
@@ -146,15 +203,35 @@ def _check(args: argparse.Namespace, config: Config) -> int:
     from checker.reporting import RENDERERS
 
     report = Checker(pack, enforce_proposed=args.enforce_proposed).check_paths(paths)
-    output = RENDERERS[args.format](report)
-    if args.output:
-        try:
-            args.output.write_text(output, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    else:
-        sys.stdout.write(output)
+    _write(RENDERERS[args.format](report), args.output)
     return report.exit_code
+
+
+def _diff_rules(args: argparse.Namespace, config: Config) -> int:
+    import tempfile
+
+    from checker.checking import Checker
+    from checker.diffing import diff
+    from checker.diffreporting import RENDERERS
+    from checker.revisions import pack_directory
+
+    paths: list[Path] = args.paths or ([config.orders] if config.orders else [])
+    with tempfile.TemporaryDirectory(prefix="chipcheck-diff-") as scratch:
+        checkers = []
+        for index, spec in enumerate((args.old, args.new)):
+            directory = pack_directory(spec, Path(scratch) / str(index))
+            if isinstance(directory, str):
+                raise UsageError(directory)
+            pack = _load_pack_from(directory)
+            if pack is None:
+                return 2
+            checkers.append(Checker(pack, enforce_proposed=args.enforce_proposed))
+    old, new = checkers
+    old_report = old.check_paths(paths) if paths else None
+    new_report = new.check_paths(paths) if paths else None
+    result = diff(old, new, (args.old, args.new), old_report, new_report, args.max_examples)
+    _write(RENDERERS[args.format](result), args.output)
+    return result.exit_code
 
 
 def _rules(args: argparse.Namespace, config: Config) -> int:

@@ -19,7 +19,7 @@ def render_json(report: Report) -> str:
             "version": report.pack.version,
             "sha256": report.pack.sha256,
         },
-        "orders": [_order_json(o) for o in report.orders],
+        "orders": [order_json(o) for o in report.orders],
         "summary": {
             "orders": len(report.orders),
             "pass": report.count("pass"),
@@ -30,7 +30,7 @@ def render_json(report: Report) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _order_json(order: OrderResult) -> dict[str, Any]:
+def order_json(order: OrderResult) -> dict[str, Any]:
     return {
         "file": order.file,
         "order_id": order.order_id,

@@ -19,6 +19,7 @@ with `checker.models.Order.model_validate`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -119,48 +120,67 @@ def _space(packs: Sequence[RulePack]) -> _Space:
     )
 
 
-def _sample(values: Sequence[Any]) -> st.SearchStrategy[Any]:
-    return st.sampled_from(list(values)) if values else st.nothing()
+# Strategies are built once per distinct argument: building one per draw made
+# hypothesis spend most of its time validating new strategies.
+@functools.cache
+def _sample(values: tuple[Any, ...]) -> st.SearchStrategy[Any]:
+    return st.sampled_from(values) if values else st.nothing()
 
 
-def _near(values: Sequence[int], low: int, high: int) -> st.SearchStrategy[int]:
+@functools.cache
+def _near(values: tuple[int, ...], low: int, high: int) -> st.SearchStrategy[int]:
     """Mostly the given boundary values, sometimes anything in [low, high]."""
-    inside = [v for v in values if low <= v <= high]
-    return _sample(inside) | st.integers(low, high) if inside else st.integers(low, high)
+    inside = tuple(v for v in values if low <= v <= high)
+    return _sample(inside) | _integers(low, high) if inside else _integers(low, high)
 
 
-@st.composite
+@functools.cache
+def _integers(low: int, high: int) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
+
+
+_OFFSET = st.sampled_from([0, -1, 1])
+
+
 def _date(draw: st.DrawFn, space: _Space, batch: str) -> dt.date:
     opens, closes = space.batches.get(batch, (dt.date(2026, 1, 28), dt.date(2026, 12, 31)))
-    edge = draw(st.sampled_from([opens, closes]))
-    offset = draw(st.sampled_from([-1, 0, 1]))
-    anywhere = draw(st.integers(-30, (closes - opens).days + 30))
-    return draw(st.sampled_from([edge + dt.timedelta(offset), opens + dt.timedelta(anywhere)]))
+    if draw(st.booleans()):
+        return opens + dt.timedelta(draw(_integers(-30, (closes - opens).days + 30)))
+    edge = closes if draw(st.booleans()) else opens
+    return edge + dt.timedelta(draw(_OFFSET))
 
 
-@st.composite
+@functools.cache
+def _body(length: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet=_TEXT, min_size=length, max_size=length)
+
+
 def _text(draw: st.DrawFn, length: int) -> str:
     """Exactly `length` code points, no leading or trailing space."""
     if length <= 0:
         return ""
-    body = draw(st.text(alphabet=_TEXT, min_size=length, max_size=length))
+    body = draw(_body(length))
     return "x" + body[1:-1] + "y" if length > 1 else "x"
 
 
-@st.composite
+_SITES = st.sampled_from(["Ulanqab, Inner Mongolia", "   ", "贵安"])
+_SHARE = st.floats(0, 1, width=32)
+
+
 def _justification(draw: st.DrawFn, space: _Space, date: dt.date) -> Document | None:
-    if draw(st.integers(0, 9)) == 0:
+    tenth = _integers(0, 9)
+    if draw(tenth) == 0:
         return None
     out: Document = {}
-    if draw(st.integers(0, 9)):
-        out["purpose"] = draw(_text(draw(_near(space.ints, 0, 120))))
-    if draw(st.integers(0, 9)):
-        out["site"] = draw(st.sampled_from(["Ulanqab, Inner Mongolia", "   ", "贵安"]))
-    if draw(st.integers(0, 9)):
+    if draw(tenth):
+        out["purpose"] = _text(draw, draw(_near(space.ints, 0, 120)))
+    if draw(tenth):
+        out["site"] = draw(_SITES)
+    if draw(tenth):
         days = draw(_near((*space.ints, -1, 0, 1), -30, 400))
         out["needed_by"] = date + dt.timedelta(days)
-    if draw(st.integers(0, 9)):
-        out["utilization"] = draw(_sample(space.shares) | st.floats(0, 1, width=32))
+    if draw(tenth):
+        out["utilization"] = draw(_sample(space.shares) | _SHARE)
     return out
 
 
@@ -169,26 +189,27 @@ def _split(total: int, parts: int) -> list[int]:
     return [base + (i < extra) for i in range(parts) if base + (i < extra) > 0]
 
 
-@st.composite
 def _lines(draw: st.DrawFn, space: _Space, controlled: int) -> list[Document]:
     lines: list[Document] = []
+    one_or_two, few = _integers(1, 2), _integers(1, 500)
     if controlled and space.controlled:
-        for units in _split(controlled, draw(st.integers(1, 2))):
+        for units in _split(controlled, draw(one_or_two)):
             lines.append({"model": draw(_sample(space.controlled)), "units": units})
     share = draw(_sample(space.shares))
-    domestic = max(0, math.ceil(controlled * share) + draw(st.sampled_from([-1, 0, 1])))
-    domestic = draw(st.sampled_from([domestic, draw(st.integers(0, 3000))]))
+    domestic = max(0, math.ceil(controlled * share) + draw(_OFFSET))
+    if draw(st.booleans()):
+        domestic = draw(_integers(0, 3000))
     if domestic and space.domestic:
-        for units in _split(domestic, draw(st.integers(1, 2))):
+        for units in _split(domestic, draw(one_or_two)):
             lines.append({"model": draw(_sample(space.domestic)), "units": units})
-    if space.other and draw(st.integers(0, 4)) == 0:
-        lines.append({"model": draw(_sample(space.other)), "units": draw(st.integers(1, 500))})
-    if draw(st.integers(0, 9)) == 0:
-        lines.append({"model": UNKNOWN_MODEL, "units": draw(st.integers(1, 500))})
+    if space.other and draw(_integers(0, 4)) == 4:
+        lines.append({"model": draw(_sample(space.other)), "units": draw(few)})
+    if draw(_integers(0, 9)) == 9:
+        lines.append({"model": UNKNOWN_MODEL, "units": draw(few)})
     if not lines:
         model = draw(_sample((*space.domestic, *space.other, UNKNOWN_MODEL)))
         lines.append({"model": model, "units": 1})
-    return draw(st.permutations(lines))
+    return draw(st.permutations(lines)) if len(lines) > 1 else lines
 
 
 @st.composite
@@ -200,18 +221,18 @@ def _order(
     controlled: int | None = None,
 ) -> Document:
     buyer = buyer or draw(_sample(space.buyers))
-    batch = draw(_sample([*space.batches] * 7 + [UNKNOWN_BATCH]))
-    date = draw(_date(space, batch))
+    batch = draw(_sample((*space.batches,) * 7 + (UNKNOWN_BATCH,)))
+    date = _date(draw, space, batch)
     if controlled is None:
-        controlled = draw(st.sampled_from([0, draw(_near(space.unit_edges, 1, 10**6))]))
+        controlled = draw(_near(space.unit_edges, 1, 10**6)) if draw(st.booleans()) else 0
     order: Document = {
         "order_id": order_id,
         "date": date,
         "buyer": {"name": draw(_sample(buyer.names)), "uscc": buyer.uscc},
         "batch": batch,
-        "lines": draw(_lines(space, controlled)),
+        "lines": _lines(draw, space, controlled),
     }
-    justification = draw(_justification(space, date))
+    justification = _justification(draw, space, date)
     if justification is not None:
         order["justification"] = justification
     return order
@@ -225,12 +246,12 @@ def orders(*packs: RulePack, order_id: str = "GEN-1") -> st.SearchStrategy[Docum
 @st.composite
 def _order_set(draw: st.DrawFn, space: _Space, max_size: int) -> list[Document]:
     size = draw(st.integers(1, max_size))
-    allocated = [b for b in space.buyers if b.allocations]
+    allocated = tuple(b for b in space.buyers if b.allocations)
     buyer = draw(_sample(allocated)) if allocated else None
     shared: list[int] = []
     if buyer and size > 1:
         # Units that add up to the buyer's allocation +-1 across the set.
-        total = draw(_sample(buyer.allocations)) + draw(st.sampled_from([-1, 0, 1]))
+        total = draw(_sample(buyer.allocations)) + draw(_OFFSET)
         cuts = sorted(draw(st.lists(st.integers(0, total), min_size=size - 1, max_size=size - 1)))
         shared = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
     # Sometimes one of them has no controlled units, after the quota is used up (or not).

@@ -1,0 +1,206 @@
+"""`chipcheck diff-rules` on real pack variants, real order files and a real git repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PACK, order_text, write
+
+BYTEDANCE_145K = order_text(
+    ("order_id: T-1", "order_id: BD-145K"),
+    (
+        "units: 8000\n  - model: huawei-ascend-910c\n    units: 8000",
+        "units: 145000\n  - model: huawei-ascend-910c\n    units: 145000",
+    ),
+)
+# 100 controlled, 60 domestic: short at ratio 1.0, enough at 0.5.
+ALIBABA_60_DOMESTIC = order_text(
+    ("order_id: T-1", "order_id: AL-60"),
+    ("Beijing ByteDance Technology Co., Ltd.", "Alibaba (China) Co., Ltd."),
+    ("91110108000000001A", "91330100799655058B"),
+    (
+        "units: 8000\n  - model: huawei-ascend-910c\n    units: 8000",
+        "units: 100\n  - model: huawei-ascend-910c\n    units: 60",
+    ),
+)
+UNAFFECTED = order_text(("order_id: T-1", "order_id: TC-OK"))
+
+
+def variant(tmp_path: Path, name: str, *edits: tuple[str, str, str]) -> Path:
+    """A copy of the default pack with (file, old, new) text edits, each required to apply."""
+    target = tmp_path / name
+    shutil.copytree(PACK, target)
+    for file, old, new in edits:
+        path = target / file
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (file, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return target
+
+
+RATIO_HALF = ("domestic-ratio.yaml", "value: 1.0", "value: 0.5")
+ALLOCATION_140K = ("pack.yaml", "allocation: 150000", "allocation: 140000")
+
+
+@pytest.fixture
+def orders(tmp_path: Path) -> Path:
+    directory = tmp_path / "orders"
+    write(directory, "bd-145k.yaml", BYTEDANCE_145K)
+    write(directory, "al-60.yaml", ALIBABA_60_DOMESTIC)
+    write(directory, "tc-ok.yaml", UNAFFECTED)
+    return directory
+
+
+def test_lists_real_orders_that_change_and_generated_flips(
+    cli: Any, tmp_path: Path, orders: Path
+) -> None:
+    new = variant(tmp_path, "new", RATIO_HALF, ALLOCATION_140K)
+    run = cli("diff-rules", PACK, new, orders, "--format", "json", "--max-examples", "300")
+    assert run.code == 1, run.err
+    report = run.report
+    changed = {o["order_id"]: o for o in report["orders"]}
+    assert set(changed) == {"BD-145K", "AL-60"}
+    bd = changed["BD-145K"]
+    assert (bd["old_verdict"], bd["new_verdict"]) == ("pass", "fail")
+    assert [(c["rule"], c["old"], c["new"]) for c in bd["changes"]] == [
+        ("batch-quota", "pass", "fail")
+    ]
+    assert "140,000" in bd["changes"][0]["new_message"]
+    al = changed["AL-60"]
+    assert [(c["rule"], c["old"], c["new"]) for c in al["changes"]] == [
+        ("domestic-ratio", "warn", "pass")
+    ]
+    assert report["summary"] == {
+        "checked": 3,
+        "changed": 2,
+        "errors": 0,
+        "searched_per_rule": 300,
+        "flipped_rules": 2,
+    }
+    flips = {g["rule"]: g for g in report["generated"]}
+    assert {r: (g["old"], g["new"]) for r, g in flips.items()} == {
+        "batch-quota": ("pass", "fail"),
+        "domestic-ratio": ("warn", "pass"),
+    }
+    # Each printed example is a ready-to-save order that really flips under `check`.
+    for rule, flip in flips.items():
+        saved = write(tmp_path / "saved" / rule, "order.yaml", flip["yaml"])
+        before = cli("check", saved, "--rules", PACK, "--format", "json")
+        after = cli("check", saved, "--rules", new, "--format", "json")
+        assert before.status("order.yaml", rule) == flip["old"], before.out
+        assert after.status("order.yaml", rule) == flip["new"], after.out
+
+
+def test_the_same_pack_twice_changes_nothing(cli: Any, tmp_path: Path, orders: Path) -> None:
+    same = variant(tmp_path, "copy")
+    run = cli("diff-rules", PACK, same, orders, "--max-examples", "100")
+    assert run.code == 0, run.out + run.err
+    assert "3 orders re-checked: 0 change" in run.out
+    assert "0 rule(s) flip" in run.out
+    assert run.out.rstrip().endswith("nothing changes")
+
+
+def test_text_output_shows_the_change_and_a_saveable_order(
+    cli: Any, tmp_path: Path, orders: Path
+) -> None:
+    new = variant(tmp_path, "new", ALLOCATION_140K)
+    run = cli("diff-rules", PACK, new, orders, "--max-examples", "200")
+    assert run.code == 1
+    assert "bd-145k.yaml  BD-145K  verdict pass -> fail" in run.out
+    assert "batch-quota: pass -> fail" in run.out
+    assert "al-60.yaml" not in run.out
+    assert "      order_id: GEN-1\n" in run.out
+
+
+def test_orders_only_without_search(cli: Any, tmp_path: Path, orders: Path) -> None:
+    new = variant(tmp_path, "new", RATIO_HALF)
+    run = cli("diff-rules", PACK, new, orders, "--max-examples", "0", "--format", "json")
+    assert run.code == 1
+    assert run.report["generated"] == [] and run.report["summary"]["searched_per_rule"] == 0
+    assert [o["order_id"] for o in run.report["orders"]] == ["AL-60"]
+
+
+def test_a_removed_rule_counts_only_where_it_objected(cli: Any, tmp_path: Path) -> None:
+    new = variant(tmp_path, "new", ("pack.yaml", "  - domestic-ratio\n", ""))
+    (new / "domestic-ratio.yaml").unlink()
+    orders = tmp_path / "orders"
+    write(orders, "al-60.yaml", ALIBABA_60_DOMESTIC)  # domestic-ratio: warn
+    write(orders, "tc-ok.yaml", UNAFFECTED)  # domestic-ratio: pass
+    run = cli("diff-rules", PACK, new, orders, "--max-examples", "0", "--format", "json")
+    assert run.code == 1
+    (change,) = run.report["orders"]
+    assert change["order_id"] == "AL-60"
+    assert [(c["rule"], c["old"], c["new"]) for c in change["changes"]] == [
+        ("domestic-ratio", "warn", "absent")
+    ]
+
+
+def _git(cwd: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def test_git_revision_against_the_working_tree(cli: Any, tmp_path: Path, orders: Path) -> None:
+    rules = tmp_path / "rules" / "cn-h200-2026"
+    shutil.copytree(PACK, rules)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "rules")
+    _git(tmp_path, "commit", "-qm", "rules")
+    meta = rules / "pack.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace(*ALLOCATION_140K[1:]), "utf-8")
+    run = cli(
+        "diff-rules", "HEAD:rules/cn-h200-2026", "rules/cn-h200-2026", orders,
+        "--max-examples", "0", "--format", "json",
+    )  # fmt: skip
+    assert run.code == 1, run.err
+    assert run.report["old"]["source"] == "HEAD:rules/cn-h200-2026"
+    assert [o["order_id"] for o in run.report["orders"]] == ["BD-145K"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("no-such-dir", "not a directory, and not a git REV:PATH"),
+        ("NOSUCHREV:rules/cn-h200-2026", "cannot read it from git"),
+    ],
+)
+def test_bad_pack_specs_are_usage_errors(
+    cli: Any, tmp_path: Path, spec: str, expected: str
+) -> None:
+    _git(tmp_path, "init", "-q")
+    run = cli("diff-rules", spec, PACK, "--max-examples", "0")
+    assert run.code == 2
+    assert expected in run.err and "Traceback" not in run.err
+
+
+def test_an_invalid_pack_is_reported_and_nothing_compared(cli: Any, tmp_path: Path) -> None:
+    broken = variant(
+        tmp_path,
+        "broken",
+        ("domestic-ratio.yaml", "controlled_units * ratio", "controled_units * ratio"),
+    )
+    run = cli("diff-rules", PACK, broken, "--max-examples", "0")
+    assert run.code == 2
+    assert "domestic-ratio.yaml:" in run.err and "controled_units" in run.err
+    assert run.out == ""
+
+
+def test_an_order_in_error_is_not_compared_and_exits_2(
+    cli: Any, tmp_path: Path, orders: Path
+) -> None:
+    write(orders, "broken.yaml", UNAFFECTED.replace("units: 8000", 'units: "8000"', 1))
+    run = cli("diff-rules", PACK, variant(tmp_path, "copy"), orders, "--max-examples", "0")
+    assert run.code == 2
+    assert "broken.yaml  ERROR (not compared)" in run.out
