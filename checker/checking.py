@@ -75,14 +75,15 @@ class Checker:
         if skip in fired:
             assert rule.skip_message is not None
             return RuleResult(rule.id, "skip", render(rule.skip_message, values), shown)
-        failed = [c for c, name in zip(pack_rule.checks, checks, strict=True) if name in fired]
+        failed = tuple(i for i, name in enumerate(checks) if name in fired)
         if not failed:
             return RuleResult(rule.id, "pass", render(rule.pass_message, values), shown)
         status: Status = (
             "warn" if rule.status == "proposed" and not self.enforce_proposed else "fail"
         )
-        details = "; ".join(explain_check(c, values) for c in failed)
-        return RuleResult(rule.id, status, f"{render(rule.message, values)}: {details}", shown)
+        details = "; ".join(explain_check(pack_rule.checks[i], values) for i in failed)
+        message = f"{render(rule.message, values)}: {details}"
+        return RuleResult(rule.id, status, message, shown, failed)
 
     def check_paths(self, paths: Iterable[Path]) -> Report:
         files, missing = discover(paths)

@@ -90,7 +90,26 @@ def build_parser() -> argparse.ArgumentParser:
         "rules", help="list the rules of a pack, or run their examples ('rules test')"
     )
     rules.add_argument("action", nargs="?", choices=("list", "test"), default="list")
+    rules.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="test: also count which checks these orders fail, for coverage",
+    )
     rules.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
+    rules.add_argument(
+        "--generated",
+        type=_count,
+        default=200,
+        metavar="N",
+        help="test: generated order sets to count coverage on (default 200; 0: none)",
+    )
+    rules.add_argument(
+        "--strict",
+        action="store_true",
+        help="test: exit 1 also when a check has no failing example",
+    )
 
     diff = commands.add_parser(
         "diff-rules",
@@ -239,7 +258,9 @@ def _rules(args: argparse.Namespace, config: Config) -> int:
     if pack is None:
         return 2
     if args.action == "test":
-        return _rules_test(pack)
+        return _rules_test(pack, args)
+    if args.paths:
+        raise UsageError("PATH is for 'rules test' (coverage); 'rules list' takes none")
     print(f"{pack.name} {pack.version}  ({pack.directory.as_posix()})")
     width = max(len(r.rule.id) for r in pack.rules)
     for pack_rule in pack.rules:
@@ -248,8 +269,9 @@ def _rules(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _rules_test(pack: RulePack) -> int:
-    from checker.selftest import run_examples
+def _rules_test(pack: RulePack, args: argparse.Namespace) -> int:
+    from checker.checking import Checker
+    from checker.selftest import coverage, run_examples
 
     outcomes = run_examples(pack)
     for o in outcomes:
@@ -258,7 +280,37 @@ def _rules_test(pack: RulePack) -> int:
         print(line if o.ok else f"{line}\n        {o.message}")
     wrong = sum(not o.ok for o in outcomes)
     print(f"{len(outcomes)} examples: {len(outcomes) - wrong} ok, {wrong} wrong")
-    return 1 if wrong else 0
+
+    report = Checker(pack, enforce_proposed=True).check_paths(args.paths) if args.paths else None
+    if report is not None and report.count("error"):
+        _print_problems(
+            [p for o in report.orders for p in o.errors], "some orders could not be read"
+        )
+        return 2
+    checks = coverage(pack, report, args.generated)
+    print(
+        "\ncoverage: orders that fail each check "
+        f"(examples / {len(report.orders) if report else 0} orders / "
+        f"{args.generated} generated order sets)"
+    )
+    width = max(len(f"{c.rule} #{c.check}") for c in checks)
+    for c in checks:
+        note = ""
+        if c.fails == 0:
+            note = "  <- never fails: vacuous? add a fail example or fix the condition"
+        elif c.examples == 0:
+            note = "  <- no fail example: add one"
+        counts = f"{c.examples} / {c.orders} / {c.generated}"
+        print(f"  {f'{c.rule} #{c.check}':<{width}}  {counts:<16}  {c.when}{note}")
+    untested = sum(c.examples == 0 for c in checks)
+    vacuous = sum(c.fails == 0 for c in checks)
+    if untested:
+        print(
+            f"warning: {untested} check(s) without a failing example, "
+            f"{vacuous} of them failed by no order at all",
+            file=sys.stderr,
+        )
+    return 1 if wrong or (args.strict and untested) else 0
 
 
 def _explain(args: argparse.Namespace, config: Config) -> int:

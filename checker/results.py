@@ -17,6 +17,7 @@ class RuleResult:
     status: Status
     message: str
     facts: dict[str, Any]
+    failed: tuple[int, ...] = ()  # indices of the rule's checks that failed
 
 
 @dataclass(frozen=True)

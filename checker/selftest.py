@@ -1,10 +1,20 @@
-"""Running each rule's embedded examples: a rule's examples are its tests."""
+"""A pack's self-tests: each rule's embedded examples, and which checks they exercise.
+
+A rule's examples are its tests. Coverage counts, for every check of every rule, how
+many orders make it fail: the examples (judged by every rule, not only their own), the
+user's orders, and orders generated from the pack by `checker.strategies`. A check no
+order makes fail is untested, and may be vacuous (a condition that cannot hold).
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checker.checking import Checker
+from checker.models import Example
+from checker.results import Report, RuleResult
 from checker.rulepack import RulePack
 
 
@@ -21,18 +31,97 @@ class ExampleOutcome:
         return self.expected == self.actual
 
 
+@dataclass(frozen=True)
+class CheckCoverage:
+    rule: str
+    check: int  # 1-based, as a person counts the checks in the rule file
+    when: str
+    examples: int
+    orders: int
+    generated: int
+
+    @property
+    def fails(self) -> int:
+        return self.examples + self.orders + self.generated
+
+
+def _judged_examples(
+    checker: Checker,
+) -> list[tuple[int, Example, tuple[RuleResult, ...] | Exception]]:
+    """(rule index, example, results of every rule) for every example of the pack."""
+    judged: list[tuple[int, Example, tuple[RuleResult, ...] | Exception]] = []
+    for index, pack_rule in enumerate(checker.pack.rules):
+        for example in pack_rule.rule.examples:
+            outcome = checker.evaluate([*example.prior_orders, example.order])[-1]
+            judged.append((index, example, outcome))
+    return judged
+
+
 def run_examples(pack: RulePack) -> list[ExampleOutcome]:
     """Judge every example (after its prior orders) by its own rule, proposed rules enforced."""
-    checker = Checker(pack, enforce_proposed=True)
     outcomes = []
-    for index, pack_rule in enumerate(pack.rules):
-        for example in pack_rule.rule.examples:
-            judged = checker.evaluate([*example.prior_orders, example.order])[-1]
-            if isinstance(judged, Exception):
-                actual, message = "error", str(judged)
-            else:
-                actual, message = judged[index].status, judged[index].message
-            outcomes.append(
-                ExampleOutcome(pack_rule.rule.id, example.name, example.expect, actual, message)
-            )
+    for index, example, judged in _judged_examples(Checker(pack, enforce_proposed=True)):
+        if isinstance(judged, Exception):
+            actual, message = "error", str(judged)
+        else:
+            actual, message = judged[index].status, judged[index].message
+        rule_id = pack.rules[index].rule.id
+        outcomes.append(ExampleOutcome(rule_id, example.name, example.expect, actual, message))
     return outcomes
+
+
+def _count(counter: Counter[tuple[str, int]], results: Iterable[RuleResult]) -> None:
+    for result in results:
+        for check in result.failed:
+            counter[(result.rule, check)] += 1
+
+
+def _generated(checker: Checker, examples: int) -> Counter[tuple[str, int]]:
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    from checker.models import Order
+    from checker.strategies import order_sets
+
+    counter: Counter[tuple[str, int]] = Counter()
+
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(order_sets(checker.pack))
+    def judge(documents: list[dict[str, object]]) -> None:
+        for outcome in checker.evaluate([Order.model_validate(d) for d in documents]):
+            if not isinstance(outcome, Exception):
+                _count(counter, outcome)
+
+    judge()
+    return counter
+
+
+def coverage(pack: RulePack, report: Report | None, generated: int) -> list[CheckCoverage]:
+    """How many examples, checked orders and generated order sets fail each check."""
+    checker = Checker(pack, enforce_proposed=True)
+    from_examples: Counter[tuple[str, int]] = Counter()
+    for _, _, judged in _judged_examples(checker):
+        if not isinstance(judged, Exception):
+            _count(from_examples, judged)
+    from_orders: Counter[tuple[str, int]] = Counter()
+    for order in report.orders if report else ():
+        _count(from_orders, order.results)
+    from_generated = _generated(checker, generated) if generated else Counter()
+    return [
+        CheckCoverage(
+            r.rule.id,
+            i + 1,
+            check.when,
+            from_examples[(r.rule.id, i)],
+            from_orders[(r.rule.id, i)],
+            from_generated[(r.rule.id, i)],
+        )
+        for r in pack.rules
+        for i, check in enumerate(r.rule.checks)
+    ]

@@ -58,6 +58,7 @@ class _Space:
     domestic: tuple[str, ...]
     other: tuple[str, ...]
     unit_edges: tuple[int, ...]
+    caps: tuple[int, ...]
     ints: tuple[int, ...]
     shares: tuple[float, ...]
 
@@ -115,6 +116,7 @@ def _space(packs: Sequence[RulePack]) -> _Space:
         domestic=tuple(c for c, (origin, _) in catalog.items() if origin == "domestic"),
         other=tuple(c for c, (o, ctrl) in catalog.items() if o != "domestic" and not ctrl),
         unit_edges=tuple(sorted(edges)),
+        caps=tuple(sorted({b.cap for p in packs for b in p.meta.batches.values()})),
         ints=tuple(sorted(i for i in ints if 0 <= i <= 400)),
         shares=tuple(sorted(shares | {0.0, 1.0})),
     )
@@ -212,7 +214,6 @@ def _lines(draw: st.DrawFn, space: _Space, controlled: int) -> list[Document]:
     return draw(st.permutations(lines)) if len(lines) > 1 else lines
 
 
-@st.composite
 def _order(
     draw: st.DrawFn,
     space: _Space,
@@ -240,37 +241,34 @@ def _order(
 
 def orders(*packs: RulePack, order_id: str = "GEN-1") -> st.SearchStrategy[Document]:
     """One valid order document, its values at the packs' boundaries."""
-    return _order(_space(packs), order_id)
+    space = _space(packs)
+    return st.composite(lambda draw: _order(draw, space, order_id))()
 
 
 @st.composite
 def _order_set(draw: st.DrawFn, space: _Space, max_size: int) -> list[Document]:
-    size = draw(st.integers(1, max_size))
+    size = draw(_integers(1, max_size))
     allocated = tuple(b for b in space.buyers if b.allocations)
     buyer = draw(_sample(allocated)) if allocated else None
+    whole_batch = bool(space.caps) and draw(_integers(0, 3)) == 3
     shared: list[int] = []
     if buyer and size > 1:
-        # Units that add up to the buyer's allocation +-1 across the set.
-        total = draw(_sample(buyer.allocations)) + draw(_OFFSET)
-        cuts = sorted(draw(st.lists(st.integers(0, total), min_size=size - 1, max_size=size - 1)))
+        # Units adding up to one buyer's allocation +-1, or (spread over all allocated
+        # buyers) to a batch cap +-1, across the set.
+        edge = draw(_sample(space.caps if whole_batch else buyer.allocations))
+        total = edge + draw(_OFFSET)
+        cuts = sorted(draw(st.lists(_integers(0, total), min_size=size - 1, max_size=size - 1)))
         shared = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
     # Sometimes one of them has no controlled units, after the quota is used up (or not).
-    zero = draw(st.integers(0, size - 1)) if draw(st.booleans()) else None
+    zero = draw(_integers(0, size - 1)) if draw(st.booleans()) else None
     if shared and zero is not None:
         shared[zero] = 0
     result = []
     for index in range(size):
-        same = bool(shared) and draw(st.integers(0, 3)) > 0
-        result.append(
-            draw(
-                _order(
-                    space,
-                    f"GEN-{index + 1}",
-                    buyer if same else None,
-                    shared[index] if same else None,
-                )
-            )
-        )
+        same = bool(shared) and draw(_integers(0, 3)) > 0
+        who = (draw(_sample(allocated)) if whole_batch else buyer) if same else None
+        units = shared[index] if same else None
+        result.append(_order(draw, space, f"GEN-{index + 1}", who, units))
     return result
 
 
@@ -359,7 +357,7 @@ def to_json(order: Document) -> str:
 
 @st.composite
 def _malformed(draw: st.DrawFn, space: _Space) -> Malformed:
-    order = draw(_order(space, "BAD-1"))
+    order = _order(draw, space, "BAD-1")
     kind = draw(st.sampled_from(["data", "text", "bytes"]))
     if kind == "data":
         defect = draw(st.sampled_from(sorted(_DATA_DEFECTS)))

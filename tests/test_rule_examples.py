@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from checker.rulepack import RulePack, load_pack
 from checker.selftest import run_examples
-from tests.conftest import PACK, SPEC_RULE_IDS
+from tests.conftest import PACK, REPO, SPEC_RULE_IDS
 
 
 def _pack() -> RulePack:
@@ -49,3 +51,45 @@ def test_rules_test_command_passes_on_the_default_pack(cli: Any) -> None:
     run = cli("rules", "test", "--rules", PACK)
     assert run.code == 0, run.out + run.err
     assert f"{len(OUTCOMES)} examples: {len(OUTCOMES)} ok, 0 wrong" in run.out
+
+
+def test_every_check_of_the_default_pack_has_a_failing_example(cli: Any) -> None:
+    run = cli("rules", "test", "--rules", PACK, "--strict", "--generated", "20")
+    assert run.code == 0, run.out + run.err
+    coverage = run.out.split("\ncoverage:")[1].splitlines()[1:]
+    assert len(coverage) == sum(len(r.checks) for r in _pack().rules)
+    assert all(int(line.split()[2]) > 0 for line in coverage), coverage
+    assert "<-" not in run.out and run.err == ""
+
+
+def test_a_vacuous_check_is_reported(cli: Any, tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    rule = pack / "domestic-ratio.yaml"
+    rule.write_text(
+        rule.read_text(encoding="utf-8").replace(
+            "checks:\n",
+            'checks:\n  - when: controlled_units < 0\n    message: "negative units"\n',
+        ),
+        encoding="utf-8",
+    )
+    run = cli("rules", "test", "--rules", pack, "--generated", "50")
+    assert run.code == 0, run.out + run.err
+    (line,) = [x for x in run.out.splitlines() if x.strip().startswith("domestic-ratio #1")]
+    assert line.split()[2:7] == ["0", "/", "0", "/", "0"]
+    assert "never fails: vacuous?" in line and "controlled_units < 0" in line
+    assert "1 check(s) without a failing example, 1 of them failed by no order" in run.err
+    assert cli("rules", "test", "--rules", pack, "--generated", "0", "--strict").code == 1
+
+
+def test_coverage_counts_the_given_orders(cli: Any) -> None:
+    run = cli("rules", "test", REPO / "examples" / "orders", "--generated", "0")
+    assert run.code == 0, run.err
+    assert "(examples / 7 orders / 0 generated order sets)" in run.out
+    (line,) = [x for x in run.out.splitlines() if x.strip().startswith("domestic-ratio #1")]
+    assert int(line.split()[4]) >= 1  # some bundled example order is short of domestic units
+
+
+def test_rules_list_takes_no_paths(cli: Any) -> None:
+    run = cli("rules", "list", "orders")
+    assert run.code == 2 and "PATH is for 'rules test'" in run.err
