@@ -1,0 +1,94 @@
+"""The pre-commit hooks, run by the real pre-commit in a temporary git repository.
+
+pre-commit clones the hook repository and pip-installs it into an environment of its
+own, so this test takes a while (it reuses pip's wheel cache). The hook repository is a
+snapshot of this working tree, committed in a temporary repo, so uncommitted edits are
+what gets tested.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, order_text, write
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Compliance Team",
+    "GIT_AUTHOR_EMAIL": "compliance@example.com",
+    "GIT_COMMITTER_NAME": "Compliance Team",
+    "GIT_COMMITTER_EMAIL": "compliance@example.com",
+}
+
+
+def run(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+
+
+def snapshot(target: Path, env: dict[str, str]) -> str:
+    """Commit this working tree (tracked and new files, not ignored ones) in `target`."""
+    listed = run(
+        REPO, "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", env=env
+    )
+    assert listed.returncode == 0, listed.stderr
+    for name in filter(None, listed.stdout.split("\0")):
+        source = REPO / name
+        if source.is_symlink():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            (target / name).symlink_to(source.readlink())
+        elif source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-qm", "snapshot")):
+        assert run(target, "git", *args, env=env).returncode == 0
+    head = run(target, "git", "rev-parse", "HEAD", env=env)
+    return head.stdout.strip()
+
+
+def test_hooks_block_a_failing_order_and_pass_a_good_one(tmp_path: Path) -> None:
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
+    env.pop("VIRTUAL_ENV", None)
+    hooks = tmp_path / "hooks"
+    rev = snapshot(hooks, env)
+
+    repo = tmp_path / "orders-repo"
+    write(repo, "pyproject.toml", '[tool.chipcheck]\norders = "orders"\n')
+    write(
+        repo,
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n"
+        "      - id: chipcheck\n      - id: chipcheck-rules\n",
+    )
+    write(repo, "orders/bd-0001.yaml", order_text())
+    assert run(repo, "git", "init", "-q", env=env).returncode == 0
+    installed = run(repo, sys.executable, "-m", "pre_commit", "install", env=env)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+
+    run(repo, "git", "add", "-A", env=env)
+    good = run(repo, "git", "commit", "-m", "a passing order", env=env)
+    assert good.returncode == 0, good.stdout + good.stderr
+    output = good.stdout + good.stderr  # pre-commit reports on stderr during a commit
+    assert "chipcheck (purchase orders)" in output and "Passed" in output
+    assert "chipcheck rules test" in output
+
+    write(
+        repo,
+        "orders/bd-0002.yaml",
+        order_text(
+            ("order_id: T-1", "order_id: T-2"), ("huawei-ascend-910c", "huawei-ascend-910x")
+        ),
+    )
+    run(repo, "git", "add", "-A", env=env)
+    bad = run(repo, "git", "commit", "-m", "an order with an unknown model", env=env)
+    output = bad.stdout + bad.stderr
+    assert bad.returncode != 0, output
+    assert "Failed" in output
+    assert "orders/bd-0002.yaml  T-2  FAIL" in output
+    assert "huawei-ascend-910x (closest: huawei-ascend-910c)" in output
+    log = run(repo, "git", "log", "--oneline", env=env)
+    assert log.stdout.count("\n") == 1, log.stdout  # only the good commit landed
