@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,18 @@ from checker.engine import Engine, EngineError
 from checker.explaining import explain_check, render
 from checker.facts import Deriver
 from checker.loading import Document, discover, read_document
+from checker.locating import field_of, position
 from checker.models import Order
 from checker.problems import Problem
-from checker.results import OrderResult, PackInfo, Report, RuleResult, Status, Verdict
+from checker.results import (
+    OrderResult,
+    PackInfo,
+    Report,
+    RuleInfo,
+    RuleResult,
+    Status,
+    Verdict,
+)
 from checker.rulepack import PackRule, RulePack
 from checker.validation import validate
 
@@ -42,7 +52,11 @@ class Checker:
 
     @property
     def info(self) -> PackInfo:
-        return PackInfo(self.pack.name, self.pack.version, self.pack.sha256)
+        rules = tuple(
+            RuleInfo(r.id, r.title, r.status, r.source, r.description.strip())
+            for r in (p.rule for p in self.pack.rules)
+        )
+        return PackInfo(self.pack.name, self.pack.version, self.pack.sha256, rules)
 
     def evaluate(self, orders: Sequence[Order]) -> list[tuple[RuleResult, ...] | EngineError]:
         """Results of every rule for each order, judged together (quotas are cumulative)."""
@@ -119,20 +133,32 @@ class Checker:
         errors += duplicates
         outcomes = self.evaluate([order for _, order in loaded])
         checked = [
-            _order_result(doc, order, outcome)
+            self._order_result(doc, order, outcome)
             for (doc, order), outcome in zip(loaded, outcomes, strict=True)
         ]
         return Report(self.info, tuple(sorted(checked + errors, key=lambda o: o.file)))
 
+    def _order_result(
+        self, doc: Document, order: Order, outcome: tuple[RuleResult, ...] | EngineError
+    ) -> OrderResult:
+        if isinstance(outcome, EngineError):
+            problem = Problem(doc.file, None, None, f"internal error, please report it: {outcome}")
+            return OrderResult(doc.file, order.order_id, "error", errors=(problem,))
+        located = tuple(
+            self._locate(doc, order, pack_rule, result)
+            for pack_rule, result in zip(self.pack.rules, outcome, strict=True)
+        )
+        verdict: Verdict = "fail" if any(r.status == "fail" for r in located) else "pass"
+        return OrderResult(doc.file, order.order_id, verdict, located)
 
-def _order_result(
-    doc: Document, order: Order, outcome: tuple[RuleResult, ...] | EngineError
-) -> OrderResult:
-    if isinstance(outcome, EngineError):
-        problem = Problem(doc.file, None, None, f"internal error, please report it: {outcome}")
-        return OrderResult(doc.file, order.order_id, "error", errors=(problem,))
-    verdict: Verdict = "fail" if any(r.status == "fail" for r in outcome) else "pass"
-    return OrderResult(doc.file, order.order_id, verdict, outcome)
+    def _locate(
+        self, doc: Document, order: Order, pack_rule: PackRule, result: RuleResult
+    ) -> RuleResult:
+        if not result.failed:
+            return result
+        fact = pack_rule.checks[result.failed[0]].condition[-1].fact
+        line, column = position(doc, field_of(fact, self.pack.meta, order))
+        return replace(result, line=line, column=column)
 
 
 def _split_duplicates(

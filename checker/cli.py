@@ -20,7 +20,8 @@ from checker.problems import Problem
 if TYPE_CHECKING:
     from checker.rulepack import RulePack
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "junit", "github")
+DIFF_FORMATS = ("text", "json")
 CONFIG_KEYS = {"orders", "rules"}
 
 
@@ -78,8 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="order files or directories (default: [tool.chipcheck] orders)",
     )
     check.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
-    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument(
+        "--format", choices=FORMATS, help="report format for stdout or --output (default: text)"
+    )
     check.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+    check.add_argument(
+        "--output-format",
+        action="append",
+        type=_format_file,
+        default=[],
+        metavar="FMT=FILE",
+        help="also write the report as FMT to FILE; repeatable (e.g. sarif=chipcheck.sarif)",
+    )
     check.add_argument(
         "--enforce-proposed",
         action="store_true",
@@ -130,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="orders to re-check (default: [tool.chipcheck] orders, if set)",
     )
-    diff.add_argument("--format", choices=FORMATS, default="text")
+    diff.add_argument("--format", choices=DIFF_FORMATS, default="text")
     diff.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
     diff.add_argument(
         "--max-examples",
@@ -165,6 +176,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"chipcheck: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _format_file(text: str) -> tuple[str, Path]:
+    fmt, equals, file = text.partition("=")
+    if not equals or fmt not in FORMATS or not file:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: write FMT=FILE with FMT one of {', '.join(FORMATS)}"
+        )
+    return fmt, Path(file)
 
 
 def _count(text: str) -> int:
@@ -222,7 +242,9 @@ def _check(args: argparse.Namespace, config: Config) -> int:
     from checker.reporting import RENDERERS
 
     report = Checker(pack, enforce_proposed=args.enforce_proposed).check_paths(paths)
-    _write(RENDERERS[args.format](report), args.output)
+    for fmt, path in args.output_format:
+        _write(RENDERERS[fmt](report), path)
+    _write(RENDERERS[args.format or "text"](report), args.output)
     return report.exit_code
 
 

@@ -18,6 +18,8 @@ class RuleResult:
     message: str
     facts: dict[str, Any]
     failed: tuple[int, ...] = ()  # indices of the rule's checks that failed
+    line: int | None = None  # where the judged field is, for a failing or warning result
+    column: int | None = None
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,22 @@ class OrderResult:
 
 
 @dataclass(frozen=True)
+class RuleInfo:
+    """What a report needs to document a rule (SARIF rule descriptors, JUnit names)."""
+
+    id: str
+    title: str
+    status: str
+    source: str
+    description: str
+
+
+@dataclass(frozen=True)
 class PackInfo:
     name: str
     version: str
     sha256: str
+    rules: tuple[RuleInfo, ...] = ()
 
 
 @dataclass(frozen=True)

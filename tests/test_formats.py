@@ -1,0 +1,172 @@
+"""Report formats read by their real consumers: a SARIF schema validator, a JUnit parser,
+the GitHub workflow-command syntax; and result locations checked against the files."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from junitparser import Error, Failure, JUnitXml, Skipped
+
+from checker.facts import FACTS
+from checker.locating import _FIELDS
+from tests.conftest import REPO, SPEC_RULE_IDS, order_text, write
+
+SARIF_SCHEMA = json.loads(
+    (REPO / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+)
+
+
+def line_of(path: Path, text: str) -> int:
+    """1-based line of the only line containing `text`: the expectation, from the file."""
+    matches = [i for i, line in enumerate(path.read_text("utf-8").splitlines(), 1) if text in line]
+    assert len(matches) == 1, (text, matches)
+    return matches[0]
+
+
+SHORT_DOMESTIC = ("huawei-ascend-910c\n    units: 8000", "huawei-ascend-910c\n    units: 7999")
+
+
+@pytest.fixture
+def orders(tmp_path: Path) -> Path:
+    """One order per kind of finding, plus one that cannot be read."""
+    d = tmp_path / "orders"
+    write(d, "good.yaml", order_text())
+    # Last in the (date, order_id) ledger, so the other orders fit before it.
+    over = ("units: 8000\n  - model: huawei", "units: 160000\n  - model: huawei")
+    later = ("date: 2026-02-03", "date: 2026-02-04")
+    write(d, "quota.yaml", order_text(("order_id: T-1", "order_id: Q-1"), later, over))
+    misspelt = ("name: Beijing ByteDance", "name: Beijing ByteDanse")
+    write(d, "name.yaml", order_text(("order_id: T-1", "order_id: N-1"), misspelt))
+    write(d, "ratio.yaml", order_text(("order_id: T-1", "order_id: R-1"), SHORT_DOMESTIC))
+    impossible = ("date: 2026-02-03", "date: 2026-02-30")
+    write(d, "bad.yaml", order_text(("order_id: T-1", "order_id: B-1"), impossible))
+    return d
+
+
+def test_results_point_at_the_field_they_judged(cli: Any, orders: Path) -> None:
+    run = cli("check", orders, "--format", "json")
+    at = {
+        (o["order_id"], r["rule"]): (r["line"], r["column"])
+        for o in run.report["orders"]
+        for r in o["results"]
+    }
+    assert at[("Q-1", "batch-quota")] == (line_of(orders / "quota.yaml", "units: 160000"), 5)
+    assert at[("N-1", "approved-buyer")] == (line_of(orders / "name.yaml", "name: Beijing"), 3)
+    assert at[("R-1", "domestic-ratio")] == (line_of(orders / "ratio.yaml", "lines:"), 1)
+    assert at[("T-1", "batch-quota")] == (None, None)  # passing results have no location
+
+
+def test_every_fact_has_a_field_to_point_at() -> None:
+    assert set(_FIELDS) == set(FACTS)
+
+
+def test_sarif_is_valid_and_points_at_the_lines(cli: Any, orders: Path) -> None:
+    run = cli("check", orders, "--format", "sarif")
+    assert run.code == 2  # bad.yaml is an input error
+    sarif = json.loads(run.out)
+    jsonschema.validators.validator_for(SARIF_SCHEMA)(SARIF_SCHEMA).validate(sarif)
+    (sarif_run,) = sarif["runs"]
+    rules = sarif_run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == [*SPEC_RULE_IDS, "input-error"]
+    assert all(r["shortDescription"]["text"] and r["help"]["text"] for r in rules)
+    found = {}
+    for result in sarif_run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        location = result["locations"][0]["physicalLocation"]
+        key = (Path(location["artifactLocation"]["uri"]).name, result["ruleId"])
+        found[key] = (result["level"], location["region"]["startLine"])
+    assert found[("quota.yaml", "batch-quota")] == (
+        "error",
+        line_of(orders / "quota.yaml", "units: 160000"),
+    )
+    assert found[("ratio.yaml", "domestic-ratio")] == (
+        "warning",
+        line_of(orders / "ratio.yaml", "lines:"),
+    )
+    assert found[("bad.yaml", "input-error")] == ("error", line_of(orders / "bad.yaml", "date:"))
+    # One SARIF result per failing or warning rule result, and per input error.
+    report = cli("check", orders, "--format", "json").report
+    expected = sum(
+        len(o["errors"]) + sum(r["status"] in ("fail", "warn") for r in o["results"])
+        for o in report["orders"]
+    )
+    assert len(sarif_run["results"]) == expected
+
+
+def test_junit_has_a_testcase_per_order_and_rule(cli: Any, orders: Path, tmp_path: Path) -> None:
+    out = tmp_path / "junit.xml"
+    cli("check", orders, "--format", "junit", "--output", out)
+    xml = JUnitXml.fromfile(str(out))
+    cases = {(suite.name, case.name): case for suite in xml for case in suite}
+    checked = ["good.yaml", "quota.yaml", "name.yaml", "ratio.yaml"]
+    assert len(cases) == len(checked) * len(SPEC_RULE_IDS) + 1
+    by_file = {(Path(f).name, rule): case for (f, rule), case in cases.items()}
+    quota = by_file[("quota.yaml", "batch-quota")].result
+    assert len(quota) == 1 and isinstance(quota[0], Failure)
+    assert "reduce to 126,000 controlled units" in (quota[0].message or "")
+    assert by_file[("good.yaml", "batch-quota")].is_passed
+    assert by_file[("ratio.yaml", "domestic-ratio")].is_passed  # a warning is not a failure
+    skipped = cli("check", orders / "ratio.yaml", "--format", "junit").out
+    assert "<skipped" not in skipped  # every default rule applies to this order
+    (error,) = by_file[("bad.yaml", "input-error")].result
+    assert isinstance(error, Error) and "not a real calendar date" in (error.message or "")
+    assert not any(isinstance(r, Skipped) for c in cases.values() for r in c.result)
+
+
+ANNOTATION = re.compile(
+    r"^::(error|warning) file=([^,]+),line=(\d+),col=(\d+),title=([^:]+)::(.+)$"
+)
+
+
+def test_github_annotations_name_file_and_line(cli: Any, orders: Path) -> None:
+    run = cli("check", orders, "--format", "github")
+    *annotations, summary = run.out.splitlines()
+    assert summary.startswith("5 orders: 2 pass, 2 fail, 1 error")
+    parsed = {}
+    for line in annotations:
+        match = ANNOTATION.match(line)
+        assert match, line
+        kind, file, line_no, _, title, message = match.groups()
+        parsed[(Path(file).name, title.split()[1])] = (kind, int(line_no), message)
+    assert parsed[("quota.yaml", "batch-quota")][:2] == (
+        "error",
+        line_of(orders / "quota.yaml", "units: 160000"),
+    )
+    assert parsed[("ratio.yaml", "domestic-ratio")][0] == "warning"
+    assert parsed[("name.yaml", "approved-buyer")][1] == line_of(
+        orders / "name.yaml", "name: Beijing"
+    )
+    assert parsed[("bad.yaml", "input")][:2] == ("error", line_of(orders / "bad.yaml", "date:"))
+
+
+def test_github_escapes_newlines_and_separators(cli: Any, tmp_path: Path) -> None:
+    write(tmp_path, "a,b:c.yaml", order_text(SHORT_DOMESTIC))
+    run = cli("check", tmp_path / "a,b:c.yaml", "--format", "github")
+    (annotation, _) = run.out.splitlines()
+    assert (
+        "file=" + str(tmp_path / "a%2Cb%3Ac.yaml").replace(":", "%3A").replace(",", "%2C")
+        in annotation
+    )
+
+
+def test_several_outputs_in_one_run(cli: Any, orders: Path, tmp_path: Path) -> None:
+    sarif, junit = tmp_path / "out.sarif", tmp_path / "out.xml"
+    run = cli(
+        "check", orders, "--output-format", f"sarif={sarif}", "--output-format", f"junit={junit}"
+    )
+    assert run.code == 2
+    assert "5 orders: 2 pass, 2 fail, 1 error" in run.out  # text still on stdout
+    jsonschema.validators.validator_for(SARIF_SCHEMA)(SARIF_SCHEMA).validate(
+        json.loads(sarif.read_text(encoding="utf-8"))
+    )
+    assert len(list(JUnitXml.fromfile(str(junit)))) == 5
+
+
+def test_a_bad_output_format_is_a_usage_error(cli: Any, orders: Path) -> None:
+    run = cli("check", orders, "--output-format", "pdf=x.pdf")
+    assert run.code == 2 and "FMT=FILE" in run.err
