@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "sarif", "junit", "github")
 DIFF_FORMATS = ("text", "json")
 CONFIG_KEYS = {"orders", "rules"}
+SCHEMAS = ("order", "rules", "pack")
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("--enforce-proposed", action="store_true")
 
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of an order file, a rule file or pack.yaml (for editors)",
+    )
+    schema.add_argument("kind", choices=SCHEMAS)
+
     explain = commands.add_parser("explain", help="show one rule's documentation and examples")
     explain.add_argument("rule_id", metavar="RULE-ID")
     explain.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
@@ -172,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args, config)
         if args.command == "diff-rules":
             return _diff_rules(args, config)
+        if args.command == "schema":
+            return _schema(args.kind)
         return _explain(args, config)
     except UsageError as exc:
         print(f"chipcheck: error: {exc}", file=sys.stderr)
@@ -333,6 +342,28 @@ def _rules_test(pack: RulePack, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if wrong or (args.strict and untested) else 0
+
+
+def _schema(kind: str) -> int:
+    import json
+
+    from pydantic import BaseModel
+
+    from checker import models
+
+    choices: dict[str, tuple[type[BaseModel], str]] = {
+        "order": (models.Order, "chipcheck order file"),
+        "rules": (models.Rule, "chipcheck rule file (<rule-id>.yaml in a rule pack)"),
+        "pack": (models.PackMeta, "chipcheck rule pack pack.yaml"),
+    }
+    model, title = choices[kind]
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **model.model_json_schema(),
+        "title": title,
+    }
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    return 0
 
 
 def _explain(args: argparse.Namespace, config: Config) -> int:

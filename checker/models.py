@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -62,7 +63,17 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
-Uscc = Annotated[str, AfterValidator(_valid_uscc)]
+Uscc = Annotated[
+    str,
+    AfterValidator(_valid_uscc),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^[0-9A-HJ-NP-RTUW-Y]{18}$",
+            "description": "Unified Social Credit Code, GB 32100-2015 (check digit verified)",
+        }
+    ),
+]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 LongText = Annotated[str, StringConstraints(max_length=5000)]
