@@ -7,7 +7,8 @@ derived for the valid set, the engine decides, explaining words the outcome.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,14 @@ from checker.results import (
 )
 from checker.rulepack import PackRule, RulePack
 from checker.validation import validate
+
+Tick = Callable[[], None]
+Progress = Callable[[int], AbstractContextManager[Tick | None]]
+
+
+@contextmanager
+def _no_progress(_steps: int) -> Iterator[None]:
+    yield None
 
 
 class Checker:
@@ -58,10 +67,14 @@ class Checker:
         )
         return PackInfo(self.pack.name, self.pack.version, self.pack.sha256, rules)
 
-    def evaluate(self, orders: Sequence[Order]) -> list[tuple[RuleResult, ...] | EngineError]:
+    def evaluate(
+        self, orders: Sequence[Order], tick: Tick | None = None
+    ) -> list[tuple[RuleResult, ...] | EngineError]:
         """Results of every rule for each order, judged together (quotas are cumulative)."""
         outcomes: list[tuple[RuleResult, ...] | EngineError] = []
         for facts in self._deriver.derive(orders):
+            if tick:
+                tick()
             try:
                 fired = set(self._engine.fired({k: facts[k] for k in self._read}))
             except EngineError as exc:
@@ -99,8 +112,19 @@ class Checker:
         message = f"{render(rule.message, values)}: {details}"
         return RuleResult(rule.id, status, message, shown, failed)
 
-    def check_paths(self, paths: Iterable[Path]) -> Report:
+    def check_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> Report:
+        """Check every order file under `paths` as one set.
+
+        `progress(steps)` may return a tick to call per step (each file read, each order
+        judged), e.g. for a progress bar.
+        """
         files, missing = discover(paths)
+        with (progress or _no_progress)(2 * len(files)) as tick:
+            return self._check_files(paths, files, missing, tick)
+
+    def _check_files(
+        self, paths: Iterable[Path], files: list[Path], missing: list[Problem], tick: Tick | None
+    ) -> Report:
         errors: list[OrderResult] = [
             OrderResult(p.file, None, "error", errors=(p,)) for p in missing
         ]
@@ -110,6 +134,8 @@ class Checker:
             errors.append(OrderResult(where, None, "error", errors=(problem,)))
         loaded: list[tuple[Document, Order]] = []
         for path in files:
+            if tick:
+                tick()
             doc = read_document(path)
             order = doc if isinstance(doc, list) else validate(Order, doc)
             if isinstance(order, list):
@@ -131,7 +157,7 @@ class Checker:
                 loaded.append((doc, order))
         loaded, duplicates = _split_duplicates(loaded)
         errors += duplicates
-        outcomes = self.evaluate([order for _, order in loaded])
+        outcomes = self.evaluate([order for _, order in loaded], tick)
         checked = [
             self._order_result(doc, order, outcome)
             for (doc, order), outcome in zip(loaded, outcomes, strict=True)

@@ -250,10 +250,21 @@ def _check(args: argparse.Namespace, config: Config) -> int:
     from checker.checking import Checker
     from checker.reporting import RENDERERS
 
-    report = Checker(pack, enforce_proposed=args.enforce_proposed).check_paths(paths)
-    for fmt, path in args.output_format:
-        _write(RENDERERS[fmt](report), path)
-    _write(RENDERERS[args.format or "text"](report), args.output)
+    checker = Checker(pack, enforce_proposed=args.enforce_proposed)
+    fmt = args.format or "text"
+    to_terminal = fmt == "text" and args.output is None and sys.stdout.isatty()
+    if to_terminal or sys.stderr.isatty():
+        from checker import terminal  # rich, only for people at a terminal
+
+        report = checker.check_paths(paths, terminal.progress)
+    else:
+        report = checker.check_paths(paths)
+    for extra, path in args.output_format:
+        _write(RENDERERS[extra](report), path)
+    if to_terminal:
+        terminal.print_report(report)
+    else:
+        _write(RENDERERS[fmt](report), args.output)
     return report.exit_code
 
 

@@ -56,6 +56,18 @@ def order_json(order: OrderResult) -> dict[str, Any]:
     }
 
 
+STATUSES = ("pass", "warn", "fail", "skip")
+
+
+def rule_counts(report: Report) -> dict[str, dict[str, int]]:
+    """For the summary table: how many orders each rule passed, warned, failed, skipped."""
+    counts = {r.id: dict.fromkeys(STATUSES, 0) for r in report.pack.rules}
+    for order in report.orders:
+        for result in order.results:
+            counts.setdefault(result.rule, dict.fromkeys(STATUSES, 0))[result.status] += 1
+    return counts
+
+
 def render_text(report: Report) -> str:
     lines: list[str] = []
     width = max((len(r.rule) for o in report.orders for r in o.results), default=0)
@@ -65,7 +77,16 @@ def render_text(report: Report) -> str:
         lines.extend(f"  error  {problem}" for problem in order.errors)
         lines.extend(f"  {r.status:<4}  {r.rule:<{width}}  {r.message}" for r in order.results)
         lines.append("")
-    lines.append(_summary(report))
+    counts = rule_counts(report)
+    if counts:
+        width = max(len(rule) for rule in counts)
+        lines.append(f"{'rule':<{width}}  " + "  ".join(f"{s:>4}" for s in STATUSES))
+        lines.extend(
+            f"{rule:<{width}}  " + "  ".join(f"{n[s]:>4}" for s in STATUSES)
+            for rule, n in counts.items()
+        )
+        lines.append("")
+    lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
 
@@ -259,11 +280,11 @@ def render_github(report: Report) -> str:
                 kind = "error" if r.status == "fail" else "warning"
                 title = f"chipcheck {r.rule} ({order.order_id})"
                 lines.append(_annotation(kind, order.file, r.line, r.column, title, r.message))
-    lines.append(_summary(report))
+    lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
 
-def _summary(report: Report) -> str:
+def summary(report: Report) -> str:
     return (
         f"{len(report.orders)} orders: {report.count('pass')} pass, {report.count('fail')} fail, "
         f"{report.count('error')} error (rule pack {report.pack.name} {report.pack.version})"

@@ -1,0 +1,74 @@
+"""The text report on a terminal: colour (unless NO_COLOR), a summary table, progress.
+
+Only used when stdout (or, for progress, stderr) is a terminal; rich is imported here
+and nowhere else, so piped and machine-readable runs never pay for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich import box
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from rich.text import Text
+
+from checker.reporting import STATUSES, rule_counts, summary
+from checker.results import Report
+
+STYLE = {
+    "pass": "green",
+    "warn": "yellow",
+    "fail": "bold red",
+    "skip": "dim",
+    "error": "bold magenta",
+    "PASS": "bold green",
+    "FAIL": "bold red",
+    "ERROR": "bold magenta",
+}
+# Runs over this many files take about two seconds or more: show progress for them.
+PROGRESS_FILES = 2000
+
+
+def print_report(report: Report, console: Console | None = None) -> None:
+    console = console or Console(highlight=False, soft_wrap=True)
+    width = max((len(r.rule) for o in report.orders for r in o.results), default=0)
+    for order in report.orders:
+        verdict = order.verdict.upper()
+        console.print(
+            Text.assemble(
+                f"{order.file}  {order.order_id or ''}".rstrip(), "  ", (verdict, STYLE[verdict])
+            )
+        )
+        for problem in order.errors:
+            console.print(Text.assemble("  ", ("error", STYLE["error"]), f"  {problem}"))
+        for r in order.results:
+            console.print(
+                Text.assemble(
+                    "  ", (f"{r.status:<4}", STYLE[r.status]), f"  {r.rule:<{width}}  {r.message}"
+                )
+            )
+        console.print()
+    table = Table(box=box.SIMPLE_HEAD, title="results per rule", title_justify="left")
+    table.add_column("rule")
+    for status in STATUSES:
+        table.add_column(status, justify="right", style=STYLE[status])
+    for rule, counts in rule_counts(report).items():
+        table.add_row(rule, *(str(counts[s]) for s in STATUSES))
+    console.print(table)
+    worst = "ERROR" if report.count("error") else "FAIL" if report.count("fail") else "PASS"
+    console.print(Text(summary(report), style=STYLE[worst]))
+
+
+@contextmanager
+def progress(total: int) -> Iterator[Callable[[], None] | None]:
+    """A transient progress bar on stderr for long runs on a terminal, else nothing."""
+    console = Console(stderr=True)
+    if total < PROGRESS_FILES or not console.is_terminal:
+        yield None
+        return
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("checking orders", total=total)
+        yield lambda: bar.advance(task)

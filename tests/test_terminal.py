@@ -1,0 +1,83 @@
+"""The text report on a real pseudo-terminal: colour, NO_COLOR, summary table, progress."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from checker.terminal import PROGRESS_FILES
+from tests.conftest import REPO, order_text, write
+
+ESC = "\x1b["
+
+
+def on_terminal(*args: str | Path, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run chipcheck with stdout and stderr on a pty; return (exit code, everything shown)."""
+    master, slave = pty.openpty()
+    child_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    child_env.update({"TERM": "xterm-256color", "COLUMNS": "160", **(env or {})})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "checker", *map(str, args)],
+        stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=child_env, cwd=REPO,
+    )  # fmt: skip
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    return process.wait(timeout=120), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_colour_on_a_terminal() -> None:
+    code, shown = on_terminal("check", "examples/orders")
+    assert code == 1
+    assert ESC in shown
+    assert "results per rule" in shown and "domestic-ratio" in shown
+    assert "7 orders: 3 pass, 4 fail, 0 error" in shown
+
+
+def colours(shown: str) -> set[int]:
+    """Colour parameters (foreground/background) of the SGR escape sequences shown."""
+    params = {int(p) for seq in re.findall(r"\x1b\[([0-9;]*)m", shown) for p in seq.split(";") if p}
+    return {p for p in params if 30 <= p <= 49 or 90 <= p <= 107}
+
+
+def test_no_color_is_respected() -> None:
+    code, shown = on_terminal("check", "examples/orders", env={"NO_COLOR": "1"})
+    assert code == 1
+    assert colours(shown) == set()  # NO_COLOR forbids colour; bold and dim remain
+    assert "results per rule" in shown
+    assert colours(on_terminal("check", "examples/orders")[1])  # the control: colour without
+
+
+def test_plain_when_piped(cli: Any) -> None:
+    run = cli("check", REPO / "examples" / "orders")
+    assert ESC not in run.out and ESC not in run.err
+    table = run.out.split("\n\n")[-2].splitlines()
+    assert table[0].split() == ["rule", "pass", "warn", "fail", "skip"]
+    counts = {line.split()[0]: line.split()[1:] for line in table[1:]}
+    assert counts["domestic-ratio"] == ["5", "1", "0", "1"]  # from the bundled examples
+
+
+def test_progress_bar_for_long_runs_only(tmp_path: Path) -> None:
+    for i in range(PROGRESS_FILES):
+        write(
+            tmp_path / "many", f"o{i:05d}.yaml", order_text(("order_id: T-1", f"order_id: T-{i}"))
+        )
+    _, shown = on_terminal(
+        "check", tmp_path / "many", "--format", "json", "--output", tmp_path / "r.json"
+    )
+    assert "checking orders" in shown
+    _, short = on_terminal("check", "examples/orders")
+    assert "checking orders" not in short
