@@ -312,10 +312,10 @@ def _rules(args: argparse.Namespace, config: Config) -> int:
 
 
 def _rules_test(pack: RulePack, args: argparse.Namespace) -> int:
-    from checker.checking import Checker
-    from checker.selftest import coverage, run_examples
+    from checker.selftest import SelfTest
 
-    outcomes = run_examples(pack)
+    selftest = SelfTest(pack)
+    outcomes = selftest.examples()
     for o in outcomes:
         mark = "ok   " if o.ok else "WRONG"
         line = f"{mark} {o.rule}: {o.example} (expected {o.expected}, got {o.actual})"
@@ -323,13 +323,13 @@ def _rules_test(pack: RulePack, args: argparse.Namespace) -> int:
     wrong = sum(not o.ok for o in outcomes)
     print(f"{len(outcomes)} examples: {len(outcomes) - wrong} ok, {wrong} wrong")
 
-    report = Checker(pack, enforce_proposed=True).check_paths(args.paths) if args.paths else None
+    report = selftest.checker.check_paths(args.paths) if args.paths else None
     if report is not None and report.count("error"):
         _print_problems(
             [p for o in report.orders for p in o.errors], "some orders could not be read"
         )
         return 2
-    checks = coverage(pack, report, args.generated)
+    checks = selftest.coverage(report, args.generated)
     print(
         "\ncoverage: orders that fail each check "
         f"(examples / {len(report.orders) if report else 0} orders / "

@@ -57,17 +57,56 @@ def _judged_examples(
     return judged
 
 
+class SelfTest:
+    """A pack's examples judged once, by one checker with proposed rules enforced.
+
+    The outcomes per example and the coverage per check both read the same judgements;
+    the checker also judges the user's orders and the generated ones for coverage.
+    """
+
+    def __init__(self, pack: RulePack) -> None:
+        self.pack = pack
+        self.checker = Checker(pack, enforce_proposed=True)
+        self._judged = _judged_examples(self.checker)
+
+    def examples(self) -> list[ExampleOutcome]:
+        """Each example judged by its own rule, after its prior orders."""
+        outcomes = []
+        for index, example, judged in self._judged:
+            if isinstance(judged, Exception):
+                actual, message = "error", str(judged)
+            else:
+                actual, message = judged[index].status, judged[index].message
+            rule_id = self.pack.rules[index].rule.id
+            outcomes.append(ExampleOutcome(rule_id, example.name, example.expect, actual, message))
+        return outcomes
+
+    def coverage(self, report: Report | None, generated: int) -> list[CheckCoverage]:
+        """How many examples, checked orders and generated order sets fail each check."""
+        from_examples: Counter[tuple[str, int]] = Counter()
+        for _, _, judged in self._judged:
+            if not isinstance(judged, Exception):
+                _count(from_examples, judged)
+        from_orders: Counter[tuple[str, int]] = Counter()
+        for order in report.orders if report else ():
+            _count(from_orders, order.results)
+        from_generated = _generated(self.checker, generated) if generated else Counter()
+        return [
+            CheckCoverage(
+                r.rule.id,
+                i + 1,
+                check.when,
+                from_examples[(r.rule.id, i)],
+                from_orders[(r.rule.id, i)],
+                from_generated[(r.rule.id, i)],
+            )
+            for r in self.pack.rules
+            for i, check in enumerate(r.rule.checks)
+        ]
+
+
 def run_examples(pack: RulePack) -> list[ExampleOutcome]:
-    """Judge every example (after its prior orders) by its own rule, proposed rules enforced."""
-    outcomes = []
-    for index, example, judged in _judged_examples(Checker(pack, enforce_proposed=True)):
-        if isinstance(judged, Exception):
-            actual, message = "error", str(judged)
-        else:
-            actual, message = judged[index].status, judged[index].message
-        rule_id = pack.rules[index].rule.id
-        outcomes.append(ExampleOutcome(rule_id, example.name, example.expect, actual, message))
-    return outcomes
+    return SelfTest(pack).examples()
 
 
 def _count(counter: Counter[tuple[str, int]], results: Iterable[RuleResult]) -> None:
@@ -100,28 +139,3 @@ def _generated(checker: Checker, examples: int) -> Counter[tuple[str, int]]:
 
     judge()
     return counter
-
-
-def coverage(pack: RulePack, report: Report | None, generated: int) -> list[CheckCoverage]:
-    """How many examples, checked orders and generated order sets fail each check."""
-    checker = Checker(pack, enforce_proposed=True)
-    from_examples: Counter[tuple[str, int]] = Counter()
-    for _, _, judged in _judged_examples(checker):
-        if not isinstance(judged, Exception):
-            _count(from_examples, judged)
-    from_orders: Counter[tuple[str, int]] = Counter()
-    for order in report.orders if report else ():
-        _count(from_orders, order.results)
-    from_generated = _generated(checker, generated) if generated else Counter()
-    return [
-        CheckCoverage(
-            r.rule.id,
-            i + 1,
-            check.when,
-            from_examples[(r.rule.id, i)],
-            from_orders[(r.rule.id, i)],
-            from_generated[(r.rule.id, i)],
-        )
-        for r in pack.rules
-        for i, check in enumerate(r.rule.checks)
-    ]
