@@ -240,8 +240,14 @@ def _write(output: str, path: Path | None) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def _check(args: argparse.Namespace, config: Config) -> int:
+def _order_paths(args: argparse.Namespace, config: Config) -> list[Path]:
+    """PATH arguments, else the configured orders directory, else none."""
     paths: list[Path] = args.paths or ([config.orders] if config.orders else [])
+    return paths
+
+
+def _check(args: argparse.Namespace, config: Config) -> int:
+    paths = _order_paths(args, config)
     if not paths:
         raise UsageError("no PATH given and no [tool.chipcheck] orders in ./pyproject.toml")
     pack = _load_pack(args, config)
@@ -276,7 +282,7 @@ def _diff_rules(args: argparse.Namespace, config: Config) -> int:
     from checker.diffreporting import RENDERERS
     from checker.revisions import pack_directory
 
-    paths: list[Path] = args.paths or ([config.orders] if config.orders else [])
+    paths = _order_paths(args, config)
     with tempfile.TemporaryDirectory(prefix="chipcheck-diff-") as scratch:
         checkers = []
         for index, spec in enumerate((args.old, args.new)):
