@@ -15,7 +15,7 @@ from typing import Any
 
 from checker.compiling import SKIP, compile_pack, engine_rule_name
 from checker.engine import Engine, EngineError
-from checker.explaining import explain_check, render
+from checker.explaining import explain_check
 from checker.facts import Deriver
 from checker.loading import Document, discover, read_document
 from checker.locating import field_of, position
@@ -98,18 +98,17 @@ class Checker:
     ) -> RuleResult:
         rule = pack_rule.rule
         shown = {name: facts[name] for name in pack_rule.facts}
-        values = {**facts, **pack_rule.params}
         if skip in fired:
-            assert rule.skip_message is not None
-            return RuleResult(rule.id, "skip", render(rule.skip_message, values), shown)
+            assert pack_rule.skip_message is not None
+            return RuleResult(rule.id, "skip", pack_rule.skip_message.render(facts), shown)
         failed = tuple(i for i, name in enumerate(checks) if name in fired)
         if not failed:
-            return RuleResult(rule.id, "pass", render(rule.pass_message, values), shown)
+            return RuleResult(rule.id, "pass", pack_rule.pass_message.render(facts), shown)
         status: Status = (
             "warn" if rule.status == "proposed" and not self.enforce_proposed else "fail"
         )
-        details = "; ".join(explain_check(pack_rule.checks[i], values) for i in failed)
-        message = f"{render(rule.message, values)}: {details}"
+        details = "; ".join(explain_check(pack_rule.checks[i], facts) for i in failed)
+        message = f"{pack_rule.message.render(facts)}: {details}"
         return RuleResult(rule.id, status, message, shown, failed)
 
     def check_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> Report:

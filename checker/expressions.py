@@ -101,7 +101,7 @@ def evaluate(operand: Operand, facts: Mapping[str, Value]) -> Value:
     if isinstance(operand, Fact):
         return facts[operand.name]
     left, right = evaluate(operand.left, facts), evaluate(operand.right, facts)
-    assert isinstance(left, int | float) and isinstance(right, int | float)
+    assert isinstance(left, (int, float)) and isinstance(right, (int, float))
     if operand.op == "*":
         return left * right
     return left + right if operand.op == "+" else left - right

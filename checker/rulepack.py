@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
-import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,20 +19,21 @@ from checker.facts import FACTS
 from checker.loading import Document, Loc, read_document
 from checker.models import PackMeta, Rule
 from checker.problems import Problem
+from checker.templates import Template, TemplateError
+from checker.templates import parse as parse_template
 from checker.validation import validate
 
 DEFAULT_PACK = Path(__file__).parent / "rules" / "cn-h200-2026"
 PACK_FILE = "pack.yaml"
 EXPLAIN_NAMES = ("value", "limit")
 GAP_NAMES = ("gap", "target")
-_FORMAT_SPEC = re.compile(r"[,._0-9a-z%+-]*")
 FACT_TYPES = {name: spec.type for name, spec in FACTS.items()}
 
 
 @dataclass(frozen=True)
 class CompiledCheck:
     condition: Condition
-    message: str
+    message: Template  # parameters bound; fills facts and the fix values
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,9 @@ class PackRule:
     skip: Condition | None
     checks: tuple[CompiledCheck, ...]
     facts: tuple[str, ...]  # facts the rule reads or shows, for the report
+    message: Template  # templates with the parameters bound: they fill facts only
+    pass_message: Template
+    skip_message: Template | None
 
 
 @dataclass(frozen=True)
@@ -167,16 +169,18 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
         if condition is None:
             continue
         extra = EXPLAIN_NAMES + (GAP_NAMES if condition[-1].op in expressions.ORDERING else ())
-        message_loc = ("checks", index, "message")
-        shown += _template(doc, message_loc, check.message, params, extra, problems)
-        checks.append(CompiledCheck(condition, check.message))
-    templates: list[tuple[Loc, str | None]] = [
-        (("message",), rule.message),
-        (("pass_message",), rule.pass_message),
-        (("skip_message",), rule.skip_message),
-    ]
-    for loc, template in templates:
-        shown += _template(doc, loc, template, params, (), problems)
+        template = _template(
+            doc, ("checks", index, "message"), check.message, params, extra, problems
+        )
+        if template is not None:
+            shown += template.fields
+            checks.append(CompiledCheck(condition, template.bind(params)))
+    templates: dict[str, Template | None] = {}
+    for key in ("message", "pass_message", "skip_message"):
+        text = getattr(rule, key)
+        template = _template(doc, (key,), text, params, (), problems) if text else None
+        templates[key] = template.bind(params) if template else None
+        shown += template.fields if template else ()
     if len(problems) > before:
         return None
     kinds = {e.expect for e in rule.examples}
@@ -189,7 +193,19 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
     conditions = ([skip] if skip else []) + [c.condition for c in checks]
     read = [name for condition in conditions for name in expressions.names(condition)]
     facts = tuple(dict.fromkeys(n for n in read + shown if n in FACTS))
-    return PackRule(rule, doc.file, params, skip, tuple(checks), facts)
+    message_template, pass_template = templates["message"], templates["pass_message"]
+    assert message_template and pass_template  # the model requires both
+    return PackRule(
+        rule,
+        doc.file,
+        params,
+        skip,
+        tuple(checks),
+        facts,
+        message_template,
+        pass_template,
+        templates["skip_message"],
+    )
 
 
 def _condition(
@@ -216,43 +232,26 @@ def _quote_width(doc: Document, loc: Loc) -> int:
 def _template(
     doc: Document,
     loc: Loc,
-    template: str | None,
+    text: str,
     params: dict[str, Value],
     extra: tuple[str, ...],
     problems: list[Problem],
-) -> list[str]:
-    """Check a message template; return the facts it shows."""
-    if template is None:
-        return []
+) -> Template | None:
+    """A message template whose every field is a fact, a parameter or one of `extra`."""
     try:
-        parts = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        problems.append(
-            doc.problem(loc, f"bad message template: {exc} (write {{{{ for a literal brace)")
-        )
-        return []
+        template = parse_template(text)
+    except TemplateError as exc:
+        problems.append(doc.problem(loc, str(exc)))
+        return None
     allowed = {*FACTS, *params, *extra}
-    shown = []
-    for _, field, spec, conversion in parts:
-        if field is None:
-            continue
-        if field not in allowed:
-            hint = ""
-            if field in GAP_NAMES:
-                hint = " (gap and target need a check whose last comparison is < <= > >=)"
-            elif close := difflib.get_close_matches(field, sorted(allowed), n=1):
-                hint = f": did you mean {close[0]!r}?"
-            problems.append(
-                doc.problem(
-                    loc, f"template names {{{field}}}, which is not a fact or parameter{hint}"
-                )
-            )
-        elif conversion or not _FORMAT_SPEC.fullmatch(spec or ""):
-            problems.append(
-                doc.problem(
-                    loc, f"template field {{{field}}}: only simple format specs like :, or :.2f"
-                )
-            )
-        else:
-            shown.append(field)
-    return shown
+    unknown = [field for field in template.fields if field not in allowed]
+    for field in unknown:
+        hint = ""
+        if field in GAP_NAMES:
+            hint = " (gap and target need a check whose last comparison is < <= > >=)"
+        elif close := difflib.get_close_matches(field, sorted(allowed), n=1):
+            hint = f": did you mean {close[0]!r}?"
+        problems.append(
+            doc.problem(loc, f"template names {{{field}}}, which is not a fact or parameter{hint}")
+        )
+    return None if unknown else template
