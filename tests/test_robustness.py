@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker.loading import parse_bytes
+from checker.loading import Document, _compose, _parse_yaml, _walk_events, parse_bytes
 from checker.models import Order
+from checker.rulepack import DEFAULT_PACK, RulePack, load_pack
+from checker.strategies import malformed_documents, orders, to_yaml
 from checker.validation import validate
 from tests.conftest import BASE_ORDER, REPO
+
+
+@cache
+def load_default() -> RulePack:
+    pack = load_pack(DEFAULT_PACK)
+    assert isinstance(pack, RulePack)
+    return pack
 
 
 def _checks_cleanly(raw: bytes, json_syntax: bool) -> None:
@@ -62,3 +74,52 @@ def test_only_the_engine_module_imports_durable() -> None:
             if any(n.split(".")[0] in ("durable", "durable_rules_engine") for n in names):
                 importers.append(Path(path).name)
     assert importers == ["engine.py"]
+
+
+# The fast path (libyaml composes nodes in C) must read exactly what the event walk reads,
+# or decline and leave the file to it.
+YAML_TEXTS = st.one_of(
+    st.builds(lambda doc: to_yaml(doc), orders(load_default())),
+    st.builds(lambda m: m.text.decode("utf-8", "replace"), malformed_documents(load_default())),
+    st.builds(
+        lambda position, junk: BASE_ORDER[:position] + junk + BASE_ORDER[position:],
+        st.integers(0, len(BASE_ORDER)),
+        st.text(max_size=8),
+    ),
+    st.text(max_size=200),
+)
+
+
+@given(text=YAML_TEXTS)
+def test_composed_documents_equal_the_event_walk(text: str) -> None:
+    parsed, walked = _parse_yaml(text, "f.yaml"), _walk_events(text, "f.yaml")
+    if isinstance(walked, list) or isinstance(parsed, list):
+        assert parsed == walked
+    else:  # repr, so that 1, 1.0 and True differ
+        assert (repr(parsed.data), parsed.values, parsed.keys) == (
+            repr(walked.data),
+            walked.values,
+            walked.keys,
+        )
+
+
+def test_the_fast_path_is_taken_for_ordinary_orders() -> None:
+    """Otherwise the equality above would hold vacuously."""
+    assert isinstance(_compose(BASE_ORDER, "o.yaml"), Document)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 500_000 + "]" * 500_000,  # crashed libyaml's composer, or ran out of memory
+        "- " * 500_000 + "x",
+        "a: " + "[" * 65 + "]" * 65,
+    ],
+    ids=["brackets-1MiB", "dashes-1MiB", "brackets-65"],
+)
+def test_deep_nesting_is_an_input_error_not_a_crash(cli: Any, tmp_path: Path, text: str) -> None:
+    (tmp_path / "deep.yaml").write_text(text, encoding="utf-8")
+    run = cli("check", "deep.yaml", "--format", "json")
+    assert run.code == 2
+    [problem] = run.order("deep.yaml")["errors"]
+    assert "nested deeper than 64 levels" in problem["message"]
