@@ -6,6 +6,7 @@ derived for the valid set, the engine decides, explaining words the outcome.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -42,6 +43,23 @@ def _no_progress(_steps: int) -> Iterator[None]:
     yield None
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a check builds its (acyclic) data.
+
+    Every few hundred allocations it rescans all live objects, which grow with the
+    order count: 100,000 files took 5.65 times as long as 20,000 instead of 5. Reference
+    counting still frees everything; nothing a check builds is a cycle.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Checker:
     """A pack compiled once, ready to judge any number of order sets."""
 
@@ -71,6 +89,12 @@ class Checker:
         self, orders: Sequence[Order], tick: Tick | None = None
     ) -> list[tuple[RuleResult, ...] | EngineError]:
         """Results of every rule for each order, judged together (quotas are cumulative)."""
+        with _gc_paused():
+            return self._evaluate(orders, tick)
+
+    def _evaluate(
+        self, orders: Sequence[Order], tick: Tick | None
+    ) -> list[tuple[RuleResult, ...] | EngineError]:
         outcomes: list[tuple[RuleResult, ...] | EngineError] = []
         for facts in self._deriver.derive(orders):
             if tick:
@@ -118,7 +142,7 @@ class Checker:
         judged), e.g. for a progress bar.
         """
         files, missing = discover(paths)
-        with (progress or _no_progress)(2 * len(files)) as tick:
+        with _gc_paused(), (progress or _no_progress)(2 * len(files)) as tick:
             return self._check_files(paths, files, missing, tick)
 
     def _check_files(

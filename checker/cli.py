@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -230,12 +230,15 @@ def _print_problems(problems: Sequence[Problem], headline: str) -> None:
     print(f"chipcheck: {headline}", file=sys.stderr)
 
 
-def _write(output: str, path: Path | None) -> None:
+def _write(output: str | Iterable[str], path: Path | None) -> None:
+    """Write text, or pieces of text in turn, to `path` or stdout."""
+    chunks = (output,) if isinstance(output, str) else output
     if path is None:
-        sys.stdout.write(output)
+        sys.stdout.writelines(chunks)
         return
     try:
-        path.write_text(output, encoding="utf-8")
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(chunks)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 

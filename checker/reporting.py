@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+import orjson
 
 from checker import __version__
 from checker.results import OrderResult, Report
@@ -15,23 +16,41 @@ from checker.results import OrderResult, Report
 SCHEMA = "chipcheck/report/v1"
 
 
-def render_json(report: Report) -> str:
-    data = {
+def iter_json(report: Report) -> Iterator[str]:
+    """The JSON report in pieces, one per order, so 100,000 orders are never one string.
+
+    The bytes are those of `json.dumps(data, indent=2, ensure_ascii=False)`; orjson
+    formats each order about ten times faster than the json module's indenting encoder.
+    """
+    head = {
         "schema": SCHEMA,
         "rulepack": {
             "name": report.pack.name,
             "version": report.pack.version,
             "sha256": report.pack.sha256,
         },
-        "orders": [order_json(o) for o in report.orders],
-        "summary": {
-            "orders": len(report.orders),
-            "pass": report.count("pass"),
-            "fail": report.count("fail"),
-            "error": report.count("error"),
-        },
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    yield _indented(head).removesuffix("\n}") + ',\n  "orders": ['
+    separator = "\n    "
+    for order in report.orders:
+        yield separator + _indented(order_json(order)).replace("\n", "\n    ")
+        separator = ",\n    "
+    summary = {
+        "orders": len(report.orders),
+        "pass": report.count("pass"),
+        "fail": report.count("fail"),
+        "error": report.count("error"),
+    }
+    yield ("\n  ]" if report.orders else "]") + ',\n  "summary": '
+    yield _indented(summary).replace("\n", "\n  ") + "\n}\n"
+
+
+def _indented(data: Any) -> str:
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+
+
+def render_json(report: Report) -> str:
+    return "".join(iter_json(report))
 
 
 def order_json(order: OrderResult) -> dict[str, Any]:
@@ -175,7 +194,7 @@ def render_sarif(report: Report) -> str:
             }
         ],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return _indented(data) + "\n"
 
 
 def _sarif_result(
@@ -291,10 +310,15 @@ def summary(report: Report) -> str:
     )
 
 
-RENDERERS: dict[str, Callable[[Report], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "github": render_github,
+def _whole(render: Callable[[Report], str]) -> Callable[[Report], Iterable[str]]:
+    return lambda report: (render(report),)
+
+
+# Each format as pieces of text to write in turn.
+RENDERERS: dict[str, Callable[[Report], Iterable[str]]] = {
+    "text": _whole(render_text),
+    "json": iter_json,
+    "sarif": _whole(render_sarif),
+    "junit": _whole(render_junit),
+    "github": _whole(render_github),
 }

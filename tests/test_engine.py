@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import operator
 import resource
-from typing import Any
 
 import pytest
 from hypothesis import given

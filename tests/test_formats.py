@@ -170,3 +170,36 @@ def test_several_outputs_in_one_run(cli: Any, orders: Path, tmp_path: Path) -> N
 def test_a_bad_output_format_is_a_usage_error(cli: Any, orders: Path) -> None:
     run = cli("check", orders, "--output-format", "pdf=x.pdf")
     assert run.code == 2 and "FMT=FILE" in run.err
+
+
+def test_json_report_is_laid_out_as_the_json_module_would(cli: Any, orders: Path) -> None:
+    """The report is written in pieces by orjson; its bytes must not depend on that."""
+    write(
+        orders, "名前.yaml", order_text(("order_id: T-1", "order_id: U-1"), ("Ulanqab", "乌兰察布"))
+    )
+    for args in ((), ("--enforce-proposed",)):
+        run = cli(
+            "check",
+            orders,
+            *REPO.joinpath("examples", "orders").glob("*"),
+            "--format",
+            "json",
+            *args,
+        )
+        expected = json.dumps(json.loads(run.out), indent=2, ensure_ascii=False) + "\n"
+        assert run.out == expected
+        assert "名前.yaml" in run.out
+
+
+def test_json_report_of_no_orders_is_laid_out_as_the_json_module_would() -> None:
+    from checker.reporting import render_json
+    from checker.results import PackInfo, Report
+
+    text = render_json(Report(PackInfo("p", "1", "0" * 64), ()))
+    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(text)["orders"] == []
+
+
+def test_sarif_report_is_laid_out_as_the_json_module_would(cli: Any, orders: Path) -> None:
+    out = cli("check", orders, "--format", "sarif").out
+    assert out == json.dumps(json.loads(out), indent=2, ensure_ascii=False) + "\n"
