@@ -10,7 +10,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from checker.compiling import SKIP, compile_pack, engine_rule_name
 from checker.engine import Engine, EngineError
 from checker.explaining import explain_check
 from checker.facts import Deriver
-from checker.loading import Document, discover, read_document
+from checker.loading import Document, Loc, Mark, discover, read_document
 from checker.locating import field_of, position
 from checker.models import Order
 from checker.problems import Problem
@@ -69,6 +69,10 @@ class Checker:
         name, definition, self._read = compile_pack(pack)
         self._engine = Engine(name, definition)
         self._deriver = Deriver(pack.meta)
+        self._judged = tuple(
+            dict.fromkeys(c.condition[-1].fact for r in pack.rules for c in r.checks)
+        )
+        self._judged_index = {fact: i for i, fact in enumerate(self._judged)}
         self._names = [
             (
                 engine_rule_name(r.rule.id, SKIP),
@@ -155,7 +159,7 @@ class Checker:
             where = ", ".join(p.as_posix() for p in paths) or "."
             problem = Problem(where, None, None, "no order files (*.yaml, *.yml, *.json) found")
             errors.append(OrderResult(where, None, "error", errors=(problem,)))
-        loaded: list[tuple[Document, Order]] = []
+        loaded: list[_Loaded] = []
         for path in files:
             if tick:
                 tick()
@@ -177,59 +181,76 @@ class Checker:
                 )
             else:
                 assert isinstance(doc, Document)
-                loaded.append((doc, order))
+                id_mark = doc.locate(("order_id",)) or (1, 1)
+                loaded.append(_Loaded(doc.file, order, id_mark, self._marks(doc, order)))
         loaded, duplicates = _split_duplicates(loaded)
         errors += duplicates
-        outcomes = self.evaluate([order for _, order in loaded], tick)
+        outcomes = self.evaluate([item.order for item in loaded], tick)
         checked = [
-            self._order_result(doc, order, outcome)
-            for (doc, order), outcome in zip(loaded, outcomes, strict=True)
+            self._order_result(item, outcome)
+            for item, outcome in zip(loaded, outcomes, strict=True)
         ]
         return Report(self.info, tuple(sorted(checked + errors, key=lambda o: o.file)))
 
+    def _marks(self, doc: Document, order: Order) -> tuple[Mark, ...]:
+        """Where each judged fact's field is, so the parsed document need not be kept.
+
+        Positions are keyed by path for every value of a file (about 8 KB an order);
+        keeping only these few marks is what lets 100,000 orders fit in memory.
+        """
+        meta = self.pack.meta
+        found: dict[Loc, Mark] = {}
+        return tuple(
+            found.setdefault(loc, position(doc, loc)) if loc not in found else found[loc]
+            for loc in (field_of(fact, meta, order) for fact in self._judged)
+        )
+
     def _order_result(
-        self, doc: Document, order: Order, outcome: tuple[RuleResult, ...] | EngineError
+        self, item: _Loaded, outcome: tuple[RuleResult, ...] | EngineError
     ) -> OrderResult:
         if isinstance(outcome, EngineError):
-            problem = Problem(doc.file, None, None, f"internal error, please report it: {outcome}")
-            return OrderResult(doc.file, order.order_id, "error", errors=(problem,))
+            problem = Problem(item.file, None, None, f"internal error, please report it: {outcome}")
+            return OrderResult(item.file, item.order.order_id, "error", errors=(problem,))
         located = tuple(
-            self._locate(doc, order, pack_rule, result)
+            self._locate(item, pack_rule, result)
             for pack_rule, result in zip(self.pack.rules, outcome, strict=True)
         )
         verdict: Verdict = "fail" if any(r.status == "fail" for r in located) else "pass"
-        return OrderResult(doc.file, order.order_id, verdict, located)
+        return OrderResult(item.file, item.order.order_id, verdict, located)
 
-    def _locate(
-        self, doc: Document, order: Order, pack_rule: PackRule, result: RuleResult
-    ) -> RuleResult:
+    def _locate(self, item: _Loaded, pack_rule: PackRule, result: RuleResult) -> RuleResult:
         if not result.failed:
             return result
         fact = pack_rule.checks[result.failed[0]].condition[-1].fact
-        line, column = position(doc, field_of(fact, self.pack.meta, order))
+        line, column = item.marks[self._judged_index[fact]]
         return replace(result, line=line, column=column)
 
 
-def _split_duplicates(
-    loaded: list[tuple[Document, Order]],
-) -> tuple[list[tuple[Document, Order]], list[OrderResult]]:
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """A valid order and the positions a report may point at."""
+
+    file: str
+    order: Order
+    id_mark: Mark  # the order_id value, for duplicate ids
+    marks: tuple[Mark, ...]  # aligned with Checker._judged
+
+
+def _split_duplicates(loaded: list[_Loaded]) -> tuple[list[_Loaded], list[OrderResult]]:
     """Orders whose order_id is unique, and errors for every file sharing an id."""
-    by_id: dict[str, list[Document]] = defaultdict(list)
-    for doc, order in loaded:
-        by_id[order.order_id].append(doc)
-    unique = [(d, o) for d, o in loaded if len(by_id[o.order_id]) == 1]
+    by_id: dict[str, list[_Loaded]] = defaultdict(list)
+    for item in loaded:
+        by_id[item.order.order_id].append(item)
+    unique = [item for item in loaded if len(by_id[item.order.order_id]) == 1]
     errors = []
-    for order_id, docs in by_id.items():
-        if len(docs) < 2:
+    for order_id, items in by_id.items():
+        if len(items) < 2:
             continue
-        for doc in docs:
+        for item in items:
             others = ", ".join(
-                str(o.problem(("order_id",), "")).removesuffix(": ") for o in docs if o is not doc
+                f"{o.file}:{o.id_mark[0]}:{o.id_mark[1]}" for o in items if o is not item
             )
             message = f"order_id {order_id} is also used by {others}: give each order its own id"
-            errors.append(
-                OrderResult(
-                    doc.file, order_id, "error", errors=(doc.problem(("order_id",), message),)
-                )
-            )
+            problem = Problem(item.file, *item.id_mark, message)
+            errors.append(OrderResult(item.file, order_id, "error", errors=(problem,)))
     return unique, errors

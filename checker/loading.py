@@ -207,30 +207,6 @@ def _compose(text: str, file: str) -> Document:
     non-text key, a second document, a number or date that does not resolve, nesting
     past MAX_DEPTH, a syntax error) raises, and the event walk reports it exactly.
     """
-    values: dict[Loc, Mark] = {}
-    keys: dict[Loc, Mark] = {}
-
-    def fail(_event: Any, _message: str) -> None:
-        raise _NotPlain
-
-    def build(node: Any, loc: Loc) -> Any:
-        if len(loc) > MAX_DEPTH:
-            raise _NotPlain
-        mark = node.start_mark
-        values[loc] = (mark.line + 1, mark.column + 1)
-        if isinstance(node, yaml.ScalarNode):
-            return _scalar(node, fail)
-        if isinstance(node, yaml.SequenceNode):
-            return [build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        mapping: dict[str, Any] = {}
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode) or key.value in mapping:
-                raise _NotPlain
-            key_loc = (*loc, key.value)
-            keys[key_loc] = (key.start_mark.line + 1, key.start_mark.column + 1)
-            mapping[key.value] = build(value, key_loc)
-        return mapping
-
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -238,7 +214,34 @@ def _compose(text: str, file: str) -> Document:
         loader.dispose()
     if root is None:
         raise _NotPlain
-    return Document(file, build(root, ()), values, keys, text)
+    values: dict[Loc, Mark] = {}
+    keys: dict[Loc, Mark] = {}
+    return Document(file, _build(root, (), values, keys), values, keys, text)
+
+
+def _decline(_event: Any, _message: str) -> None:
+    raise _NotPlain
+
+
+def _build(node: Any, loc: Loc, values: dict[Loc, Mark], keys: dict[Loc, Mark]) -> Any:
+    """Data from a node tree (a module function: a recursive closure is a reference
+    cycle, which would keep every file's positions alive until the cyclic GC ran)."""
+    if len(loc) > MAX_DEPTH:
+        raise _NotPlain
+    mark = node.start_mark
+    values[loc] = (mark.line + 1, mark.column + 1)
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node, _decline)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*loc, i), values, keys) for i, item in enumerate(node.value)]
+    mapping: dict[str, Any] = {}
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.value in mapping:
+            raise _NotPlain
+        key_loc = (*loc, key.value)
+        keys[key_loc] = (key.start_mark.line + 1, key.start_mark.column + 1)
+        mapping[key.value] = _build(value, key_loc, values, keys)
+    return mapping
 
 
 def _walk_events(text: str, file: str) -> Document | list[Problem]:

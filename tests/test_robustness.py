@@ -16,7 +16,7 @@ from checker.models import Order
 from checker.rulepack import DEFAULT_PACK, RulePack, load_pack
 from checker.strategies import malformed_documents, orders, to_yaml
 from checker.validation import validate
-from tests.conftest import BASE_ORDER, REPO
+from tests.conftest import BASE_ORDER, REPO, order_text, write
 
 
 @cache
@@ -123,3 +123,29 @@ def test_deep_nesting_is_an_input_error_not_a_crash(cli: Any, tmp_path: Path, te
     assert run.code == 2
     [problem] = run.order("deep.yaml")["errors"]
     assert "nested deeper than 64 levels" in problem["message"]
+
+
+def test_a_check_leaves_no_reference_cycles(tmp_path: Path) -> None:
+    """The cyclic GC is paused during a check, so a cycle per file is memory held to the end
+    (a recursive closure in the YAML reader once kept every file's positions alive)."""
+    import gc
+
+    from checker.checking import Checker
+
+    for i in range(150):
+        write(tmp_path, f"o{i}.yaml", order_text(("order_id: T-1", f"order_id: T-{i}")))
+    for i in range(50):
+        write(tmp_path, f"bad{i}.yaml", "order_id: [unclosed\n")
+        write(tmp_path, f"anchor{i}.yaml", BASE_ORDER.replace("batch:", "batch: &b"))
+    checker = Checker(load_default())
+    checker.check_paths([tmp_path])  # first run: imports and caches
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        report = checker.check_paths([tmp_path])
+        assert len(report.orders) == 250
+        assert gc.collect() < 25
+    finally:
+        if enabled:
+            gc.enable()
