@@ -107,6 +107,14 @@ def run(command: list[str]) -> tuple[float, float]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
+def in_process(orders: Path) -> tuple[float, float]:
+    """Orders/s of Checker.evaluate alone and the harness's peak RSS in MB."""
+    out = subprocess.run(
+        [sys.executable, "-c", EVALUATE, str(orders)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -134,28 +142,14 @@ def main() -> None:
         rows.append(
             (f"{n:,} files end to end", f"{ours:.2f} s (floor {base:.2f} s, x{ours / base:.1f})")
         )
-    evaluations = [
-        subprocess.run(
-            [sys.executable, "-c", EVALUATE, str(sets[20_000])],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        for _ in range(args.runs)
-    ]
-    rate = statistics.median(float(e[0]) for e in evaluations)
+    rate = statistics.median(in_process(sets[20_000])[0] for _ in range(args.runs))
     rows.append(("evaluation in-process (20,000)", f"{rate:,.0f} orders/s"))
     if not args.skip_100k:
-        big = subprocess.run(
-            [sys.executable, "-c", EVALUATE, str(sets[100_000])],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
+        big_rate, big_rss = in_process(sets[100_000])
         rows.append(
             (
                 "evaluation in-process (100,000): rate, peak RSS",
-                f"{float(big[0]):,.0f} orders/s, {float(big[1]):.0f} MB",
+                f"{big_rate:,.0f} orders/s, {big_rss:.0f} MB",
             )
         )
         full, full_rss = run([*check, str(sets[100_000])])
