@@ -1,12 +1,14 @@
 """The check pipeline: files -> validated orders -> facts -> engine -> results.
 
-Data flows one way: loading and validation produce orders or problems, facts are
-derived for the valid set, the engine decides, explaining words the outcome.
+Data flows one way: loading and validation produce orders or problems, each order is
+reduced to its local facts, the quota ledger completes them for the whole set, the
+engine decides, explaining words the outcome.
 """
 
 from __future__ import annotations
 
 import gc
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -17,7 +19,7 @@ from typing import Any
 from checker.compiling import SKIP, compile_pack, engine_rule_name
 from checker.engine import Engine, EngineError
 from checker.explaining import explain_check
-from checker.facts import Deriver
+from checker.facts import Deriver, Local, ledger
 from checker.loading import Document, Mark, discover, read_document
 from checker.locating import field_of, position
 from checker.models import Order
@@ -94,27 +96,24 @@ class Checker:
     ) -> list[tuple[RuleResult, ...] | EngineError]:
         """Results of every rule for each order, judged together (quotas are cumulative)."""
         with _gc_paused():
-            return self._evaluate(orders, tick)
+            locals_ = [self._deriver.local(order) for order in orders]
+            outcomes = []
+            for local, used in zip(locals_, ledger(locals_), strict=True):
+                if tick:
+                    tick()
+                outcomes.append(self._judge(local, used))
+            return outcomes
 
-    def _evaluate(
-        self, orders: Sequence[Order], tick: Tick | None
-    ) -> list[tuple[RuleResult, ...] | EngineError]:
-        outcomes: list[tuple[RuleResult, ...] | EngineError] = []
-        for facts in self._deriver.derive(orders):
-            if tick:
-                tick()
-            try:
-                fired = set(self._engine.fired({k: facts[k] for k in self._read}))
-            except EngineError as exc:
-                outcomes.append(exc)
-                continue
-            outcomes.append(
-                tuple(
-                    self._result(rule, facts, fired, skip, checks)
-                    for rule, (skip, checks) in zip(self.pack.rules, self._names, strict=True)
-                )
-            )
-        return outcomes
+    def _judge(self, local: Local, used: tuple[int, int]) -> tuple[RuleResult, ...] | EngineError:
+        facts = self._deriver.facts(local, used)
+        try:
+            fired = set(self._engine.fired({k: facts[k] for k in self._read}))
+        except EngineError as exc:
+            return exc
+        return tuple(
+            self._result(rule, facts, fired, skip, checks)
+            for rule, (skip, checks) in zip(self.pack.rules, self._names, strict=True)
+        )
 
     def _result(
         self,
@@ -140,18 +139,35 @@ class Checker:
         return RuleResult(rule.id, status, message, shown, failed)
 
     def check_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> Report:
-        """Check every order file under `paths` as one set.
+        """Check every order file under `paths` as one set, keeping every result."""
+        return Report(self.info, tuple(self.results(paths, progress)))
 
-        `progress(steps)` may return a tick to call per step (each file read, each order
-        judged), e.g. for a progress bar.
+    def results(
+        self, paths: Iterable[Path], progress: Progress | None = None
+    ) -> Iterator[OrderResult]:
+        """Check every order file under `paths` as one set; results one at a time, by file.
+
+        Every file is read first (the quota ledger needs the whole set), keeping each
+        order only as its local facts; the rules are then run as results are taken, so
+        a caller that writes and drops each result holds one at a time: 100,000 orders
+        in a fraction of the memory of a Report. `progress(steps)` may return a tick to
+        call per step (each file read, each order judged), e.g. for a progress bar.
         """
         files, missing = discover(paths)
         with _gc_paused(), (progress or _no_progress)(2 * len(files)) as tick:
-            return self._check_files(paths, files, missing, tick)
+            loaded, errors = self._load(paths, files, missing, tick)
+            pending = sorted(
+                zip(loaded, ledger([item.local for item in loaded]), strict=True),
+                key=lambda pair: pair[0].file,
+            )
+            del loaded
+            checked = (self._order_result(item, used, tick) for item, used in pending)
+            yield from heapq.merge(checked, sorted(errors, key=_by_file), key=_by_file)
 
-    def _check_files(
+    def _load(
         self, paths: Iterable[Path], files: list[Path], missing: list[Problem], tick: Tick | None
-    ) -> Report:
+    ) -> tuple[list[_Loaded], list[OrderResult]]:
+        """The valid, uniquely identified orders, and an error result for every other file."""
         errors: list[OrderResult] = [
             OrderResult(p.file, None, "error", errors=(p,)) for p in missing
         ]
@@ -181,16 +197,17 @@ class Checker:
                 )
             else:
                 assert isinstance(doc, Document)
-                id_mark = doc.locate(("order_id",)) or (1, 1)
-                loaded.append(_Loaded(doc.file, order, id_mark, self._marks(doc, order)))
+                loaded.append(
+                    _Loaded(
+                        doc.file,
+                        order.order_id,
+                        doc.locate(("order_id",)) or (1, 1),
+                        self._marks(doc, order),
+                        self._deriver.local(order),
+                    )
+                )
         loaded, duplicates = _split_duplicates(loaded)
-        errors += duplicates
-        outcomes = self.evaluate([item.order for item in loaded], tick)
-        checked = [
-            self._order_result(item, outcome)
-            for item, outcome in zip(loaded, outcomes, strict=True)
-        ]
-        return Report(self.info, tuple(sorted(checked + errors, key=lambda o: o.file)))
+        return loaded, errors + duplicates
 
     def _marks(self, doc: Document, order: Order) -> tuple[Mark, ...]:
         """Where each judged fact's field is, so the parsed document need not be kept.
@@ -201,18 +218,19 @@ class Checker:
         meta = self.pack.meta
         return tuple(position(doc, field_of(fact, meta, order)) for fact in self._judged)
 
-    def _order_result(
-        self, item: _Loaded, outcome: tuple[RuleResult, ...] | EngineError
-    ) -> OrderResult:
+    def _order_result(self, item: _Loaded, used: tuple[int, int], tick: Tick | None) -> OrderResult:
+        if tick:
+            tick()
+        outcome = self._judge(item.local, used)
         if isinstance(outcome, EngineError):
             problem = Problem(item.file, None, None, f"internal error, please report it: {outcome}")
-            return OrderResult(item.file, item.order.order_id, "error", errors=(problem,))
+            return OrderResult(item.file, item.order_id, "error", errors=(problem,))
         located = tuple(
             self._locate(item, pack_rule, result)
             for pack_rule, result in zip(self.pack.rules, outcome, strict=True)
         )
         verdict: Verdict = "fail" if any(r.status == "fail" for r in located) else "pass"
-        return OrderResult(item.file, item.order.order_id, verdict, located)
+        return OrderResult(item.file, item.order_id, verdict, located)
 
     def _locate(self, item: _Loaded, pack_rule: PackRule, result: RuleResult) -> RuleResult:
         if not result.failed:
@@ -222,22 +240,27 @@ class Checker:
         return replace(result, line=line, column=column)
 
 
+def _by_file(result: OrderResult) -> str:
+    return result.file
+
+
 @dataclass(frozen=True, slots=True)
 class _Loaded:
-    """A valid order and the positions a report may point at."""
+    """A valid order, reduced to its local facts and the positions a report may point at."""
 
     file: str
-    order: Order
+    order_id: str
     id_mark: Mark  # the order_id value, for duplicate ids
     marks: tuple[Mark, ...]  # aligned with Checker._judged
+    local: Local
 
 
 def _split_duplicates(loaded: list[_Loaded]) -> tuple[list[_Loaded], list[OrderResult]]:
     """Orders whose order_id is unique, and errors for every file sharing an id."""
     by_id: dict[str, list[_Loaded]] = defaultdict(list)
     for item in loaded:
-        by_id[item.order.order_id].append(item)
-    unique = [item for item in loaded if len(by_id[item.order.order_id]) == 1]
+        by_id[item.order_id].append(item)
+    unique = [item for item in loaded if len(by_id[item.order_id]) == 1]
     errors = []
     for order_id, items in by_id.items():
         if len(items) < 2:

@@ -7,12 +7,13 @@ is in error, the rule pack is invalid, or the command line or configuration is w
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from checker import __version__
 from checker.problems import Problem
@@ -230,17 +231,42 @@ def _print_problems(problems: Sequence[Problem], headline: str) -> None:
     print(f"chipcheck: {headline}", file=sys.stderr)
 
 
-def _write(output: str | Iterable[str], path: Path | None) -> None:
-    """Write text, or pieces of text in turn, to `path` or stdout."""
-    chunks = (output,) if isinstance(output, str) else output
-    if path is None:
-        sys.stdout.writelines(chunks)
-        return
+class _Output:
+    """A report destination: stdout, or a file opened at the first write."""
+
+    def __init__(self, path: Path | None, fmt: str) -> None:
+        self.path = path
+        self.fmt = fmt
+        self._file: TextIO | None = None
+
+    def writelines(self, chunks: Iterable[str]) -> None:
+        try:
+            if self._file is None:
+                self._file = self._open()
+            self._file.writelines(chunks)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write {self.path or 'stdout'}: {exc.strerror or exc}"
+            ) from None
+
+    def _open(self) -> TextIO:
+        if self.path is not None:
+            return self.path.open("w", encoding="utf-8")
+        if self.fmt != "text" and isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(encoding="utf-8")  # JSON, SARIF, XML are UTF-8 by definition
+        return sys.stdout
+
+    def close(self) -> None:
+        if self._file is not None and self._file is not sys.stdout:
+            self._file.close()
+
+
+def _write(text: str, path: Path | None) -> None:
+    output = _Output(path, "text")
     try:
-        with path.open("w", encoding="utf-8") as out:
-            out.writelines(chunks)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        output.writelines((text,))
+    finally:
+        output.close()
 
 
 def _order_paths(args: argparse.Namespace, config: Config) -> list[Path]:
@@ -257,24 +283,33 @@ def _check(args: argparse.Namespace, config: Config) -> int:
     if pack is None:
         return 2
     from checker.checking import Checker
-    from checker.reporting import RENDERERS
+    from checker.reporting import WRITERS, render, write_report
 
     checker = Checker(pack, enforce_proposed=args.enforce_proposed)
     fmt = args.format or "text"
     to_terminal = fmt == "text" and args.output is None and sys.stdout.isatty()
-    if to_terminal or sys.stderr.isatty():
-        from checker import terminal  # rich, only for people at a terminal
+    outputs = [_Output(path, extra) for extra, path in args.output_format]
+    if not to_terminal:
+        outputs.append(_Output(args.output, fmt))
+    try:
+        if to_terminal:
+            from checker import terminal  # rich, only for people at a terminal
 
-        report = checker.check_paths(paths, terminal.progress)
-    else:
-        report = checker.check_paths(paths)
-    for extra, path in args.output_format:
-        _write(RENDERERS[extra](report), path)
-    if to_terminal:
-        terminal.print_report(report)
-    else:
-        _write(RENDERERS[fmt](report), args.output)
-    return report.exit_code
+            report = checker.check_paths(paths, terminal.progress)
+            for output in outputs:
+                output.writelines((render(output.fmt, report),))
+            terminal.print_report(report)
+            return report.tally().exit_code
+        progress = None
+        if sys.stderr.isatty() and not (args.output is None and sys.stdout.isatty()):
+            from checker import terminal  # a bar on stderr that the report cannot garble
+
+            progress = terminal.progress
+        writers = [(WRITERS[output.fmt](checker.info), output) for output in outputs]
+        return write_report(checker.info, checker.results(paths, progress), writers).exit_code
+    finally:
+        for output in outputs:
+            output.close()
 
 
 def _diff_rules(args: argparse.Namespace, config: Config) -> int:
@@ -333,7 +368,7 @@ def _rules_test(pack: RulePack, args: argparse.Namespace) -> int:
     print(f"{len(outcomes)} examples: {len(outcomes) - wrong} ok, {wrong} wrong")
 
     report = selftest.checker.check_paths(args.paths) if args.paths else None
-    if report is not None and report.count("error"):
+    if report is not None and report.tally().verdicts["error"]:
         _print_problems(
             [p for o in report.orders for p in o.errors], "some orders could not be read"
         )

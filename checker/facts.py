@@ -83,8 +83,39 @@ def closest(word: str, choices: Sequence[str]) -> str:
     return max(choices, key=lambda c: (difflib.SequenceMatcher(None, word, c).ratio(), c))
 
 
+# Facts that depend on earlier orders in the set (the quota ledger); all others depend on
+# the order alone, so they can be derived as each file is read and the order dropped.
+LEDGER_FACTS = (
+    "buyer_used_before",
+    "buyer_remaining",
+    "buyer_remaining_after",
+    "batch_used_before",
+    "batch_remaining",
+)
+LOCAL_FACTS = tuple(name for name in FACTS if name not in LEDGER_FACTS)
+Local = tuple[Any, ...]  # an order's LOCAL_FACTS values, in that order
+_DATE, _ORDER_ID, _BATCH, _USCC, _CONTROLLED, _HAS_ALLOCATION, _ALLOCATION, _CAP = (
+    LOCAL_FACTS.index(name)
+    for name in (
+        "date",
+        "order_id",
+        "batch",
+        "buyer_uscc",
+        "controlled_units",
+        "has_allocation",
+        "buyer_allocation",
+        "batch_cap",
+    )
+)
+
+
 class Deriver:
-    """Derives facts for a set of orders against one pack's reference data."""
+    """Derives facts for a set of orders against one pack's reference data.
+
+    In two steps, so a large set need not be held as parsed orders: `local` reduces
+    each order to a tuple of the facts it determines alone (about a tenth of the
+    order's size), `facts` adds the quota ledger once the whole set is known.
+    """
 
     def __init__(self, meta: PackMeta) -> None:
         self.meta = meta
@@ -93,6 +124,9 @@ class Deriver:
             e.uscc: {normalise_name(n) for n in (e.name, *e.aliases)} for e in meta.entities
         }
         self._catalog_ids = sorted(meta.catalog)
+        self._batch_days = {
+            name: (b.opens.isoformat(), b.closes.isoformat()) for name, b in meta.batches.items()
+        }
 
     def _allocation(self, order: Order) -> int | None:
         entity = self._entities.get(order.buyer.uscc)
@@ -107,28 +141,22 @@ class Deriver:
             line.units for line in order.lines if (c := catalog.get(line.model)) and c.controlled
         )
 
-    def derive(self, orders: Sequence[Order]) -> list[dict[str, Any]]:
-        """Facts per order, in the given order; the quota ledger spans the whole set.
+    def facts(self, local: Local, used: tuple[int, int]) -> dict[str, Any]:
+        """All facts of an order, from its local facts and its ledger entry."""
+        buyer_used, batch_used = used
+        facts = dict(zip(LOCAL_FACTS, local, strict=True))
+        buyer_remaining = max(0, local[_ALLOCATION] - buyer_used)
+        facts["buyer_used_before"] = buyer_used
+        facts["buyer_remaining"] = buyer_remaining
+        facts["buyer_remaining_after"] = buyer_remaining - local[_CONTROLLED]
+        facts["batch_used_before"] = batch_used
+        facts["batch_remaining"] = max(0, local[_CAP] - batch_used)
+        return facts
 
-        The ledger runs in (date, order_id) order and counts every order whose buyer has
-        an allocation in its batch, whatever that order's other results.
-        """
-        ledger: list[tuple[int, int]] = [(0, 0)] * len(orders)
-        by_buyer: dict[tuple[str, str], int] = defaultdict(int)
-        by_batch: dict[str, int] = defaultdict(int)
-        for index in sorted(range(len(orders)), key=lambda i: (orders[i].date, orders[i].order_id)):
-            order = orders[index]
-            ledger[index] = (by_buyer[(order.batch, order.buyer.uscc)], by_batch[order.batch])
-            if self._allocation(order) is not None:
-                units = self.controlled(order)
-                by_buyer[(order.batch, order.buyer.uscc)] += units
-                by_batch[order.batch] += units
-        return [self._facts(o, *used) for o, used in zip(orders, ledger, strict=True)]
-
-    def _facts(self, order: Order, buyer_used: int, batch_used: int) -> dict[str, Any]:
+    def local(self, order: Order) -> Local:
+        """The facts an order determines alone, as a tuple aligned with LOCAL_FACTS."""
         catalog = self.meta.catalog
         unknown = [line.model for line in order.lines if line.model not in catalog]
-        controlled = self.controlled(order)
         domestic = sum(
             line.units
             for line in order.lines
@@ -143,20 +171,19 @@ class Deriver:
         else:
             status = standing.status
         batch = self.meta.batches.get(order.batch)
+        opens, closes = self._batch_days.get(order.batch, ("", ""))
         allocation = self._allocation(order)
-        cap = batch.cap if batch else 0
-        buyer_remaining = max(0, (allocation or 0) - buyer_used)
         just = order.justification
         needed_by = just.needed_by if just else None
         utilization = just.utilization if just else None
-        return {
+        values = {
             "order_id": order.order_id,
             "date": order.date.isoformat(),
             "batch": order.batch,
             "buyer_name": order.buyer.name,
             "buyer_uscc": order.buyer.uscc,
             "total_units": sum(line.units for line in order.lines),
-            "controlled_units": controlled,
+            "controlled_units": self.controlled(order),
             "domestic_units": domestic,
             "unknown_model_count": len(unknown),
             "unknown_models": ", ".join(
@@ -167,18 +194,13 @@ class Deriver:
             "buyer_name_matches": entity is not None
             and normalise_name(order.buyer.name) in self._names[entity.uscc],
             "batch_known": batch is not None,
-            "batch_opens": batch.opens.isoformat() if batch else "",
-            "batch_closes": batch.closes.isoformat() if batch else "",
+            "batch_opens": opens,
+            "batch_closes": closes,
             "days_before_open": max(0, (batch.opens - order.date).days) if batch else 0,
             "days_after_close": max(0, (order.date - batch.closes).days) if batch else 0,
             "has_allocation": allocation is not None,
             "buyer_allocation": allocation or 0,
-            "buyer_used_before": buyer_used,
-            "buyer_remaining": buyer_remaining,
-            "buyer_remaining_after": buyer_remaining - controlled,
-            "batch_cap": cap,
-            "batch_used_before": batch_used,
-            "batch_remaining": max(0, cap - batch_used),
+            "batch_cap": batch.cap if batch else 0,
             "has_justification": just is not None,
             "purpose_chars": len(just.purpose.strip()) if just and just.purpose else 0,
             "site_chars": len(just.site.strip()) if just and just.site else 0,
@@ -188,3 +210,25 @@ class Deriver:
             "has_utilization": utilization is not None,
             "utilization": float(utilization) if utilization is not None else 0.0,
         }
+        return tuple(values[name] for name in LOCAL_FACTS)
+
+
+def ledger(locals_: Sequence[Local]) -> list[tuple[int, int]]:
+    """Per order: the buyer's and the batch's controlled units in earlier orders.
+
+    The ledger runs in (date, order_id) order and counts every order whose buyer has
+    an allocation in its batch, whatever that order's other results.
+    """
+    used: list[tuple[int, int]] = [(0, 0)] * len(locals_)
+    by_buyer: dict[tuple[str, str], int] = defaultdict(int)
+    by_batch: dict[str, int] = defaultdict(int)
+    for index in sorted(
+        range(len(locals_)), key=lambda i: (locals_[i][_DATE], locals_[i][_ORDER_ID])
+    ):
+        local = locals_[index]
+        buyer = (local[_BATCH], local[_USCC])
+        used[index] = (by_buyer[buyer], by_batch[local[_BATCH]])
+        if local[_HAS_ALLOCATION]:
+            by_buyer[buyer] += local[_CONTROLLED]
+            by_batch[local[_BATCH]] += local[_CONTROLLED]
+    return used

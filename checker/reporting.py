@@ -1,56 +1,110 @@
-"""Renderers: one function per output format, each from a Report to text."""
+"""Report formats: one writer per format, fed one order result at a time.
+
+A writer turns the start of a run, each order's result and the final tally into pieces
+of text, so a run of 100,000 orders never holds its results or its report in memory.
+`write_report` drives writers; `render` makes the whole text of a kept Report.
+"""
 
 from __future__ import annotations
 
+import io
+import itertools
+import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import orjson
 
 from checker import __version__
-from checker.results import OrderResult, Report
+from checker.results import STATUSES, OrderResult, PackInfo, Report, Tally
 
 SCHEMA = "chipcheck/report/v1"
 
 
-def iter_json(report: Report) -> Iterator[str]:
-    """The JSON report in pieces, one per order, so 100,000 orders are never one string.
+class Writer(Protocol):
+    def begin(self) -> Iterable[str]: ...
 
-    The bytes are those of `json.dumps(data, indent=2, ensure_ascii=False)`; orjson
-    formats each order about ten times faster than the json module's indenting encoder.
+    def order(self, order: OrderResult) -> Iterable[str]: ...
+
+    def end(self, tally: Tally) -> Iterable[str]: ...
+
+
+class Sink(Protocol):
+    def writelines(self, lines: Iterable[str], /) -> None: ...
+
+
+def write_report(
+    pack: PackInfo, orders: Iterable[OrderResult], outputs: Sequence[tuple[Writer, Sink]]
+) -> Tally:
+    """Feed every result to every writer in turn; the tally of the results.
+
+    Nothing is written before the first result exists: by then every order file has
+    been read, so a report written into an orders directory is never read as an order.
     """
-    head = {
-        "schema": SCHEMA,
-        "rulepack": {
-            "name": report.pack.name,
-            "version": report.pack.version,
-            "sha256": report.pack.sha256,
-        },
-    }
-    yield _indented(head).removesuffix("\n}") + ',\n  "orders": ['
-    separator = "\n    "
-    for order in report.orders:
-        yield separator + _indented(order_json(order)).replace("\n", "\n    ")
-        separator = ",\n    "
-    summary = {
-        "orders": len(report.orders),
-        "pass": report.count("pass"),
-        "fail": report.count("fail"),
-        "error": report.count("error"),
-    }
-    yield ("\n  ]" if report.orders else "]") + ',\n  "summary": '
-    yield _indented(summary).replace("\n", "\n  ") + "\n}\n"
+    tally = Tally.of(pack)
+    results = iter(orders)
+    first = next(results, None)
+    for writer, sink in outputs:
+        sink.writelines(writer.begin())
+    if first is not None:
+        for order in itertools.chain((first,), results):
+            tally.add(order)
+            for writer, sink in outputs:
+                sink.writelines(writer.order(order))
+    for writer, sink in outputs:
+        sink.writelines(writer.end(tally))
+    return tally
+
+
+def render(fmt: str, report: Report) -> str:
+    out = io.StringIO()
+    write_report(report.pack, report.orders, [(WRITERS[fmt](report.pack), out)])
+    return out.getvalue()
 
 
 def _indented(data: Any) -> str:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
 
 
-def render_json(report: Report) -> str:
-    return "".join(iter_json(report))
+class JsonWriter:
+    """The JSON report, with the bytes of `json.dumps(data, indent=2, ensure_ascii=False)`.
+
+    orjson formats each order about ten times faster than the json module's indenting
+    encoder, which is pure Python.
+    """
+
+    def __init__(self, pack: PackInfo) -> None:
+        self.pack = pack
+        self._separator = "\n    "
+
+    def begin(self) -> Iterable[str]:
+        head = {
+            "schema": SCHEMA,
+            "rulepack": {
+                "name": self.pack.name,
+                "version": self.pack.version,
+                "sha256": self.pack.sha256,
+            },
+        }
+        return (_indented(head).removesuffix("\n}") + ',\n  "orders": [',)
+
+    def order(self, order: OrderResult) -> Iterable[str]:
+        text = self._separator + _indented(order_json(order)).replace("\n", "\n    ")
+        self._separator = ",\n    "
+        return (text,)
+
+    def end(self, tally: Tally) -> Iterable[str]:
+        summary = {
+            "orders": tally.orders,
+            "pass": tally.verdicts["pass"],
+            "fail": tally.verdicts["fail"],
+            "error": tally.verdicts["error"],
+        }
+        close = "\n  ]" if tally.orders else "]"
+        return (close + ',\n  "summary": ' + _indented(summary).replace("\n", "\n  ") + "\n}\n",)
 
 
 def order_json(order: OrderResult) -> dict[str, Any]:
@@ -75,38 +129,35 @@ def order_json(order: OrderResult) -> dict[str, Any]:
     }
 
 
-STATUSES = ("pass", "warn", "fail", "skip")
+class TextWriter:
+    def __init__(self, pack: PackInfo) -> None:
+        self.pack = pack
+        self._width = max((len(r.id) for r in pack.rules), default=0)
 
+    def begin(self) -> Iterable[str]:
+        return ()
 
-def rule_counts(report: Report) -> dict[str, dict[str, int]]:
-    """For the summary table: how many orders each rule passed, warned, failed, skipped."""
-    counts = {r.id: dict.fromkeys(STATUSES, 0) for r in report.pack.rules}
-    for order in report.orders:
-        for result in order.results:
-            counts.setdefault(result.rule, dict.fromkeys(STATUSES, 0))[result.status] += 1
-    return counts
-
-
-def render_text(report: Report) -> str:
-    lines: list[str] = []
-    width = max((len(r.rule) for o in report.orders for r in o.results), default=0)
-    for order in report.orders:
+    def order(self, order: OrderResult) -> Iterable[str]:
         title = f"{order.file}  {order.order_id or ''}".rstrip()
-        lines.append(f"{title}  {order.verdict.upper()}")
+        lines = [f"{title}  {order.verdict.upper()}"]
         lines.extend(f"  error  {problem}" for problem in order.errors)
-        lines.extend(f"  {r.status:<4}  {r.rule:<{width}}  {r.message}" for r in order.results)
-        lines.append("")
-    counts = rule_counts(report)
-    if counts:
-        width = max(len(rule) for rule in counts)
-        lines.append(f"{'rule':<{width}}  " + "  ".join(f"{s:>4}" for s in STATUSES))
         lines.extend(
-            f"{rule:<{width}}  " + "  ".join(f"{n[s]:>4}" for s in STATUSES)
-            for rule, n in counts.items()
+            f"  {r.status:<4}  {r.rule:<{self._width}}  {r.message}" for r in order.results
         )
-        lines.append("")
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+        return ("\n".join(lines) + "\n\n",)
+
+    def end(self, tally: Tally) -> Iterable[str]:
+        lines: list[str] = []
+        if tally.rules:
+            width = max(len(rule) for rule in tally.rules)
+            lines.append(f"{'rule':<{width}}  " + "  ".join(f"{s:>4}" for s in STATUSES))
+            lines.extend(
+                f"{rule:<{width}}  " + "  ".join(f"{n[s]:>4}" for s in STATUSES)
+                for rule, n in tally.rules.items()
+            )
+            lines.append("")
+        lines.append(summary(tally, self.pack))
+        return ("\n".join(lines) + "\n",)
 
 
 SARIF_SCHEMA = (
@@ -125,76 +176,68 @@ def _uri(file: str) -> str:
     return path.as_uri() if path.is_absolute() else quote(path.as_posix())
 
 
-def render_sarif(report: Report) -> str:
+class SarifWriter:
     """SARIF 2.1.0: one rule descriptor per rule, one result per failing or warning rule."""
-    rules: list[dict[str, Any]] = [
-        {
-            "id": r.id,
-            "name": r.title,
-            "shortDescription": {"text": r.title},
-            "fullDescription": {"text": r.description},
-            "help": {"text": f"{r.description}\nSource: {r.source}"},
-            "defaultConfiguration": {"level": "warning" if r.status == "proposed" else "error"},
-            "properties": {"status": r.status, "source": r.source},
-        }
-        for r in report.pack.rules
-    ]
-    rules.append(
-        {
-            "id": INPUT_ERROR,
-            "name": "Order file can be read, parsed and validated",
-            "shortDescription": {"text": "Order file can be read, parsed and validated"},
-            "fullDescription": {"text": _INPUT_ERROR_HELP},
-            "help": {"text": _INPUT_ERROR_HELP},
-            "defaultConfiguration": {"level": "error"},
-        }
-    )
-    index: dict[str, int] = {rule["id"]: i for i, rule in enumerate(rules)}
-    results = []
-    for order in report.orders:
-        for problem in order.errors:
-            results.append(
-                _sarif_result(
-                    INPUT_ERROR,
-                    index,
-                    "error",
-                    problem.message,
-                    order,
-                    problem.line,
-                    problem.column,
-                )
-            )
-        for r in order.results:
-            if r.status in _LEVEL:
-                results.append(
-                    _sarif_result(
-                        r.rule, index, _LEVEL[r.status], r.message, order, r.line, r.column
-                    )
-                )
-    data = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
+
+    def __init__(self, pack: PackInfo) -> None:
+        rules: list[dict[str, Any]] = [
             {
-                "tool": {
-                    "driver": {
-                        "name": "chipcheck",
-                        "version": __version__,
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-                "properties": {
-                    "rulepack": {
-                        "name": report.pack.name,
-                        "version": report.pack.version,
-                        "sha256": report.pack.sha256,
-                    }
-                },
+                "id": r.id,
+                "name": r.title,
+                "shortDescription": {"text": r.title},
+                "fullDescription": {"text": r.description},
+                "help": {"text": f"{r.description}\nSource: {r.source}"},
+                "defaultConfiguration": {"level": "warning" if r.status == "proposed" else "error"},
+                "properties": {"status": r.status, "source": r.source},
             }
-        ],
-    }
-    return _indented(data) + "\n"
+            for r in pack.rules
+        ]
+        rules.append(
+            {
+                "id": INPUT_ERROR,
+                "name": "Order file can be read, parsed and validated",
+                "shortDescription": {"text": "Order file can be read, parsed and validated"},
+                "fullDescription": {"text": _INPUT_ERROR_HELP},
+                "help": {"text": _INPUT_ERROR_HELP},
+                "defaultConfiguration": {"level": "error"},
+            }
+        )
+        self._index = {rule["id"]: i for i, rule in enumerate(rules)}
+        run = {
+            "tool": {"driver": {"name": "chipcheck", "version": __version__, "rules": rules}},
+            "results": [],
+            "properties": {
+                "rulepack": {"name": pack.name, "version": pack.version, "sha256": pack.sha256}
+            },
+        }
+        skeleton = _indented({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]})
+        self._head, _, self._tail = skeleton.partition('"results": []')
+        self._indent = "\n" + " " * (len(self._head) - self._head.rindex("\n") + 1)
+        self._separator = self._indent
+        self._any = False
+
+    def begin(self) -> Iterable[str]:
+        return (self._head + '"results": [',)
+
+    def order(self, order: OrderResult) -> Iterable[str]:
+        found = [
+            _sarif_result(INPUT_ERROR, self._index, "error", p.message, order, p.line, p.column)
+            for p in order.errors
+        ]
+        found.extend(
+            _sarif_result(r.rule, self._index, _LEVEL[r.status], r.message, order, r.line, r.column)
+            for r in order.results
+            if r.status in _LEVEL
+        )
+        pieces = []
+        for result in found:
+            pieces.append(self._separator + _indented(result).replace("\n", self._indent))
+            self._separator = "," + self._indent
+        return pieces
+
+    def end(self, tally: Tally) -> Iterable[str]:
+        close = self._indent[:-2] + "]" if self._separator != self._indent else "]"
+        return (close + self._tail + "\n",)
 
 
 def _sarif_result(
@@ -223,12 +266,25 @@ def _sarif_result(
     return result
 
 
-def render_junit(report: Report) -> str:
-    """JUnit XML: a testsuite per order file, a testcase per rule (or one for input errors)."""
-    suites = ET.Element("testsuites", name="chipcheck")
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for order in report.orders:
-        suite = ET.SubElement(suites, "testsuite", name=order.file)
+class JunitWriter:
+    """JUnit XML: a testsuite per order file, a testcase per rule (or one for input errors).
+
+    The totals come first, on <testsuites>, so the suites are kept in a temporary file
+    (in memory up to a few megabytes) until the end.
+    """
+
+    def __init__(self, pack: PackInfo) -> None:
+        # Lives across calls; end() closes it.
+        self._suites = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            max_size=4 << 20, mode="w+", encoding="utf-8"
+        )
+        self._totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+
+    def begin(self) -> Iterable[str]:
+        return ()
+
+    def order(self, order: OrderResult) -> Iterable[str]:
+        suite = ET.Element("testsuite", name=order.file)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         classname = order.order_id or order.file
         if order.errors:
@@ -257,11 +313,26 @@ def render_junit(report: Report) -> str:
                 ET.SubElement(case, "system-out").text = f"{r.status}: {r.message}"
         for key, value in counts.items():
             suite.set(key, str(value))
-            totals[key] += value
-    for key, value in totals.items():
-        suites.set(key, str(value))
-    ET.indent(suites)
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+            self._totals[key] += value
+        ET.indent(suite, level=1)
+        self._suites.write("\n  " + ET.tostring(suite, encoding="unicode"))
+        return ()
+
+    def end(self, tally: Tally) -> Iterable[str]:
+        suites = ET.Element("testsuites", name="chipcheck")
+        for key, value in self._totals.items():
+            suites.set(key, str(value))
+        root = ET.tostring(suites, encoding="unicode")
+        yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+        if not tally.orders:
+            yield root + "\n"
+            return
+        yield root.removesuffix(" />") + ">"
+        self._suites.seek(0)
+        while chunk := self._suites.read(1 << 16):
+            yield chunk
+        self._suites.close()
+        yield "\n</testsuites>\n"
 
 
 def _escape_data(text: str) -> str:
@@ -284,41 +355,43 @@ def _annotation(
     return f"::{kind} {','.join(props)}::{_escape_data(message)}"
 
 
-def render_github(report: Report) -> str:
+class GithubWriter:
     """GitHub Actions workflow commands: an annotation per failing or warning rule."""
-    lines = []
-    for order in report.orders:
-        for p in order.errors:
-            lines.append(
-                _annotation(
-                    "error", order.file, p.line, p.column, "chipcheck: input error", p.message
-                )
-            )
+
+    def __init__(self, pack: PackInfo) -> None:
+        self.pack = pack
+
+    def begin(self) -> Iterable[str]:
+        return ()
+
+    def order(self, order: OrderResult) -> Iterable[str]:
+        lines = [
+            _annotation("error", order.file, p.line, p.column, "chipcheck: input error", p.message)
+            for p in order.errors
+        ]
         for r in order.results:
             if r.status in _LEVEL:
                 kind = "error" if r.status == "fail" else "warning"
                 title = f"chipcheck {r.rule} ({order.order_id})"
                 lines.append(_annotation(kind, order.file, r.line, r.column, title, r.message))
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+        return [line + "\n" for line in lines]
+
+    def end(self, tally: Tally) -> Iterable[str]:
+        return (summary(tally, self.pack) + "\n",)
 
 
-def summary(report: Report) -> str:
+def summary(tally: Tally, pack: PackInfo) -> str:
+    v = tally.verdicts
     return (
-        f"{len(report.orders)} orders: {report.count('pass')} pass, {report.count('fail')} fail, "
-        f"{report.count('error')} error (rule pack {report.pack.name} {report.pack.version})"
+        f"{tally.orders} orders: {v['pass']} pass, {v['fail']} fail, "
+        f"{v['error']} error (rule pack {pack.name} {pack.version})"
     )
 
 
-def _whole(render: Callable[[Report], str]) -> Callable[[Report], Iterable[str]]:
-    return lambda report: (render(report),)
-
-
-# Each format as pieces of text to write in turn.
-RENDERERS: dict[str, Callable[[Report], Iterable[str]]] = {
-    "text": _whole(render_text),
-    "json": iter_json,
-    "sarif": _whole(render_sarif),
-    "junit": _whole(render_junit),
-    "github": _whole(render_github),
+WRITERS: dict[str, Callable[[PackInfo], Writer]] = {
+    "text": TextWriter,
+    "json": JsonWriter,
+    "sarif": SarifWriter,
+    "junit": JunitWriter,
+    "github": GithubWriter,
 }

@@ -52,14 +52,46 @@ class PackInfo:
 
 @dataclass(frozen=True)
 class Report:
+    """Every order's result, kept: for callers that compare or revisit results."""
+
     pack: PackInfo
     orders: tuple[OrderResult, ...]
 
-    def count(self, verdict: Verdict) -> int:
-        return sum(1 for o in self.orders if o.verdict == verdict)
+    def tally(self) -> Tally:
+        tally = Tally.of(self.pack)
+        for order in self.orders:
+            tally.add(order)
+        return tally
+
+
+STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "skip")
+
+
+@dataclass
+class Tally:
+    """Counts of verdicts, and of each rule's statuses, over results seen one at a time."""
+
+    verdicts: dict[Verdict, int]
+    rules: dict[str, dict[Status, int]]
+
+    @classmethod
+    def of(cls, pack: PackInfo) -> Tally:
+        return cls(
+            dict.fromkeys(("pass", "fail", "error"), 0),
+            {r.id: dict.fromkeys(STATUSES, 0) for r in pack.rules},
+        )
+
+    def add(self, order: OrderResult) -> None:
+        self.verdicts[order.verdict] += 1
+        for result in order.results:
+            self.rules.setdefault(result.rule, dict.fromkeys(STATUSES, 0))[result.status] += 1
+
+    @property
+    def orders(self) -> int:
+        return sum(self.verdicts.values())
 
     @property
     def exit_code(self) -> int:
-        if self.count("error"):
+        if self.verdicts["error"]:
             return 2
-        return 1 if self.count("fail") else 0
+        return 1 if self.verdicts["fail"] else 0

@@ -15,8 +15,8 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
-from checker.reporting import STATUSES, rule_counts, summary
-from checker.results import Report
+from checker.reporting import summary
+from checker.results import STATUSES, Report
 
 STYLE = {
     "pass": "green",
@@ -55,11 +55,12 @@ def print_report(report: Report, console: Console | None = None) -> None:
     table.add_column("rule")
     for status in STATUSES:
         table.add_column(status, justify="right", style=STYLE[status])
-    for rule, counts in rule_counts(report).items():
+    tally = report.tally()
+    for rule, counts in tally.rules.items():
         table.add_row(rule, *(str(counts[s]) for s in STATUSES))
     console.print(table)
-    worst = "ERROR" if report.count("error") else "FAIL" if report.count("fail") else "PASS"
-    console.print(Text(summary(report), style=STYLE[worst]))
+    worst = ("PASS", "FAIL", "ERROR")[tally.exit_code]
+    console.print(Text(summary(tally, report.pack), style=STYLE[worst]))
 
 
 @contextmanager
@@ -69,6 +70,10 @@ def progress(total: int) -> Iterator[Callable[[], None] | None]:
     if total < PROGRESS_FILES or not console.is_terminal:
         yield None
         return
-    with Progress(console=console, transient=True) as bar:
+    # The report may be written to stdout (a file or pipe) while the bar runs: leave
+    # stdout alone instead of routing it through the bar's console.
+    with Progress(
+        console=console, transient=True, redirect_stdout=False, redirect_stderr=False
+    ) as bar:
         task = bar.add_task("checking orders", total=total)
         yield lambda: bar.advance(task)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -143,3 +145,43 @@ def test_python_dash_m_in_a_subprocess(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "T-F  FAIL" in done.stdout
     assert done.stderr == ""
+
+
+def test_a_report_written_into_the_orders_directory_is_not_read_as_an_order(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Reports are written as results stream out, but only once every file is read."""
+    write(tmp_path / "orders", "o.yaml", BASE_ORDER)
+    run = cli("check", "orders", "--format", "json", "--output", "orders/report.json")
+    assert run.code == 0
+    report = json.loads((tmp_path / "orders" / "report.json").read_text(encoding="utf-8"))
+    assert [o["file"] for o in report["orders"]] == ["orders/o.yaml"]
+
+
+def test_an_unwritable_output_is_a_usage_error(cli: Any, tmp_path: Path) -> None:
+    write(tmp_path, "o.yaml", BASE_ORDER)
+    run = cli("check", "o.yaml", "--output-format", "sarif=no/such/dir/out.sarif")
+    assert run.code == 2
+    assert "cannot write no/such/dir/out.sarif" in run.err
+
+
+def test_machine_formats_on_stdout_are_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    """JSON, SARIF and JUnit XML are UTF-8 by definition; an ASCII locale must not matter."""
+    name = "北京字节跳动公司"  # not the registered name or an alias: a failure message
+    write(tmp_path, "o.yaml", BASE_ORDER.replace("Beijing ByteDance Technology Co., Ltd.", name))
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    env.pop("PYTHONIOENCODING", None)
+    for fmt in ("json", "sarif", "junit"):
+        done = subprocess.run(
+            [sys.executable, "-m", "checker", "check", "o.yaml", "--format", fmt],
+            cwd=tmp_path,
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr.decode()
+        assert done.stderr == b""
+        text = done.stdout.decode("utf-8")
+        assert name in text
+        if fmt == "junit":
+            assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')

@@ -192,10 +192,10 @@ def test_json_report_is_laid_out_as_the_json_module_would(cli: Any, orders: Path
 
 
 def test_json_report_of_no_orders_is_laid_out_as_the_json_module_would() -> None:
-    from checker.reporting import render_json
+    from checker.reporting import render
     from checker.results import PackInfo, Report
 
-    text = render_json(Report(PackInfo("p", "1", "0" * 64), ()))
+    text = render("json", Report(PackInfo("p", "1", "0" * 64), ()))
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
     assert json.loads(text)["orders"] == []
 
