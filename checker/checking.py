@@ -12,7 +12,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -239,7 +239,7 @@ class Checker:
             return result
         fact = pack_rule.checks[result.failed[0]].condition[-1].fact
         line, column = item.marks[self._judged_index[fact]]
-        return replace(result, line=line, column=column)
+        return result._replace(line=line, column=column)
 
 
 class _Shared:

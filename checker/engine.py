@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import weakref
 from collections.abc import Mapping
 from typing import Any
 
 import durable_rules_engine as _dre
+import orjson
 
 # glibc's mallopt(M_TRIM_THRESHOLD): keep up to 64 MiB of freed heap instead of handing
 # it back to the OS at once.
@@ -62,6 +64,10 @@ def _keep_heap() -> None:
     mallopt(_M_TRIM_THRESHOLD, _KEEP_HEAP_BYTES)
 
 
+def _not_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
 class Engine:
     """A compiled ruleset, created once and judged against any number of facts.
 
@@ -93,11 +99,13 @@ class Engine:
         if self._judged == _KEEP_HEAP_AFTER:
             _keep_heap()
         try:
-            encoded = json.dumps(
-                {**fact, _SENTINEL_FIELD: 1, "sid": _SID}, ensure_ascii=False, allow_nan=False
-            )
-        except (TypeError, ValueError) as exc:
+            raw = orjson.dumps({**fact, _SENTINEL_FIELD: 1, "sid": _SID})
+        except TypeError as exc:
             raise EngineError(f"a fact cannot be given to the engine: {exc}") from exc
+        if b"null" in raw and any(_not_finite(v) for v in fact.values()):
+            # orjson writes NaN and infinities as null, which no comparison would fail on.
+            raise EngineError("a fact cannot be given to the engine: a number is not finite")
+        encoded = raw.decode()
         handle = self._handle
         names: list[str] = []
         asserted = False

@@ -10,6 +10,8 @@ given.
 from __future__ import annotations
 
 import difflib
+import functools
+import operator
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
@@ -73,6 +75,7 @@ FACTS: dict[str, FactSpec] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_name(name: str) -> str:
     """NFKC, case folding and collapsed whitespace: nothing looser (no homoglyph folding)."""
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
@@ -94,6 +97,7 @@ LEDGER_FACTS = (
 )
 LOCAL_FACTS = tuple(name for name in FACTS if name not in LEDGER_FACTS)
 Local = tuple[Any, ...]  # an order's LOCAL_FACTS values, in that order
+_local_values = operator.itemgetter(*LOCAL_FACTS)
 _DATE, _ORDER_ID, _BATCH, _USCC, _CONTROLLED, _HAS_ALLOCATION, _ALLOCATION, _CAP = (
     LOCAL_FACTS.index(name)
     for name in (
@@ -210,7 +214,8 @@ class Deriver:
             "has_utilization": utilization is not None,
             "utilization": float(utilization) if utilization is not None else 0.0,
         }
-        return tuple(values[name] for name in LOCAL_FACTS)
+        local: Local = _local_values(values)
+        return local
 
 
 def ledger(locals_: Sequence[Local]) -> list[tuple[int, int]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from checker.problems import Problem
 
@@ -11,8 +11,10 @@ Status = Literal["pass", "fail", "warn", "skip"]
 Verdict = Literal["pass", "fail", "error"]
 
 
-@dataclass(frozen=True)
-class RuleResult:
+class RuleResult(NamedTuple):
+    """One rule's outcome for one order (a named tuple: six are made per order, and a
+    tuple is built about five times faster than a frozen dataclass)."""
+
     rule: str
     status: Status
     message: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 _FORMAT_SPEC = re.compile(r"[,._0-9a-z%+-]*")
@@ -44,34 +44,50 @@ def format_value(value: Any) -> str:
 class Template:
     text: str
     parts: tuple[Part, ...]
+    # `parts` as one str.format pattern over positional fields, and those fields:
+    # rendering is then one C call after formatting each value (twice as fast).
+    _pattern: str = field(init=False, repr=False, compare=False)
+    _fields: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = tuple((name, spec) for _, name, spec in self.parts if name is not None)
+        if fields:
+            pattern = "".join(
+                literal.replace("{", "{{").replace("}", "}}") + ("" if name is None else "{}")
+                for literal, name, _ in self.parts
+            )
+        else:
+            pattern = "".join(literal for literal, _, _ in self.parts)
+        object.__setattr__(self, "_pattern", pattern)
+        object.__setattr__(self, "_fields", fields)
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return tuple(field for _, field, _ in self.parts if field is not None)
+        return tuple(name for name, _ in self._fields)
 
     def bind(self, values: Mapping[str, Any]) -> Template:
         """The template with every field found in `values` formatted into its text."""
         parts: list[Part] = []
         pending = ""
-        for literal, field, spec in self.parts:
+        for literal, name, spec in self.parts:
             pending += literal
-            if field is not None and field in values:
-                pending += _format(values[field], spec)
-            elif field is not None:
-                parts.append((pending, field, spec))
+            if name is not None and name in values:
+                pending += _format(values[name], spec)
+            elif name is not None:
+                parts.append((pending, name, spec))
                 pending = ""
         parts.append((pending, None, ""))
         return Template(self.text, tuple(parts))
 
     def render(self, values: Mapping[str, Any], extra: Mapping[str, Any] = _EMPTY) -> str:
         """Fill the fields from `extra`, else from `values`."""
-        out = []
-        for literal, field, spec in self.parts:
-            out.append(literal)
-            if field is not None:
-                value = extra[field] if field in extra else values[field]
-                out.append(format(value, spec) if spec else format_value(value))
-        return "".join(out)
+        if not self._fields:
+            return self._pattern
+        texts = []
+        for name, spec in self._fields:
+            value = extra[name] if name in extra else values[name]
+            texts.append(format(value, spec) if spec else format_value(value))
+        return self._pattern.format(*texts)
 
 
 def _format(value: Any, spec: str) -> str:
@@ -87,10 +103,10 @@ def parse(text: str) -> Template:
             f"bad message template: {exc} (write {{{{ for a literal brace)"
         ) from None
     parts: list[Part] = []
-    for literal, field, spec, conversion in raw:
-        if field is not None and (conversion or not _FORMAT_SPEC.fullmatch(spec or "")):
+    for literal, name, spec, conversion in raw:
+        if name is not None and (conversion or not _FORMAT_SPEC.fullmatch(spec or "")):
             raise TemplateError(
-                f"template field {{{field}}}: only simple format specs like :, or :.2f"
+                f"template field {{{name}}}: only simple format specs like :, or :.2f"
             )
-        parts.append((literal, field, spec or ""))
+        parts.append((literal, name, spec or ""))
     return Template(text, tuple(parts))
