@@ -185,3 +185,28 @@ def test_machine_formats_on_stdout_are_utf8_whatever_the_locale(tmp_path: Path) 
         assert name in text
         if fmt == "junit":
             assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+
+
+def test_reading_in_worker_processes_gives_the_same_report(cli: Any, tmp_path: Path) -> None:
+    """--jobs 2 forks readers; the report must be byte for byte that of one process,
+    with invalid files, duplicate ids and a quota ledger that spans the set."""
+    orders = tmp_path / "orders"
+    for i in range(40):
+        text = order_text(
+            ("order_id: T-1", f"order_id: T-{i:02d}"),
+            ("date: 2026-02-03", f"date: 2026-02-{1 + i % 27:02d}"),
+            ("units: 8000\n  - model: huawei", "units: 9000\n  - model: huawei"),
+        )
+        write(orders / f"d{i % 3}", f"o{i:02d}.yaml", text)
+    write(orders, "broken.yaml", "order_id: [\n")
+    write(orders, "invalid.yaml", order_text(("units: 8000", "units: -1")))
+    write(orders, "dup.yaml", order_text(("order_id: T-1", "order_id: T-07")))
+    one = cli("check", "orders", "--format", "json", "--jobs", "1")
+    two = cli("check", "orders", "--format", "json", "--jobs", "2")
+    assert one.code == two.code == 2
+    assert one.out == two.out
+    # Errors: broken, invalid, and both files holding T-07. Of the 39 valid orders of
+    # 9,000 H200 each, the first 16 by date fit ByteDance's 150,000; the rest exceed it.
+    report = json.loads(two.out)
+    assert report["summary"] == {"orders": 43, "pass": 16, "fail": 23, "error": 4}
+    assert cli("check", "orders", "--jobs", "0").code == 2
