@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import gc
 import heapq
-import multiprocessing
 import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,6 +186,9 @@ class Checker:
         if jobs < 2 or len(files) < 2:
             yield map(self._read_file, files)
             return
+        import multiprocessing  # here: about 10 ms of imports that small runs skip
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("fork")
         chunk = max(1, min(500, len(files) // (jobs * 4)))
         with ProcessPoolExecutor(jobs, context, _start_worker, (self,)) as pool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -274,6 +273,8 @@ class JunitWriter:
     """
 
     def __init__(self, pack: PackInfo) -> None:
+        import tempfile  # only JUnit needs it
+
         # Lives across calls; end() closes it.
         self._suites = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=4 << 20, mode="w+", encoding="utf-8"
