@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.compiling import SKIP, compile_pack, engine_rule_name
 from checker.engine import Engine, EngineError
@@ -39,6 +39,9 @@ from checker.rulepack import PackRule, RulePack
 from checker.validation import validate
 
 PARALLEL_FILES = 1000
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
 Tick = Callable[[], None]
 Progress = Callable[[int], AbstractContextManager[Tick | None]]
 
@@ -160,39 +163,35 @@ class Checker:
         `jobs` processes read the files (default: one per CPU for large sets).
         """
         files, missing = discover(paths)
-        workers = default_jobs(len(files)) if jobs is None else jobs
-        with (
-            _gc_paused(),
-            self._reading(files, workers) as read,
-            (progress or _no_progress)(2 * len(files)) as tick,
-        ):
-            loaded, errors = self._load(paths, read, missing, tick)
-            pending = sorted(
-                zip(loaded, ledger([item.local for item in loaded]), strict=True),
-                key=lambda pair: pair[0].file,
-            )
-            del loaded
-            checked = (self._order_result(item, used, tick) for item, used in pending)
-            yield from heapq.merge(checked, sorted(errors, key=_by_file), key=_by_file)
+        with _gc_paused():
+            read = self._reader(files, default_jobs(len(files)) if jobs is None else jobs)
+            with (progress or _no_progress)(2 * len(files)) as tick:
+                loaded, errors = self._load(paths, read, missing, tick)
+                pending = sorted(
+                    zip(loaded, ledger([item.local for item in loaded]), strict=True),
+                    key=lambda pair: pair[0].file,
+                )
+                del loaded
+                checked = (self._order_result(item, used, tick) for item, used in pending)
+                yield from heapq.merge(checked, sorted(errors, key=_by_file), key=_by_file)
 
-    @contextmanager
-    def _reading(self, files: list[Path], jobs: int) -> Iterator[Iterable[_Read]]:
+    def _reader(self, files: list[Path], jobs: int) -> Iterator[_Read]:
         """Each file read, in order: here, or by `jobs` forked worker processes.
 
         Parsing and validating is most of the work per file and needs nothing from the
-        other files, so it spreads over CPUs; the workers are forked before any progress
-        bar thread starts, and send back only the compact records.
+        other files, so it spreads over CPUs. The workers are forked here, before any
+        progress bar thread starts, send back only the compact records, and exit once
+        the last file is read.
         """
         if jobs < 2 or len(files) < 2:
-            yield map(self._read_file, files)
-            return
+            return map(self._read_file, files)
         import multiprocessing  # here: about 10 ms of imports that small runs skip
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork")
         chunk = max(1, min(500, len(files) // (jobs * 4)))
-        with ProcessPoolExecutor(jobs, context, _start_worker, (self,)) as pool:
-            yield pool.map(_read_in_worker, files, chunksize=chunk)
+        pool = ProcessPoolExecutor(jobs, context, _start_worker, (self,))
+        return _draining(pool, pool.map(_read_in_worker, files, chunksize=chunk))
 
     def _load(
         self,
@@ -328,6 +327,13 @@ _worker: Checker | None = None
 def _start_worker(checker: Checker) -> None:
     global _worker
     _worker = checker
+
+
+def _draining(pool: Executor, results: Iterator[_Read]) -> Iterator[_Read]:
+    try:
+        yield from results
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _read_in_worker(path: Path) -> _Read:
