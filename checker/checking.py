@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import heapq
 import os
+import signal
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -25,7 +26,7 @@ from checker.facts import Deriver, Local, ledger
 from checker.loading import Document, Mark, discover, read_document
 from checker.locating import field_of, position
 from checker.models import Order
-from checker.problems import Problem
+from checker.problems import Problem, ReadError
 from checker.results import (
     OrderResult,
     PackInfo,
@@ -327,11 +328,19 @@ _worker: Checker | None = None
 def _start_worker(checker: Checker) -> None:
     global _worker
     _worker = checker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
 def _draining(pool: Executor, results: Iterator[_Read]) -> Iterator[_Read]:
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         yield from results
+    except BrokenProcessPool as exc:
+        raise ReadError(
+            f"a process reading order files ended abruptly ({exc}); "
+            "if memory is short, retry with --jobs 1"
+        ) from None
     finally:
         pool.shutdown(cancel_futures=True)
 

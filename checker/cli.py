@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from checker import __version__
-from checker.problems import Problem
+from checker.problems import Problem, ReadError
 
 if TYPE_CHECKING:
     from checker.rulepack import RulePack
@@ -190,9 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schema":
             return _schema(args.kind)
         return _explain(args, config)
-    except UsageError as exc:
+    except (UsageError, ReadError) as exc:
         print(f"chipcheck: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("chipcheck: interrupted; nothing was checked to the end", file=sys.stderr)
+        return 130
 
 
 def _format_file(text: str) -> tuple[str, Path]:

@@ -25,3 +25,7 @@ class Problem:
             if self.column is not None:
                 where += f":{self.column}"
         return f"{where}: {self.message}"
+
+
+class ReadError(RuntimeError):
+    """The order files could not be read at all (a reader process died): no report."""

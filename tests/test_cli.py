@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import BASE_ORDER, PACK, REPO, SPEC_RULE_IDS, order_text, write
 
 FAILING = order_text(("order_id: T-1", "order_id: T-F"), ("date: 2026-02-03", "date: 2026-01-03"))
@@ -210,3 +212,38 @@ def test_reading_in_worker_processes_gives_the_same_report(cli: Any, tmp_path: P
     report = json.loads(two.out)
     assert report["summary"] == {"orders": 43, "pass": 16, "fail": 23, "error": 4}
     assert cli("check", "orders", "--jobs", "0").code == 2
+
+
+def _reader_dies(_path: Path) -> None:
+    os._exit(3)  # as the OOM killer would end it: no exception, no result
+
+
+def test_a_reader_process_that_dies_is_an_error_not_a_report(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from checker import checking
+
+    for i in range(4):
+        write(tmp_path / "orders", f"o{i}.yaml", order_text(("T-1", f"T-{i}")))
+    monkeypatch.setattr(checking, "_read_in_worker", _reader_dies)
+    run = cli("check", "orders", "--jobs", "2", "--format", "json", "--output", "out.json")
+    assert run.code == 2
+    assert "a process reading order files ended abruptly" in run.err
+    assert "retry with --jobs 1" in run.err
+    assert not (tmp_path / "out.json").exists()
+    assert cli("check", "orders", "--jobs", "1").code == 0  # the files themselves are fine
+
+
+def test_ctrl_c_is_reported_briefly_with_exit_130(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from checker import checking
+
+    def interrupted(_paths: Any) -> Any:
+        raise KeyboardInterrupt
+
+    write(tmp_path, "o.yaml", BASE_ORDER)
+    monkeypatch.setattr(checking, "discover", interrupted)
+    run = cli("check", "o.yaml")
+    assert run.code == 130
+    assert run.err == "chipcheck: interrupted; nothing was checked to the end\n"
