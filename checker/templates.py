@@ -103,10 +103,14 @@ def parse(text: str) -> Template:
             f"bad message template: {exc} (write {{{{ for a literal brace)"
         ) from None
     parts: list[Part] = []
+    bad: list[str] = []
     for literal, name, spec, conversion in raw:
         if name is not None and (conversion or not _FORMAT_SPEC.fullmatch(spec or "")):
-            raise TemplateError(
-                f"template field {{{name}}}: only simple format specs like :, or :.2f"
-            )
+            bad.append(f"{{{name}}}")
         parts.append((literal, name, spec or ""))
+    if bad:
+        fields = "field " if len(bad) == 1 else "fields "
+        raise TemplateError(
+            f"template {fields}{', '.join(bad)}: only simple format specs like :, or :.2f"
+        )
     return Template(text, tuple(parts))

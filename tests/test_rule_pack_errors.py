@@ -61,6 +61,14 @@ CASES = [
         "template names {gapp}",
     ),
     (
+        "template-specs",
+        "domestic-ratio.yaml",
+        "add {gap} domestic",
+        "add {gap!r} domestic {ratio:>{width}}",
+        "add {gap!r}",
+        "template fields {gap}, {ratio}: only simple format specs",
+    ),
+    (
         "param-shadows-fact",
         "domestic-ratio.yaml",
         "  ratio:\n",
