@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -99,20 +100,15 @@ class Document:
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     """Order files under `paths`: files as given, directories searched recursively.
 
-    Hidden files and directories inside a searched directory are skipped (`.git`).
+    Hidden files and directories inside a searched directory are skipped (`.git`), and
+    so is the inside of a symlinked directory (as with Path.rglob). A directory that
+    cannot be listed is a problem: orders inside it would otherwise go unchecked.
     """
     found: dict[Path, None] = {}
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            for candidate in sorted(path.rglob("*"), key=_parts):
-                rel = candidate.relative_to(path).parts
-                if (
-                    candidate.suffix in ORDER_SUFFIXES
-                    and candidate.is_file()
-                    and not any(part.startswith(".") for part in rel)
-                ):
-                    found.setdefault(candidate, None)
+            found.update(dict.fromkeys(_order_files(path, problems)))
         elif path.is_file():
             found.setdefault(path, None)
         else:
@@ -122,9 +118,36 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     return list(found), problems
 
 
-def _parts(path: Path) -> tuple[str, ...]:
-    """Path order (on POSIX, that of the parts), without Path.__lt__'s slow comparisons."""
-    return path.parts
+def _order_files(root: Path, problems: list[Problem]) -> list[Path]:
+    """Order files under `root` in path order, by os.scandir: its entries know whether
+    they are directories without a stat per file, unlike Path.rglob plus is_file."""
+    found: list[tuple[str, ...]] = []
+    pending: list[tuple[str, ...]] = [()]
+    while pending:
+        rel = pending.pop()
+        directory = root.joinpath(*rel)
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.startswith("."):
+                        continue
+                    if entry.is_dir():
+                        if not entry.is_symlink():
+                            pending.append((*rel, name))
+                    elif name.endswith(ORDER_SUFFIXES) and entry.is_file():
+                        found.append((*rel, name))
+        except OSError as exc:
+            problems.append(
+                Problem(
+                    directory.as_posix(),
+                    None,
+                    None,
+                    f"cannot list directory: {exc.strerror or exc}; its orders were not checked",
+                )
+            )
+    found.sort()
+    return [root.joinpath(*parts) for parts in found]
 
 
 def read_document(path: Path) -> Document | list[Problem]:
