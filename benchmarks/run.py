@@ -4,12 +4,13 @@
 
 Generates order sets with a fixed seed under benchmarks/out/ (1, 2,000, 20,000 and
 100,000 files), then prints medians of --runs runs: cold start on one file (next to
-the interpreter importing pydantic and nothing else), end-to-end time for 2,000 and
-20,000 files next to a floor that only parses the same files with PyYAML's C loader,
-in-process evaluation throughput (all rules, messages rendered), and end-to-end time
-and peak RSS at 100,000 (the 100,000 in-process harness runs once). Numbers from a
-shared machine are noisy: compare ratios measured in the same run. --readme writes
-the table into README.md between its benchmark markers.
+the interpreter importing pydantic and nothing else); end-to-end time for 2,000 and
+20,000 files, as run by default (worker processes read) and with --jobs 1, next to a
+floor that only parses the same files with PyYAML's C loader; in-process evaluation
+throughput (all rules, messages rendered); end-to-end time and peak RSS at 100,000
+(the 100,000 in-process harness runs once). Numbers from a shared machine are noisy:
+compare ratios measured in the same run. --readme writes the table into README.md
+between its benchmark markers.
 """
 
 from __future__ import annotations
@@ -141,10 +142,12 @@ def main() -> None:
             timed([*check, str(sets[n])], args.runs),
             timed([*floor, str(sets[n])], args.runs),
         )
+        single = timed([*check, "--jobs", "1", str(sets[n])], args.runs)
         rows.append(
             (
                 f"{n:,} files end to end",
-                f"{medians[n]:.2f} s (floor {base:.2f} s, x{medians[n] / base:.1f})",
+                f"{medians[n]:.2f} s (floor {base:.2f} s, x{medians[n] / base:.1f}; "
+                f"--jobs 1: {single:.2f} s, x{single / base:.1f})",
             )
         )
     rate = statistics.median(in_process(sets[20_000])[0] for _ in range(args.runs))
