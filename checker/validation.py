@@ -52,8 +52,6 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> 
         return f"unknown key {loc[-1]!r} at {_where(loc[:-1])}: {hint}"
     if kind == "missing":
         return f"{where} is required: add it"
-    if kind in _TYPE_HINTS:
-        return f"{where} must be {_TYPE_HINTS[kind]}, not {_describe(error['input'])}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{where} is {error['input']!r}: {error['msg'].lower()}"
     if kind == "value_error":
@@ -109,9 +107,23 @@ def validate(
         return model.model_validate(doc.data if data is None else data)
     except ValidationError as exc:
         problems = []
+        # A value matching no member of a union (int | float | bool | str) gets one type
+        # error per member from pydantic; they are said together, once.
+        expected: dict[tuple[str | int, ...], list[Any]] = {}
         for error in exc.errors(include_url=False):
             loc = _data_loc(doc.data if data is None else data, error["loc"])
-            full = (*base, *loc)
+            if error["type"] in _TYPE_HINTS:
+                expected.setdefault(loc, []).append(error)
+                continue
             message = _message(error, model, loc)
+            full = (*base, *loc)
             problems.append(doc.problem(full, message, key=error["type"] == "extra_forbidden"))
+        for loc, errors in expected.items():
+            hints = list(dict.fromkeys(_TYPE_HINTS[e["type"]] for e in errors))
+            found = _describe(errors[0]["input"])
+            if len(hints) == 1:
+                message = f"{_where(loc)} must be {hints[0]}, not {found}"
+            else:
+                message = f"{_where(loc)} must be one of these, not {found}: {'; '.join(hints)}"
+            problems.append(doc.problem((*base, *loc), message))
         return sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))

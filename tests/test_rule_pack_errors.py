@@ -69,6 +69,14 @@ CASES = [
         "template fields {gap}, {ratio}: only simple format specs",
     ),
     (
+        "param-union-type",
+        "domestic-ratio.yaml",
+        "    value: 1.0",
+        "    value: [1.0]",
+        "value: [1.0]",
+        "parameters.ratio.value must be one of these, not a list: a whole number",
+    ),
+    (
         "param-shadows-fact",
         "domestic-ratio.yaml",
         "  ratio:\n",
@@ -180,3 +188,14 @@ def test_changing_a_number_is_a_data_edit(cli: Any, tmp_path: Path) -> None:
     after = cli("check", "orders", "--rules", pack, "--format", "json", "--enforce-proposed")
     assert after.status("o.yaml", "domestic-ratio") == "pass"
     assert after.report["rulepack"]["sha256"] != before.report["rulepack"]["sha256"]
+
+
+def test_a_value_matching_no_union_member_is_one_problem(cli: Any, tmp_path: Path) -> None:
+    """int | float | bool | str: pydantic reports each member; the user reads one line."""
+    pack = _pack_copy(tmp_path, "domestic-ratio.yaml", "    value: 1.0", "    value: [1.0]")
+    write(tmp_path, "orders/o.yaml", BASE_ORDER)
+    run = cli("check", "orders", "--rules", pack)
+    assert run.code == 2
+    assert run.err.count("parameters.ratio.value") == 1, run.err
+    for hint in ("a whole number", "a number", "text", "true or false"):
+        assert hint in run.err
