@@ -8,9 +8,10 @@ the interpreter importing pydantic and nothing else); end-to-end time for 2,000 
 20,000 files, as run by default (worker processes read) and with --jobs 1, next to a
 floor that only parses the same files with PyYAML's C loader; in-process evaluation
 throughput (all rules, messages rendered); end-to-end time and peak RSS at 100,000
-(the 100,000 in-process harness runs once). Numbers from a shared machine are noisy:
-compare ratios measured in the same run. --readme writes the table into README.md
-between its benchmark markers.
+(the 100,000 in-process harness runs once). Commands compared are run in turn, round
+after round, and each ratio is the median of per-round ratios: the shared host has
+slow spells that last minutes, which skew ratios of separately timed medians.
+--readme writes the table into README.md between its benchmark markers.
 """
 
 from __future__ import annotations
@@ -97,8 +98,23 @@ def generate(count: int, seed: int = 2026) -> Path:
     return target
 
 
-def timed(command: list[str], runs: int) -> float:
-    return statistics.median(run(command)[0] for _ in range(runs))
+def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, list[float]]:
+    """Wall times of each command, run in turn round after round.
+
+    The host's slow spells last minutes; running A five times and then B five times can
+    put them in different spells. Taken in turn, the i-th times of A and B are a pair
+    measured under the same conditions, and their ratio is what the table reports.
+    """
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            times[name].append(run(command)[0])
+    return times
+
+
+def ratio(times: dict[str, list[float]], top: str, bottom: str) -> float:
+    """Median over rounds of top/bottom, each pair measured in the same round."""
+    return statistics.median(t / b for t, b in zip(times[top], times[bottom], strict=True))
 
 
 def run(command: list[str]) -> tuple[float, float]:
@@ -128,26 +144,39 @@ def main() -> None:
     sets = {n: generate(n) for n in (1, 2_000, 20_000, *(() if args.skip_100k else (100_000,)))}
 
     rows: list[tuple[str, str]] = []
-    cold = timed([*check, str(sets[1])], args.runs)
-    pydantic = timed([sys.executable, "-c", "import pydantic.main"], args.runs)
+    cold = interleaved(
+        {
+            "check": [*check, str(sets[1])],
+            "pydantic": [sys.executable, "-c", "import pydantic.main"],
+        },
+        args.runs,
+    )
     rows.append(
         (
             "1 file, cold start",
-            f"{cold * 1000:.0f} ms (importing pydantic alone: {pydantic * 1000:.0f} ms)",
+            f"{statistics.median(cold['check']) * 1000:.0f} ms (importing pydantic alone: "
+            f"{statistics.median(cold['pydantic']) * 1000:.0f} ms, "
+            f"x{ratio(cold, 'check', 'pydantic'):.1f})",
         )
     )
     medians: dict[int, float] = {}
     for n in (2_000, 20_000):
-        medians[n], base = (
-            timed([*check, str(sets[n])], args.runs),
-            timed([*floor, str(sets[n])], args.runs),
+        times = interleaved(
+            {
+                "check": [*check, str(sets[n])],
+                "floor": [*floor, str(sets[n])],
+                "single": [*check, "--jobs", "1", str(sets[n])],
+            },
+            args.runs,
         )
-        single = timed([*check, "--jobs", "1", str(sets[n])], args.runs)
+        medians[n] = statistics.median(times["check"])
         rows.append(
             (
                 f"{n:,} files end to end",
-                f"{medians[n]:.2f} s (floor {base:.2f} s, x{medians[n] / base:.1f}; "
-                f"--jobs 1: {single:.2f} s, x{single / base:.1f})",
+                f"{medians[n]:.2f} s, floor {statistics.median(times['floor']):.2f} s: "
+                f"x{ratio(times, 'check', 'floor'):.1f} "
+                f"(--jobs 1: {statistics.median(times['single']):.2f} s, "
+                f"x{ratio(times, 'single', 'floor'):.1f})",
             )
         )
     rate = statistics.median(in_process(sets[20_000])[0] for _ in range(args.runs))
@@ -160,16 +189,16 @@ def main() -> None:
                 f"{big_rate:,.0f} orders/s, {big_rss:.0f} MB",
             )
         )
-        runs = [run([*check, str(sets[100_000])]) for _ in range(args.runs)]
-        full = statistics.median(t for t, _ in runs)
-        rss = statistics.median(r for _, r in runs)
+        big: list[tuple[float, float]] = []
+        twenty: list[float] = []
+        for _ in range(args.runs):
+            big.append(run([*check, str(sets[100_000])]))
+            twenty.append(run([*check, str(sets[20_000])])[0])
+        full = statistics.median(t for t, _ in big)
+        rss = statistics.median(r for _, r in big)
         rows.append(("100,000 files end to end: time, peak RSS", f"{full:.1f} s, {rss:.0f} MB"))
-        rows.append(
-            (
-                "100,000 vs 20,000 files end to end",
-                f"x{full / medians[20_000]:.2f} (linear = x5)",
-            )
-        )
+        growth = statistics.median(t / s for (t, _), s in zip(big, twenty, strict=True))
+        rows.append(("100,000 vs 20,000 files end to end", f"x{growth:.2f} (linear = x5)"))
 
     title = (
         f"chipcheck benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
