@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=_jobs,
         metavar="N",
-        help="processes reading order files (default: one per CPU from 1,000 files on "
+        help="processes reading order files (default: one per CPU from 3,000 files on "
         "Linux, else 1)",
     )
 
