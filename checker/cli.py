@@ -278,8 +278,8 @@ class _Output:
             self._file.close()
 
 
-def _write(text: str, path: Path | None) -> None:
-    output = _Output(path, "text")
+def _write(text: str, path: Path | None, fmt: str) -> None:
+    output = _Output(path, fmt)
     try:
         output.writelines((text,))
     finally:
@@ -353,7 +353,7 @@ def _diff_rules(args: argparse.Namespace, config: Config) -> int:
     old_report = old.check_paths(paths) if paths else None
     new_report = new.check_paths(paths) if paths else None
     result = diff(old, new, (args.old, args.new), old_report, new_report, args.max_examples)
-    _write(RENDERERS[args.format](result), args.output)
+    _write(RENDERERS[args.format](result), args.output, args.format)
     return result.exit_code
 
 

@@ -213,14 +213,24 @@ def test_an_unwritable_output_is_a_usage_error(cli: Any, tmp_path: Path) -> None
 
 
 def test_machine_formats_on_stdout_are_utf8_whatever_the_locale(tmp_path: Path) -> None:
-    """JSON, SARIF and JUnit XML are UTF-8 by definition; an ASCII locale must not matter."""
+    """JSON, SARIF, JUnit XML and the diff JSON are UTF-8 by definition, whatever the locale."""
     name = "北京字节跳动公司"  # not the registered name or an alias: a failure message
     write(tmp_path, "o.yaml", BASE_ORDER.replace("Beijing ByteDance Technology Co., Ltd.", name))
+    # diff-rules JSON too: the name rule made proposed turns the failure into a warning.
+    shutil.copytree(PACK, tmp_path / "new")
+    rule = tmp_path / "new" / "approved-buyer.yaml"
+    rule.write_text(
+        rule.read_text("utf-8").replace("status: reported", "status: proposed", 1), "utf-8"
+    )
     env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
     env.pop("PYTHONIOENCODING", None)
-    for fmt in ("json", "sarif", "junit"):
+    commands = [
+        *(["check", "o.yaml", "--format", fmt] for fmt in ("json", "sarif", "junit")),
+        ["diff-rules", str(PACK), "new", "o.yaml", "--max-examples", "0", "--format", "json"],
+    ]
+    for args in commands:
         done = subprocess.run(
-            [sys.executable, "-m", "checker", "check", "o.yaml", "--format", fmt],
+            [sys.executable, "-m", "checker", *args],
             cwd=tmp_path,
             capture_output=True,
             env=env,
@@ -230,7 +240,7 @@ def test_machine_formats_on_stdout_are_utf8_whatever_the_locale(tmp_path: Path) 
         assert done.stderr == b""
         text = done.stdout.decode("utf-8")
         assert name in text
-        if fmt == "junit":
+        if "junit" in args:
             assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
 
 
