@@ -213,7 +213,6 @@ class SarifWriter:
         self._head, _, self._tail = skeleton.partition('"results": []')
         self._indent = "\n" + " " * (len(self._head) - self._head.rindex("\n") + 1)
         self._separator = self._indent
-        self._any = False
 
     def begin(self) -> Iterable[str]:
         return (self._head + '"results": [',)
