@@ -203,3 +203,14 @@ def test_json_report_of_no_orders_is_laid_out_as_the_json_module_would() -> None
 def test_sarif_report_is_laid_out_as_the_json_module_would(cli: Any, orders: Path) -> None:
     out = cli("check", orders, "--format", "sarif").out
     assert out == json.dumps(json.loads(out), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_sarif_report_with_no_results_is_laid_out_as_the_json_module_would(
+    cli: Any, tmp_path: Path
+) -> None:
+    """The results array is written piece by piece; an empty one must still read []."""
+    write(tmp_path, "o.yaml", order_text())
+    run = cli("check", "o.yaml", "--format", "sarif")
+    assert run.code == 0
+    assert run.out == json.dumps(json.loads(run.out), indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(run.out)["runs"][0]["results"] == []
