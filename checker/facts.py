@@ -132,13 +132,6 @@ class Deriver:
             name: (b.opens.isoformat(), b.closes.isoformat()) for name, b in meta.batches.items()
         }
 
-    def _allocation(self, order: Order) -> int | None:
-        entity = self._entities.get(order.buyer.uscc)
-        standing = entity.batches.get(order.batch) if entity else None
-        if standing is None or order.batch not in self.meta.batches:
-            return None
-        return standing.allocation
-
     def controlled(self, order: Order) -> int:
         catalog = self.meta.catalog
         return sum(
@@ -176,7 +169,7 @@ class Deriver:
             status = standing.status
         batch = self.meta.batches.get(order.batch)
         opens, closes = self._batch_days.get(order.batch, ("", ""))
-        allocation = self._allocation(order)
+        allocation = standing.allocation if standing is not None and batch is not None else None
         just = order.justification
         needed_by = just.needed_by if just else None
         utilization = just.utilization if just else None
