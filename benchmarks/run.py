@@ -203,8 +203,17 @@ def main() -> None:
         full = statistics.median(t for t, _ in big)
         rss = statistics.median(r for _, r in big)
         rows.append(("100,000 files end to end: time, peak RSS", f"{full:.1f} s, {rss:.0f} MB"))
-        growth = statistics.median(t / s for (t, _), s in zip(big, twenty, strict=True))
-        rows.append(("100,000 vs 20,000 files end to end", f"x{growth:.2f} (linear = x5)"))
+        pairs = list(zip((t for t, _ in big), twenty, strict=True))
+        growth = statistics.median(t / s for t, s in pairs)
+        # The fixed start (the 1-file time) pulls the plain ratio below 5 by itself.
+        start = statistics.median(cold["check"])
+        marginal = statistics.median((t - start) / (s - start) for t, s in pairs)
+        rows.append(
+            (
+                "100,000 vs 20,000 files end to end",
+                f"x{growth:.2f} (linear = x5; less the 1-file time: x{marginal:.2f})",
+            )
+        )
 
     title = (
         f"chipcheck benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
