@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from checker import __version__
-from checker.problems import Problem, ReadError
+from checker.problems import Problem, ReadError, WriteError
 
 if TYPE_CHECKING:
     from checker.rulepack import RulePack
@@ -190,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schema":
             return _schema(args.kind)
         return _explain(args, config)
-    except (UsageError, ReadError) as exc:
+    except (UsageError, ReadError, WriteError) as exc:
         print(f"chipcheck: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -29,3 +29,7 @@ class Problem:
 
 class ReadError(RuntimeError):
     """The order files could not be read at all (a reader process died): no report."""
+
+
+class WriteError(RuntimeError):
+    """A report could not be written; the message says where and what to do."""

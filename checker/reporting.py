@@ -18,6 +18,7 @@ from urllib.parse import quote
 import orjson
 
 from checker import __version__
+from checker.problems import WriteError
 from checker.results import STATUSES, OrderResult, PackInfo, Report, Tally
 
 SCHEMA = "chipcheck/report/v1"
@@ -264,6 +265,9 @@ def _sarif_result(
     return result
 
 
+JUNIT_SPOOL_BYTES = 4 << 20  # suites kept in memory before the spool moves to a file
+
+
 class JunitWriter:
     """JUnit XML: a testsuite per order file, a testcase per rule (or one for input errors).
 
@@ -276,7 +280,7 @@ class JunitWriter:
 
         # Lives across calls; end() closes it.
         self._suites = tempfile.SpooledTemporaryFile(  # noqa: SIM115
-            max_size=4 << 20, mode="w+", encoding="utf-8"
+            max_size=JUNIT_SPOOL_BYTES, mode="w+", encoding="utf-8"
         )
         self._totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
 
@@ -315,7 +319,16 @@ class JunitWriter:
             suite.set(key, str(value))
             self._totals[key] += value
         ET.indent(suite, level=1)
-        self._suites.write("\n  " + ET.tostring(suite, encoding="unicode"))
+        try:
+            self._suites.write("\n  " + ET.tostring(suite, encoding="unicode"))
+        except OSError as exc:
+            import tempfile
+
+            self._suites.close()
+            raise WriteError(
+                f"cannot spool the JUnit report in {tempfile.gettempdir()}: "
+                f"{exc.strerror or exc}; set TMPDIR to a writable directory with space"
+            ) from None
         return ()
 
     def end(self, tally: Tally) -> Iterable[str]:

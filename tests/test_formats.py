@@ -214,3 +214,22 @@ def test_sarif_report_with_no_results_is_laid_out_as_the_json_module_would(
     assert run.code == 0
     assert run.out == json.dumps(json.loads(run.out), indent=2, ensure_ascii=False) + "\n"
     assert json.loads(run.out)["runs"][0]["results"] == []
+
+
+def test_a_junit_spool_that_cannot_be_written_is_an_error_not_a_traceback(
+    cli: Any, orders: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JUnit keeps its suites in a temporary file until the totals are known."""
+    import tempfile
+
+    from checker import reporting
+
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("", encoding="utf-8")
+    monkeypatch.setattr(reporting, "JUNIT_SPOOL_BYTES", 1)  # to disk at the first suite
+    monkeypatch.setattr(tempfile, "tempdir", str(not_a_directory))
+    run = cli("check", orders, "--format", "junit", "--output", tmp_path / "out.xml")
+    assert run.code == 2
+    assert "cannot spool the JUnit report in" in run.err
+    assert "set TMPDIR" in run.err
+    assert "Traceback" not in run.err
