@@ -40,6 +40,7 @@ from checker.rulepack import PackRule, RulePack
 from checker.validation import validate
 
 PARALLEL_FILES = 3000
+MAX_READERS = 8
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
@@ -316,11 +317,14 @@ def default_jobs(files: int) -> int:
     Forking costs about 20 ms and each record about 10 us of pickling; on 2 cores,
     two readers against one (median of per-round ratios, runs in turn) took x0.97 the
     time for 2,000 files, x0.90 for 5,000 and x0.80 for 20,000. Elsewhere than Linux,
-    fork is unsafe or missing and one process reads.
+    fork is unsafe or missing and one process reads. A reader spends about 100 us a
+    file and the parent about 10 us taking its record, so beyond MAX_READERS more
+    readers (about 40 MB each) would wait on the parent (estimated, not measured on
+    more than 2 cores).
     """
     if files < PARALLEL_FILES or not sys.platform.startswith("linux"):
         return 1
-    return len(os.sched_getaffinity(0))
+    return min(len(os.sched_getaffinity(0)), MAX_READERS)
 
 
 _worker: Checker | None = None

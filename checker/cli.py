@@ -102,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=_jobs,
         metavar="N",
-        help="processes reading order files (default: one per CPU from 3,000 files on "
-        "Linux, else 1)",
+        help="processes reading order files (default: one per CPU, at most 8, from 3,000 "
+        "files on Linux; else 1)",
     )
 
     rules = commands.add_parser(

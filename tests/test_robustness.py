@@ -149,3 +149,10 @@ def test_a_check_leaves_no_reference_cycles(tmp_path: Path) -> None:
     finally:
         if enabled:
             gc.enable()
+
+
+def test_reader_processes_only_for_large_sets_and_at_most_eight() -> None:
+    from checker.checking import PARALLEL_FILES, default_jobs
+
+    assert default_jobs(1) == default_jobs(PARALLEL_FILES - 1) == 1
+    assert 1 <= default_jobs(10**7) <= 8
