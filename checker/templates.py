@@ -83,10 +83,10 @@ class Template:
         """Fill the fields from `extra`, else from `values`."""
         if not self._fields:
             return self._pattern
-        texts = []
-        for name, spec in self._fields:
-            value = extra[name] if name in extra else values[name]
-            texts.append(format(value, spec) if spec else format_value(value))
+        texts = [
+            _format(extra[name] if name in extra else values[name], spec)
+            for name, spec in self._fields
+        ]
         return self._pattern.format(*texts)
 
 
