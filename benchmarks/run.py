@@ -54,9 +54,10 @@ EVALUATE = """
 import resource, sys, time, pathlib
 from checker.checking import Checker
 from checker.loading import read_document
-from checker.models import Order
+from checker.records import Order
+from checker.validation import record
 from checker.rulepack import DEFAULT_PACK, load_pack
-orders = [Order.model_validate(read_document(p).data)
+orders = [record(Order, read_document(p).data)
           for p in sorted(pathlib.Path(sys.argv[1]).rglob("*.yaml"))]
 checker = Checker(load_pack(DEFAULT_PACK))
 start = time.perf_counter()

@@ -25,8 +25,8 @@ from checker.explaining import explain_check
 from checker.facts import Deriver, Local, ledger
 from checker.loading import Document, Mark, discover, read_document
 from checker.locating import field_of, position
-from checker.models import Order
 from checker.problems import Problem, ReadError
+from checker.records import Order
 from checker.results import (
     OrderResult,
     PackInfo,

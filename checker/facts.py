@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checker.models import Order, PackMeta
+from checker.records import Order, PackMeta
 
 
 @dataclass(frozen=True)

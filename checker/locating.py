@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from checker.loading import Document, Loc, Mark
-from checker.models import Order, PackMeta
+from checker.records import Order, PackMeta
 
 
 def _controlled_line(meta: PackMeta, order: Order) -> Loc:

@@ -17,8 +17,8 @@ from checker import expressions
 from checker.expressions import Condition, ExpressionError, Value
 from checker.facts import FACTS
 from checker.loading import Document, Loc, read_document
-from checker.models import PackMeta, Rule
 from checker.problems import Problem
+from checker.records import PackMeta, Rule
 from checker.templates import Template, TemplateError
 from checker.templates import parse as parse_template
 from checker.validation import validate

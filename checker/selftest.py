@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checker.checking import Checker
-from checker.models import Example
+from checker.records import Example
 from checker.results import Report, RuleResult
 from checker.rulepack import RulePack
 
@@ -118,8 +118,9 @@ def _count(counter: Counter[tuple[str, int]], results: Iterable[RuleResult]) -> 
 def _generated(checker: Checker, examples: int) -> Counter[tuple[str, int]]:
     from hypothesis import HealthCheck, Phase, given, settings
 
-    from checker.models import Order
+    from checker.records import Order
     from checker.strategies import order_sets
+    from checker.validation import record
 
     counter: Counter[tuple[str, int]] = Counter()
 
@@ -133,7 +134,7 @@ def _generated(checker: Checker, examples: int) -> Counter[tuple[str, int]]:
     )
     @given(order_sets(checker.pack))
     def judge(documents: list[dict[str, object]]) -> None:
-        for outcome in checker.evaluate([Order.model_validate(d) for d in documents]):
+        for outcome in checker.evaluate([record(Order, d) for d in documents]):
             if not isinstance(outcome, Exception):
                 _count(counter, outcome)
 

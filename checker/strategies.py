@@ -13,7 +13,7 @@ numeric parameters of their rules), so a strategy follows a rule edit without ch
 
 Orders are plain documents (dicts as a YAML or JSON file would hold them, with
 `datetime.date` dates), so they can be written to files with `to_yaml` or validated
-with `checker.models.Order.model_validate`.
+with `checker.validation.record(checker.records.Order, order)`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from checker.models import uscc_check_digit
+from checker.formats import uscc_check_digit
 from checker.rulepack import RulePack
 
 Document = dict[str, Any]

@@ -1,16 +1,27 @@
-"""Turning pydantic validation errors into located, actionable problems."""
+"""Validating parsed files into records, and located, actionable problems for the rest.
+
+Data is validated by pydantic-core against the schemas compiled from the pydantic
+models (checker.records, by checker.codegen), which needs no pydantic import: about
+100 ms of a one-file run. Only a file that fails is validated again by the models
+themselves, whose errors are worded here.
+"""
 
 from __future__ import annotations
 
 import difflib
-from typing import Any, TypeVar
+import functools
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic_core import SchemaValidator, ValidationError
 
+from checker import records
 from checker.loading import Document
 from checker.problems import Problem
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+R = TypeVar("R", records.Order, records.PackMeta, records.Rule)
 
 _TYPE_HINTS = {
     "int_type": "a whole number without quotes, such as 8000",
@@ -61,7 +72,7 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
     """Field names of the (sub)model at `loc`, for 'did you mean' hints."""
-    current: Any = model
+    current: type[BaseModel] | None = model
     for part in loc:
         if isinstance(part, int) or current is None:
             continue
@@ -72,6 +83,8 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[st
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()):
@@ -99,31 +112,60 @@ def _data_loc(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return tuple(kept)
 
 
-def validate(
-    model: type[M], doc: Document, data: Any = None, base: tuple[str | int, ...] = ()
-) -> M | list[Problem]:
-    """Validate `data` (default: the whole document) located at `base` in `doc`."""
+@functools.cache
+def _validator(name: str) -> SchemaValidator:
+    return SchemaValidator(records.SCHEMAS[name])
+
+
+def record(kind: type[R], data: Any) -> R:
+    """`data` validated into a record (records.Order, PackMeta or Rule).
+
+    Raises pydantic_core.ValidationError; for files, `validate` words the errors.
+    """
+    result: R = _validator(kind.__name__).validate_python(data)
+    return result
+
+
+def validate(kind: type[R], doc: Document) -> R | list[Problem]:
+    """The document's data as a record, or every problem with it, located in the file."""
     try:
-        return model.model_validate(doc.data if data is None else data)
+        return record(kind, doc.data)
+    except ValidationError:
+        pass
+    from checker import models  # pydantic: only for a file that fails
+
+    model: type[BaseModel] = getattr(models, kind.__name__)
+    try:
+        model.model_validate(doc.data)
     except ValidationError as exc:
-        problems = []
-        # A value matching no member of a union (int | float | bool | str) gets one type
-        # error per member from pydantic; they are said together, once.
-        expected: dict[tuple[str | int, ...], list[Any]] = {}
-        for error in exc.errors(include_url=False):
-            loc = _data_loc(doc.data if data is None else data, error["loc"])
-            if error["type"] in _TYPE_HINTS:
-                expected.setdefault(loc, []).append(error)
-                continue
-            message = _message(error, model, loc)
-            full = (*base, *loc)
-            problems.append(doc.problem(full, message, key=error["type"] == "extra_forbidden"))
-        for loc, errors in expected.items():
-            hints = list(dict.fromkeys(_TYPE_HINTS[e["type"]] for e in errors))
-            found = _describe(errors[0]["input"])
-            if len(hints) == 1:
-                message = f"{_where(loc)} must be {hints[0]}, not {found}"
-            else:
-                message = f"{_where(loc)} must be one of these, not {found}: {'; '.join(hints)}"
-            problems.append(doc.problem((*base, *loc), message))
-        return sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))
+        return _problems(exc, model, doc)
+    return [
+        doc.problem(
+            (),
+            f"internal error, please report it: the compiled {kind.__name__} schema rejects "
+            "what checker.models accepts (regenerate with python -m checker.codegen)",
+        )
+    ]
+
+
+def _problems(exc: ValidationError, model: type[BaseModel], doc: Document) -> list[Problem]:
+    problems = []
+    # A value matching no member of a union (int | float | bool | str) gets one type
+    # error per member from pydantic; they are said together, once.
+    expected: dict[tuple[str | int, ...], list[Any]] = {}
+    for error in exc.errors(include_url=False):
+        loc = _data_loc(doc.data, error["loc"])
+        if error["type"] in _TYPE_HINTS:
+            expected.setdefault(loc, []).append(error)
+            continue
+        message = _message(error, model, loc)
+        problems.append(doc.problem(loc, message, key=error["type"] == "extra_forbidden"))
+    for loc, errors in expected.items():
+        hints = list(dict.fromkeys(_TYPE_HINTS[e["type"]] for e in errors))
+        found = _describe(errors[0]["input"])
+        if len(hints) == 1:
+            message = f"{_where(loc)} must be {hints[0]}, not {found}"
+        else:
+            message = f"{_where(loc)} must be one of these, not {found}: {'; '.join(hints)}"
+        problems.append(doc.problem(loc, message))
+    return sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))

@@ -11,7 +11,7 @@ import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 
-from checker.models import Order
+from checker.records import Order
 from checker.rulepack import RulePack
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from checker.checking import Checker
 from checker.loading import parse_bytes
-from checker.models import Order
+from checker.records import Order
 from checker.results import RuleResult
 from checker.rulepack import RulePack, load_pack
 from checker.strategies import (
@@ -26,7 +26,7 @@ from checker.strategies import (
     to_json,
     to_yaml,
 )
-from checker.validation import validate
+from checker.validation import record, validate
 from tests import oracle
 from tests.conftest import PACK, SPEC_RULE_IDS
 
@@ -44,7 +44,7 @@ RANK = {"pass": 0, "skip": 0, "warn": 1, "fail": 2}
 
 
 def statuses(checker: Checker, documents: list[dict[str, Any]]) -> list[dict[str, str]]:
-    models = [Order.model_validate(d) for d in documents]
+    models = [record(Order, d) for d in documents]
     out = []
     for outcome in checker.evaluate(models):
         assert isinstance(outcome, tuple), outcome
@@ -71,14 +71,14 @@ def test_engine_agrees_with_an_independent_python_reading_of_the_spec(
     documents: list[dict[str, Any]],
 ) -> None:
     """Differential check of fact derivation, conditions, compiler and engine together."""
-    models = [Order.model_validate(d) for d in documents]
+    models = [record(Order, d) for d in documents]
     assert statuses(CHECKER, documents) == oracle.judge(DEFAULT, models)
     assert statuses(ENFORCING, documents) == oracle.judge(DEFAULT, models, enforce_proposed=True)
 
 
 @given(orders(DEFAULT))
 def test_single_orders_agree_with_the_oracle(document: dict[str, Any]) -> None:
-    assert statuses(CHECKER, [document]) == oracle.judge(DEFAULT, [Order.model_validate(document)])
+    assert statuses(CHECKER, [document]) == oracle.judge(DEFAULT, [record(Order, document)])
 
 
 @given(malformed_documents(DEFAULT))
@@ -129,7 +129,7 @@ def test_file_round_trip_keeps_verdicts(documents: list[dict[str, Any]], suffix:
         assert not isinstance(doc, list), doc
         order = validate(Order, doc)
         assert isinstance(order, Order), order
-        assert order == Order.model_validate(document)
+        assert order == record(Order, document)
         read_back.append(order)
     outcomes = CHECKER.evaluate(read_back)
     assert [_by_rule(o) for o in outcomes if isinstance(o, tuple)] == statuses(CHECKER, documents)
@@ -184,7 +184,7 @@ def test_removing_a_rule_never_adds_failures(
 
 @given(order_sets(DEFAULT))
 def test_generated_orders_are_valid(documents: list[dict[str, Any]]) -> None:
-    ids = [Order.model_validate(d).order_id for d in documents]
+    ids = [record(Order, d).order_id for d in documents]
     assert len(set(ids)) == len(ids)
 
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checker.loading import Document, _compose, _parse_yaml, _walk_events, parse_bytes
-from checker.models import Order
+from checker.records import Order
 from checker.rulepack import DEFAULT_PACK, RulePack, load_pack
 from checker.strategies import malformed_documents, orders, to_yaml
 from checker.validation import validate

@@ -1,0 +1,118 @@
+"""The checks behind the schema that pydantic's field types cannot say.
+
+Shared by the pydantic models (checker.models) and the validators compiled from them
+(checker.records), so both run the very same code. Nothing here imports pydantic: the
+check path validates with pydantic-core alone and must not pay for importing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Protocol, TypeVar
+
+# GB 32100-2015: the 31-character alphabet and the weights of positions 1-17.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def uscc_check_digit(first17: str) -> str:
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def valid_uscc(code: str) -> str:
+    if len(code) != 18:
+        raise ValueError(f"a USCC has 18 characters, this one has {len(code)}")
+    for position, char in enumerate(code, start=1):
+        if char not in USCC_ALPHABET:
+            hint = " (use capital letters)" if char.upper() in USCC_ALPHABET else ""
+            raise ValueError(
+                f"character {char!r} at position {position} is not in the USCC alphabet "
+                f"0-9 A-H J-N P-R T U W-Y{hint}"
+            )
+    expected = uscc_check_digit(code[:17])
+    if code[17] != expected:
+        raise ValueError(
+            f"check digit is {code[17]!r} but the first 17 characters give {expected!r}: "
+            "re-copy the code from the business licence"
+        )
+    return code
+
+
+def iso_date(value: Any) -> Any:
+    """Accept a date, or a quoted/JSON string in exactly YYYY-MM-DD form."""
+    if isinstance(value, str):
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a date: write YYYY-MM-DD")
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value} is not a real calendar date") from None
+    return value
+
+
+# Checks across the fields of one record, run after its fields are valid. Each takes
+# the record (a model or a dataclass: only the attributes are read) and returns it.
+
+
+class _Window(Protocol):
+    @property
+    def opens(self) -> dt.date: ...
+    @property
+    def closes(self) -> dt.date: ...
+
+
+class _Standing(Protocol):
+    @property
+    def status(self) -> str: ...
+    @property
+    def allocation(self) -> int | None: ...
+
+
+class _Skip(Protocol):
+    @property
+    def skip_when(self) -> str | None: ...
+    @property
+    def skip_message(self) -> str | None: ...
+
+
+W = TypeVar("W", bound=_Window)
+S = TypeVar("S", bound=_Standing)
+K = TypeVar("K", bound=_Skip)
+P = TypeVar("P")
+
+
+def batch_window(batch: W) -> W:
+    if batch.closes < batch.opens:
+        raise ValueError("closes is before opens")
+    return batch
+
+
+def standing_allocation(standing: S) -> S:
+    if (standing.status == "approved") != (standing.allocation is not None):
+        raise ValueError("an approved entity needs an allocation; a queued one has none")
+    return standing
+
+
+def pack_references(meta: P) -> P:
+    """Rule ids listed once, USCCs listed once, every batch an entity names listed."""
+    data: Any = meta
+    if len(set(data.rules)) != len(data.rules):
+        raise ValueError("rules lists an id twice")
+    seen: set[str] = set()
+    for entity in data.entities:
+        if entity.uscc in seen:
+            raise ValueError(f"USCC {entity.uscc} is listed twice")
+        seen.add(entity.uscc)
+        for batch in entity.batches:
+            if batch not in data.batches:
+                raise ValueError(f"{entity.name} names batch {batch!r}, which is not listed")
+    return meta
+
+
+def rule_skip(rule: K) -> K:
+    if (rule.skip_when is None) != (rule.skip_message is None):
+        raise ValueError("skip_when and skip_message go together")
+    return rule
