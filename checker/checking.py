@@ -15,9 +15,8 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from checker.compiling import SKIP, compile_pack, engine_rule_name
 from checker.engine import Engine, EngineError
@@ -359,8 +358,7 @@ def _by_file(result: OrderResult) -> str:
     return result.file
 
 
-@dataclass(frozen=True, slots=True)
-class _Loaded:
+class _Loaded(NamedTuple):
     """A valid order, reduced to its local facts and the positions a report may point at."""
 
     file: str

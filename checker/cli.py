@@ -11,9 +11,8 @@ import io
 import sys
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from checker import __version__
 from checker.problems import Problem, ReadError, WriteError
@@ -27,8 +26,7 @@ CONFIG_KEYS = {"orders", "rules"}
 SCHEMAS = ("order", "rules", "pack")
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     orders: Path | None = None
     rules: Path | None = None
 

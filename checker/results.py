@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from checker.problems import Problem
@@ -24,8 +23,7 @@ class RuleResult(NamedTuple):
     column: int | None = None
 
 
-@dataclass(frozen=True)
-class OrderResult:
+class OrderResult(NamedTuple):
     file: str
     order_id: str | None
     verdict: Verdict
@@ -33,8 +31,7 @@ class OrderResult:
     errors: tuple[Problem, ...] = ()
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+class RuleInfo(NamedTuple):
     """What a report needs to document a rule (SARIF rule descriptors, JUnit names)."""
 
     id: str
@@ -44,16 +41,14 @@ class RuleInfo:
     description: str
 
 
-@dataclass(frozen=True)
-class PackInfo:
+class PackInfo(NamedTuple):
     name: str
     version: str
     sha256: str
     rules: tuple[RuleInfo, ...] = ()
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     """Every order's result, kept: for callers that compare or revisit results."""
 
     pack: PackInfo
@@ -69,12 +64,12 @@ class Report:
 STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "skip")
 
 
-@dataclass
 class Tally:
     """Counts of verdicts, and of each rule's statuses, over results seen one at a time."""
 
-    verdicts: dict[Verdict, int]
-    rules: dict[str, dict[Status, int]]
+    def __init__(self, verdicts: dict[Verdict, int], rules: dict[str, dict[Status, int]]) -> None:
+        self.verdicts = verdicts
+        self.rules = rules
 
     @classmethod
     def of(cls, pack: PackInfo) -> Tally:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from checker import expressions
 from checker.expressions import Condition, ExpressionError, Value
@@ -30,14 +30,12 @@ GAP_NAMES = ("gap", "target")
 FACT_TYPES = {name: spec.type for name, spec in FACTS.items()}
 
 
-@dataclass(frozen=True)
-class CompiledCheck:
+class CompiledCheck(NamedTuple):
     condition: Condition
     message: Template  # parameters bound; fills facts and the fix values
 
 
-@dataclass(frozen=True)
-class PackRule:
+class PackRule(NamedTuple):
     """A rule with its conditions parsed, ready for compiling and explaining."""
 
     rule: Rule
@@ -51,8 +49,7 @@ class PackRule:
     skip_message: Template | None
 
 
-@dataclass(frozen=True)
-class RulePack:
+class RulePack(NamedTuple):
     name: str
     version: str
     sha256: str
