@@ -35,6 +35,17 @@ class Record:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle and copy by value (the default would restore slots with setattr)."""
+        return _rebuild, (type(self), tuple(getattr(self, name) for name in self.__slots__))
+
+
+def _rebuild(cls: type[Record], values: tuple[Any, ...]) -> Record:
+    record = object.__new__(cls)
+    for name, value in zip(cls.__slots__, values, strict=True):
+        object.__setattr__(record, name, value)
+    return record
+
 
 class Buyer(Record):
     __slots__ = (

@@ -8,7 +8,9 @@ same values.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import pickle
 import subprocess
 import sys
 from functools import cache
@@ -180,6 +182,9 @@ def test_records_are_immutable_and_compared_by_value() -> None:
     with pytest.raises(AttributeError, match="immutable"):
         order.order_id = "OTHER"  # type: ignore[misc]
     assert repr(order).startswith("Order(order_id=")
+    assert pickle.loads(pickle.dumps(order)) == order
+    assert copy.deepcopy(order) == order
+    assert copy.deepcopy(order).lines is not order.lines
 
 
 def test_a_one_file_check_does_not_import_pydantic(tmp_path: Path) -> None:
