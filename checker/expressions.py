@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 Value = int | float | bool | str
 
@@ -35,18 +35,15 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
     name: str
 
 
-@dataclass(frozen=True)
-class Const:
+class Const(NamedTuple):
     value: Value
 
 
-@dataclass(frozen=True)
-class Arith:
+class Arith(NamedTuple):
     op: str
     left: Fact | Const
     right: Fact | Const
@@ -55,8 +52,7 @@ class Arith:
 Operand = Fact | Const | Arith
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     fact: str
     op: str
     right: Operand

@@ -15,9 +15,8 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -63,15 +62,14 @@ _INDICATORS = frozenset("&*!")  # anchors, aliases, tags
 _COMPOSE_MAX = 8192  # characters; an order is typically under 1,000
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     """A parsed file: its data and where each value (and each mapping key) starts."""
 
     file: str
     data: Any
-    values: dict[Loc, Mark] = field(default_factory=dict)
-    keys: dict[Loc, Mark] = field(default_factory=dict)
-    text: str = field(default="", repr=False)
+    values: dict[Loc, Mark]
+    keys: dict[Loc, Mark]
+    text: str
 
     def source_char(self, loc: Loc) -> str:
         """The first source character of the value at `loc` ('' if unknown)."""
@@ -220,15 +218,19 @@ def _parse_json(text: str, file: str) -> Document | list[Problem]:
     # lose only the positions.
     if duplicates:
         return [p for p in located if p.message.startswith("duplicate key")] or unlocated
-    return Document(file, data)
+    return Document(file, data, {}, {}, text)
 
 
-@dataclass
 class _Frame:
-    container: dict[str, Any] | list[Any]
-    loc: Loc
-    key: str | None = None
-    key_lines: dict[str, int] = field(default_factory=dict)
+    """An open mapping or sequence of the event walk."""
+
+    __slots__ = ("container", "key", "key_lines", "loc")
+
+    def __init__(self, container: dict[str, Any] | list[Any], loc: Loc) -> None:
+        self.container = container
+        self.loc = loc
+        self.key: str | None = None
+        self.key_lines: dict[str, int] = {}
 
 
 class _NotPlain(Exception):
