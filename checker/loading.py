@@ -58,7 +58,10 @@ _INT = re.compile(r"[-+]?[0-9]+")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_INDICATORS = frozenset("&*!")  # anchors, aliases, tags
+# Text the composer cannot be trusted with: an anchor (`&`, which leaves no trace in
+# the node tree) or the non-specific tag `!` (which it resolves like no tag at all).
+# Other tags show on the node; an alias without an anchor fails to compose.
+_UNCOMPOSABLE = re.compile(r"&|!(?:\s|$)")
 _COMPOSE_MAX = 8192  # characters; an order is typically under 1,000
 
 
@@ -238,7 +241,7 @@ class _NotPlain(Exception):
 
 
 def _parse_yaml(text: str, file: str) -> Document | list[Problem]:
-    if len(text) <= _COMPOSE_MAX and not _INDICATORS.intersection(text):
+    if len(text) <= _COMPOSE_MAX and not _UNCOMPOSABLE.search(text):
         try:
             return _compose(text, file)
         except (_NotPlain, yaml.YAMLError, RecursionError):
@@ -249,11 +252,12 @@ def _parse_yaml(text: str, file: str) -> Document | list[Problem]:
 def _compose(text: str, file: str) -> Document:
     """The common case, twice as fast: libyaml composes the node tree in C.
 
-    Taken only for text without `&`, `*` or `!`, so there is no anchor, alias or tag to
-    reject, and of at most 8 KiB: libyaml's composer recurses in C and crashed the
-    process on a 1 MiB file nested 100,000 deep. Anything else unusual (a duplicate or
-    non-text key, a second document, a number or date that does not resolve, nesting
-    past MAX_DEPTH, a syntax error) raises, and the event walk reports it exactly.
+    Taken only for text without an anchor or a non-specific tag (`_UNCOMPOSABLE`) and
+    of at most 8 KiB: libyaml's composer recurses in C and crashed the process on a
+    1 MiB file nested 100,000 deep. Anything else unusual (a tag, an alias, a duplicate
+    or non-text key, a second document, a number or date that does not resolve,
+    nesting past MAX_DEPTH, a syntax error) raises, and the event walk reports it
+    exactly.
     """
     loader = _Composer(text)
     try:
@@ -276,6 +280,8 @@ def _build(node: Any, loc: Loc, values: dict[Loc, Mark], keys: dict[Loc, Mark]) 
     cycle, which would keep every file's positions alive until the cyclic GC ran)."""
     if len(loc) > MAX_DEPTH:
         raise _NotPlain
+    if node.tag:  # `_Composer.resolve` gives "": this tag was written in the file
+        raise _NotPlain
     mark = node.start_mark
     values[loc] = (mark.line + 1, mark.column + 1)
     if isinstance(node, yaml.ScalarNode):
@@ -284,7 +290,7 @@ def _build(node: Any, loc: Loc, values: dict[Loc, Mark], keys: dict[Loc, Mark]) 
         return [_build(item, (*loc, i), values, keys) for i, item in enumerate(node.value)]
     mapping: dict[str, Any] = {}
     for key, value in node.value:
-        if not isinstance(key, yaml.ScalarNode) or key.value in mapping:
+        if not isinstance(key, yaml.ScalarNode) or key.tag or key.value in mapping:
             raise _NotPlain
         key_loc = (*loc, key.value)
         keys[key_loc] = (key.start_mark.line + 1, key.start_mark.column + 1)

@@ -106,6 +106,38 @@ def test_composed_documents_equal_the_event_walk(text: str) -> None:
 def test_the_fast_path_is_taken_for_ordinary_orders() -> None:
     """Otherwise the equality above would hold vacuously."""
     assert isinstance(_compose(BASE_ORDER, "o.yaml"), Document)
+    rule_like = "when: a != 1 and b * 2 < c\nmessage: Stop!\n"
+    assert isinstance(_compose(rule_like, "r.yaml"), Document)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: ! 5\n",
+        "a: !\n",
+        "a: !!str 5\n",
+        "a: !!int '5'\n",
+        "a: !custom x\n",
+        "a: !=x\n",
+        "! {a: 1}\n",
+        "a: *x\n",
+        "a: &x 1\nb: *x\n",
+        "a: [1, *x]\n",
+        "a: x != y\nb: x * 2\n",
+        "? !!str a\n: 1\n",
+        "a: !<tag:yaml.org,2002:str> 5\n",
+    ],
+)
+def test_tags_anchors_and_aliases_are_read_as_the_event_walk_reads_them(text: str) -> None:
+    parsed, walked = _parse_yaml(text, "f.yaml"), _walk_events(text, "f.yaml")
+    if isinstance(walked, list) or isinstance(parsed, list):
+        assert parsed == walked
+    else:
+        assert (repr(parsed.data), parsed.values, parsed.keys) == (
+            repr(walked.data),
+            walked.values,
+            walked.keys,
+        )
 
 
 @pytest.mark.parametrize(
