@@ -40,6 +40,7 @@ from checker.validation import validate
 
 PARALLEL_FILES = 3000
 MAX_READERS = 8
+MEMO_SIZE = 1024  # results remembered per rule (a few MB at most)
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
@@ -82,10 +83,12 @@ class Checker:
             dict.fromkeys(c.condition[-1].fact for r in pack.rules for c in r.checks)
         )
         self._judged_index = {fact: i for i, fact in enumerate(self._judged)}
-        self._names = [
-            (
+        self._rules = [
+            _RuleJudge(
+                r,
                 engine_rule_name(r.rule.id, SKIP),
-                [engine_rule_name(r.rule.id, i) for i in range(len(r.checks))],
+                tuple(engine_rule_name(r.rule.id, i) for i in range(len(r.checks))),
+                "warn" if r.rule.status == "proposed" and not enforce_proposed else "fail",
             )
             for r in pack.rules
         ]
@@ -117,33 +120,7 @@ class Checker:
             fired = set(self._engine.fired({k: facts[k] for k in self._read}))
         except EngineError as exc:
             return exc
-        return tuple(
-            self._result(rule, facts, fired, skip, checks)
-            for rule, (skip, checks) in zip(self.pack.rules, self._names, strict=True)
-        )
-
-    def _result(
-        self,
-        pack_rule: PackRule,
-        facts: Mapping[str, Any],
-        fired: set[str],
-        skip: str,
-        checks: list[str],
-    ) -> RuleResult:
-        rule = pack_rule.rule
-        shown = {name: facts[name] for name in pack_rule.facts}
-        if skip in fired:
-            assert pack_rule.skip_message is not None
-            return RuleResult(rule.id, "skip", pack_rule.skip_message.render(facts), shown)
-        failed = tuple(i for i, name in enumerate(checks) if name in fired)
-        if not failed:
-            return RuleResult(rule.id, "pass", pack_rule.pass_message.render(facts), shown)
-        status: Status = (
-            "warn" if rule.status == "proposed" and not self.enforce_proposed else "fail"
-        )
-        details = "; ".join(explain_check(pack_rule.checks[i], facts) for i in failed)
-        message = f"{pack_rule.message.render(facts)}: {details}"
-        return RuleResult(rule.id, status, message, shown, failed)
+        return tuple(rule.result(facts, fired) for rule in self._rules)
 
     def check_paths(
         self, paths: Iterable[Path], progress: Progress | None = None, jobs: int | None = None
@@ -286,6 +263,49 @@ class Checker:
         fact = pack_rule.checks[result.failed[0]].condition[-1].fact
         line, column = item.marks[self._judged_index[fact]]
         return result._replace(line=line, column=column)
+
+
+class _RuleJudge:
+    """One rule's results from the engine's firings, remembered for repeated inputs.
+
+    A rule's result (status, message, shown facts) is a function of the facts it
+    reads or shows and of which of its engine rules fired. Orders repeat most of
+    those for most rules (the same buyer, batch and model mix), so each distinct
+    input is worded once: rendering messages was about half of judging an order.
+    The memory is bounded: it starts over when it holds MEMO_SIZE results.
+    """
+
+    def __init__(self, rule: PackRule, skip: str, checks: tuple[str, ...], fail: Status) -> None:
+        self.rule = rule
+        self.skip = skip
+        self.checks = checks
+        self.fail = fail
+        self.shown = rule.facts
+        self.memo: dict[tuple[Any, ...], RuleResult] = {}
+
+    def result(self, facts: Mapping[str, Any], fired: set[str]) -> RuleResult:
+        skipped = self.skip in fired
+        failed = tuple(i for i, name in enumerate(self.checks) if name in fired)
+        key = (skipped, failed, *[facts[name] for name in self.shown])
+        found = self.memo.get(key)
+        if found is None:
+            if len(self.memo) >= MEMO_SIZE:
+                self.memo.clear()
+            found = self.memo[key] = self._word(facts, skipped, failed)
+        return found
+
+    def _word(self, facts: Mapping[str, Any], skipped: bool, failed: tuple[int, ...]) -> RuleResult:
+        pack_rule = self.rule
+        rule_id = pack_rule.rule.id
+        shown = {name: facts[name] for name in self.shown}
+        if skipped:
+            assert pack_rule.skip_message is not None
+            return RuleResult(rule_id, "skip", pack_rule.skip_message.render(facts), shown)
+        if not failed:
+            return RuleResult(rule_id, "pass", pack_rule.pass_message.render(facts), shown)
+        details = "; ".join(explain_check(pack_rule.checks[i], facts) for i in failed)
+        message = f"{pack_rule.message.render(facts)}: {details}"
+        return RuleResult(rule_id, self.fail, message, shown, failed)
 
 
 class _Shared:

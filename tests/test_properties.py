@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from checker import checking
 from checker.checking import Checker
 from checker.loading import parse_bytes
 from checker.records import Order
@@ -74,6 +75,22 @@ def test_engine_agrees_with_an_independent_python_reading_of_the_spec(
     models = [record(Order, d) for d in documents]
     assert statuses(CHECKER, documents) == oracle.judge(DEFAULT, models)
     assert statuses(ENFORCING, documents) == oracle.judge(DEFAULT, models, enforce_proposed=True)
+
+
+@given(order_sets(DEFAULT), order_sets(DEFAULT))
+def test_remembered_results_equal_freshly_worded_ones(
+    earlier: list[dict[str, Any]], documents: list[dict[str, Any]]
+) -> None:
+    """Each rule's results are remembered per distinct input; a result taken from memory
+    (after other sets, and the same set, were judged) equals one worded afresh."""
+    orders_ = [record(Order, d) for d in documents]
+    CHECKER.evaluate([record(Order, d) for d in earlier])
+    CHECKER.evaluate(orders_)
+    remembered = CHECKER.evaluate(orders_)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checking, "MEMO_SIZE", 0)  # the memory starts over at every result
+        fresh = Checker(DEFAULT).evaluate(orders_)
+    assert remembered == fresh
 
 
 @given(orders(DEFAULT))
