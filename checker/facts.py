@@ -130,12 +130,6 @@ class Deriver:
             name: (b.opens.isoformat(), b.closes.isoformat()) for name, b in meta.batches.items()
         }
 
-    def controlled(self, order: Order) -> int:
-        catalog = self.meta.catalog
-        return sum(
-            line.units for line in order.lines if (c := catalog.get(line.model)) and c.controlled
-        )
-
     def facts(self, local: Local, used: tuple[int, int]) -> dict[str, Any]:
         """All facts of an order, from its local facts and its ledger entry."""
         buyer_used, batch_used = used
@@ -151,12 +145,19 @@ class Deriver:
     def local(self, order: Order) -> Local:
         """The facts an order determines alone, as a tuple aligned with LOCAL_FACTS."""
         catalog = self.meta.catalog
-        unknown = [line.model for line in order.lines if line.model not in catalog]
-        domestic = sum(
-            line.units
-            for line in order.lines
-            if (c := catalog.get(line.model)) and c.origin == "domestic"
-        )
+        unknown: list[str] = []
+        total = controlled = domestic = 0
+        for line in order.lines:  # one pass: this runs for every order
+            units = line.units
+            total += units
+            chip = catalog.get(line.model)
+            if chip is None:
+                unknown.append(line.model)
+                continue
+            if chip.controlled:
+                controlled += units
+            if chip.origin == "domestic":
+                domestic += units
         entity = self._entities.get(order.buyer.uscc)
         standing = entity.batches.get(order.batch) if entity else None
         if entity is None:
@@ -177,8 +178,8 @@ class Deriver:
             "batch": order.batch,
             "buyer_name": order.buyer.name,
             "buyer_uscc": order.buyer.uscc,
-            "total_units": sum(line.units for line in order.lines),
-            "controlled_units": self.controlled(order),
+            "total_units": total,
+            "controlled_units": controlled,
             "domestic_units": domestic,
             "unknown_model_count": len(unknown),
             "unknown_models": ", ".join(
