@@ -19,6 +19,8 @@ took 10 ms to create on every run, a tenth of the cold-start budget.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import sys
 import types
 import typing
@@ -120,15 +122,19 @@ def _type(annotation: Any) -> str:
 
 def _literal(value: Any) -> str:
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if value is None or isinstance(value, bool | int | float):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a Python literal
+    if (
+        value is None
+        or isinstance(value, bool | int)
+        or (isinstance(value, float) and math.isfinite(value))
+    ):
         return repr(value)
     raise TypeError(f"codegen cannot write {value!r} as a literal")
 
 
 def _record(model: type[BaseModel]) -> str:
     """A Record subclass; defaults live in the schema, which fills every field."""
-    slots = _source(list(model.model_fields), "    ").replace("[", "(", 1)[:-1] + ")"
+    slots = _source(tuple(model.model_fields), "    ")
     lines = ["", "", f"class {model.__name__}(Record):", f"    __slots__ = {slots}"]
     for name, info in model.model_fields.items():
         lines.append(f"    {name}: {_type(info.annotation)}")
@@ -175,10 +181,22 @@ def _convert(schema: Any) -> Any:
     return converted
 
 
+# What the conversion understands; anything else (aliases, computed fields, a custom
+# __init__, a root model) would be dropped silently, so it stops codegen instead.
+_MODEL_KEYS = {"type", "cls", "schema", "config", "ref", "metadata", "custom_init", "root_model"}
+_FIELD_KEYS = {"type", "schema", "metadata"}
+
+
 def _dataclass_schema(schema: dict[str, Any]) -> dict[str, Any]:
     model = schema["cls"]
     fields = schema["schema"]["fields"]
     config = schema["config"]
+    unknown = {f"model {k}" for k in set(schema) - _MODEL_KEYS}
+    unknown |= {f"{name}: {k}" for name, f in fields.items() for k in set(f) - _FIELD_KEYS}
+    if schema["custom_init"] or schema["root_model"] or schema["schema"]["computed_fields"]:
+        unknown.add("custom __init__, root model or computed fields")
+    if unknown:
+        raise TypeError(f"codegen cannot compile {model.__name__}: {sorted(unknown)}")
     converted: dict[str, Any] = {
         "type": "dataclass",
         "cls": _Code(model.__name__),
@@ -220,11 +238,12 @@ def _source(value: Any, indent: str = "") -> str:
             return "{}"
         items = "".join(f"{inner}{_literal(k)}: {_source(v, inner)},\n" for k, v in value.items())
         return "{\n" + items + indent + "}"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
+        opening, closing = "[]" if isinstance(value, list) else "()"
         if not value:
-            return "[]"
+            return opening + closing
         items = "".join(f"{inner}{_source(v, inner)},\n" for v in value)
-        return "[\n" + items + indent + "]"
+        return f"{opening}\n{items}{indent}{closing}"
     return _literal(value)
 
 

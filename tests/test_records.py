@@ -15,7 +15,7 @@ import subprocess
 import sys
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from hypothesis import given
@@ -221,3 +221,23 @@ def test_a_compiled_schema_stricter_than_the_models_is_an_internal_error(
         validation._validator.cache_clear()
     assert isinstance(problems, list)
     assert [p.message.split(":")[0] for p in problems] == ["internal error, please report it"]
+
+
+def test_codegen_refuses_what_it_would_compile_wrongly() -> None:
+    """An alias, or a validator outside checker.formats, must stop codegen, not vanish."""
+    from pydantic import AfterValidator, Field
+
+    class Aliased(models.Strict):
+        name: str = Field(alias="Name")
+
+    with pytest.raises(TypeError, match="cannot compile Aliased"):
+        codegen._convert(Aliased.__pydantic_core_schema__)
+
+    def shout(text: str) -> str:
+        return text.upper()
+
+    class Checked(models.Strict):
+        name: Annotated[str, AfterValidator(shout)]
+
+    with pytest.raises(TypeError, match=r"not in checker\.formats"):
+        codegen._convert(Checked.__pydantic_core_schema__)
