@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 import functools
+import types
+import typing
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic_core import SchemaValidator, ValidationError
@@ -72,24 +74,43 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
     """Field names of the (sub)model at `loc`, for 'did you mean' hints."""
-    current: type[BaseModel] | None = model
+    annotation: Any = model
     for part in loc:
-        if isinstance(part, int) or current is None:
-            continue
-        field = current.model_fields.get(part)
-        annotation = field.annotation if field else None
-        current = _model_in(annotation)
-    return sorted(current.model_fields) if current else []
+        annotation = _step(annotation, part)
+    found = _model_in(annotation)
+    return sorted(found.model_fields) if found else []
+
+
+def _step(annotation: Any, part: str | int) -> Any:
+    """The type of `part` inside a value of type `annotation`: a model's field, a list's
+    item or a mapping's value (whatever the key), through Annotated and Optional."""
+    from pydantic import BaseModel
+
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _step(args[0], part)
+    if origin in (typing.Union, types.UnionType):
+        return next((s for a in args if (s := _step(a, part)) is not None), None)
+    if origin is list:
+        return args[0]
+    if origin is dict:
+        return args[1]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(part) if isinstance(part, str) else None
+        return field.annotation if field else None
+    return None
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation holds directly (`X`, `X | None`, `Annotated[X, ...]`)."""
     from pydantic import BaseModel
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        if found := _model_in(arg):
-            return found
+    if typing.get_origin(annotation) in (typing.Annotated, typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if found := _model_in(arg):
+                return found
     return None
 
 

@@ -45,6 +45,24 @@ CASES = [
         "unknown key 'skip_mesage'",
     ),
     (
+        "unknown-key-in-a-mapping-of-records",
+        "pack.yaml",
+        "    cap: 400000\n",
+        "    cap: 400000\n    colour: red\n",
+        "colour: red",
+        "unknown key 'colour' at batches.CN-H200-2026-B1: "
+        "allowed keys: cap, closes, illustrative, opens",
+    ),
+    (
+        "unknown-key-in-an-entity-batch",
+        "pack.yaml",
+        "CN-H200-2026-B1: {status: approved, allocation: 150000}",
+        "CN-H200-2026-B1: {status: approved, allocation: 150000, quota: 1}",
+        "quota: 1}",
+        "unknown key 'quota' at entities[0].batches.CN-H200-2026-B1: "
+        "allowed keys: allocation, status",
+    ),
+    (
         "type-mismatch",
         "known-models.yaml",
         "when: unknown_model_count > 0",
