@@ -119,6 +119,12 @@ def mutate(draw: st.DrawFn, data: Any, times: int) -> Any:
     return data
 
 
+def example_order() -> Path:
+    path = REPO / "examples" / "orders" / "bytedance-2026-0007.yaml"
+    assert path.is_file()
+    return path
+
+
 @given(st.data())
 def test_orders_are_accepted_and_built_alike(data: st.DataObject) -> None:
     order = data.draw(orders(default_pack()))
@@ -130,16 +136,10 @@ def test_every_order_data_defect_is_rejected_by_both() -> None:
     from checker.strategies import _DATA_DEFECTS
 
     for defect, apply in _DATA_DEFECTS.items():
-        order = read_document(write_base()).data
+        order = read_document(example_order()).data
         apply(order)
         assert outcome_by_records("Order", order) == "rejected", defect
         assert_agree("Order", order)
-
-
-def write_base() -> Path:
-    path = REPO / "examples" / "orders" / "bytedance-2026-0007.yaml"
-    assert path.is_file()
-    return path
 
 
 PACK_FILES = sorted(PACK.glob("*.yaml"))
@@ -174,7 +174,7 @@ def test_cross_field_checks_reject_in_both() -> None:
 
 
 def test_records_are_immutable_and_compared_by_value() -> None:
-    doc = read_document(write_base())
+    doc = read_document(example_order())
     assert not isinstance(doc, list)
     order = validation.record(records.Order, doc.data)
     assert order == validation.record(records.Order, doc.data)
