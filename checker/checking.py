@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import heapq
+import operator
 import os
 import signal
 import sys
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from checker.compiling import SKIP, compile_pack, engine_rule_name
 from checker.engine import Engine, EngineError
 from checker.explaining import explain_check
-from checker.facts import Deriver, Local, ledger
+from checker.expressions import names
+from checker.facts import FACTS, Deriver, Local, ledger
 from checker.loading import Document, Mark, discover, read_document
 from checker.locating import field_of, position
 from checker.problems import Problem, ReadError
@@ -40,7 +42,8 @@ from checker.validation import validate
 
 PARALLEL_FILES = 3000
 MAX_READERS = 8
-MEMO_SIZE = 1024  # results remembered per rule (a few MB at most)
+MEMO_SIZE = 1024  # results, and wordings, remembered per rule (a few MB at most)
+SKIP_MARK = -1  # a rule's skip condition held; sorts before its check indices
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
@@ -83,15 +86,19 @@ class Checker:
             dict.fromkeys(c.condition[-1].fact for r in pack.rules for c in r.checks)
         )
         self._judged_index = {fact: i for i, fact in enumerate(self._judged)}
-        self._rules = [
+        self._rules = tuple(
             _RuleJudge(
-                r,
-                engine_rule_name(r.rule.id, SKIP),
-                tuple(engine_rule_name(r.rule.id, i) for i in range(len(r.checks))),
-                "warn" if r.rule.status == "proposed" and not enforce_proposed else "fail",
+                r, "warn" if r.rule.status == "proposed" and not enforce_proposed else "fail"
             )
             for r in pack.rules
-        ]
+        )
+        # engine rule name -> (rule index, check index, or SKIP_MARK for the skip rule)
+        self._owner: dict[str, tuple[int, int]] = {}
+        for index, r in enumerate(pack.rules):
+            self._owner[engine_rule_name(r.rule.id, SKIP)] = (index, SKIP_MARK)
+            for check in range(len(r.checks)):
+                self._owner[engine_rule_name(r.rule.id, check)] = (index, check)
+        self._read_values = _values_of(self._read)
 
     @property
     def info(self) -> PackInfo:
@@ -117,10 +124,17 @@ class Checker:
     def _judge(self, local: Local, used: tuple[int, int]) -> tuple[RuleResult, ...] | EngineError:
         facts = self._deriver.facts(local, used)
         try:
-            fired = set(self._engine.fired({k: facts[k] for k in self._read}))
+            fired = self._engine.fired(dict(zip(self._read, self._read_values(facts), strict=True)))
         except EngineError as exc:
             return exc
-        return tuple(rule.result(facts, fired) for rule in self._rules)
+        marks: dict[int, list[int]] = {}
+        for name in fired:
+            rule, mark = self._owner[name]
+            marks.setdefault(rule, []).append(mark)
+        return tuple(
+            judge.result(facts, tuple(sorted(marks[index])) if index in marks else ())
+            for index, judge in enumerate(self._rules)
+        )
 
     def check_paths(
         self, paths: Iterable[Path], progress: Progress | None = None, jobs: int | None = None
@@ -268,44 +282,80 @@ class Checker:
 class _RuleJudge:
     """One rule's results from the engine's firings, remembered for repeated inputs.
 
-    A rule's result (status, message, shown facts) is a function of the facts it
-    reads or shows and of which of its engine rules fired. Orders repeat most of
-    those for most rules (the same buyer, batch and model mix), so each distinct
-    input is worded once: rendering messages was about half of judging an order.
-    The memory is bounded: it starts over when it holds MEMO_SIZE results.
+    A rule's outcome is given by its marks: which of its engine rules fired (check
+    indices, SKIP_MARK first). Its result is a function of the marks and the facts it
+    shows; its wording, of the marks and the facts that outcome's messages read, which
+    are fewer (a pass message does not name the order date). Orders repeat most of
+    those (the same buyer, batch and model mix), so each distinct input is worded once:
+    rendering messages was about half of judging an order. Both memories are bounded:
+    they start over when one holds MEMO_SIZE entries.
     """
 
-    def __init__(self, rule: PackRule, skip: str, checks: tuple[str, ...], fail: Status) -> None:
+    def __init__(self, rule: PackRule, fail: Status) -> None:
         self.rule = rule
-        self.skip = skip
-        self.checks = checks
         self.fail = fail
-        self.shown = rule.facts
-        self.memo: dict[tuple[Any, ...], RuleResult] = {}
+        self.shown = _values_of(rule.facts)
+        self.results: dict[tuple[Any, ...], RuleResult] = {}
+        self.wordings: dict[tuple[Any, ...], tuple[Status, str]] = {}
+        self.reads: dict[tuple[int, ...], Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
 
-    def result(self, facts: Mapping[str, Any], fired: set[str]) -> RuleResult:
-        skipped = self.skip in fired
-        failed = tuple(i for i, name in enumerate(self.checks) if name in fired)
-        key = (skipped, failed, *[facts[name] for name in self.shown])
-        found = self.memo.get(key)
+    def result(self, facts: Mapping[str, Any], marks: tuple[int, ...]) -> RuleResult:
+        key = (marks, self.shown(facts))
+        found = self.results.get(key)
         if found is None:
-            if len(self.memo) >= MEMO_SIZE:
-                self.memo.clear()
-            found = self.memo[key] = self._word(facts, skipped, failed)
+            if len(self.results) >= MEMO_SIZE or len(self.wordings) >= MEMO_SIZE:
+                self.results.clear()
+                self.wordings.clear()
+            status, message = self._wording(facts, marks)
+            failed = () if status == "skip" else marks
+            shown = dict(zip(self.rule.facts, key[1], strict=True))
+            found = RuleResult(self.rule.rule.id, status, message, shown, failed)
+            self.results[key] = found
         return found
 
-    def _word(self, facts: Mapping[str, Any], skipped: bool, failed: tuple[int, ...]) -> RuleResult:
+    def _wording(self, facts: Mapping[str, Any], marks: tuple[int, ...]) -> tuple[Status, str]:
+        reads = self.reads.get(marks)
+        if reads is None:
+            reads = self.reads[marks] = _values_of(self._read_by(marks))
+        key = (marks, reads(facts))
+        found = self.wordings.get(key)
+        if found is None:
+            found = self.wordings[key] = self._word(facts, marks)
+        return found
+
+    def _read_by(self, marks: tuple[int, ...]) -> tuple[str, ...]:
+        """Facts the messages of an outcome read, fix values included."""
         pack_rule = self.rule
-        rule_id = pack_rule.rule.id
-        shown = {name: facts[name] for name in self.shown}
-        if skipped:
+        if marks[:1] == (SKIP_MARK,):
             assert pack_rule.skip_message is not None
-            return RuleResult(rule_id, "skip", pack_rule.skip_message.render(facts), shown)
-        if not failed:
-            return RuleResult(rule_id, "pass", pack_rule.pass_message.render(facts), shown)
-        details = "; ".join(explain_check(pack_rule.checks[i], facts) for i in failed)
-        message = f"{pack_rule.message.render(facts)}: {details}"
-        return RuleResult(rule_id, self.fail, message, shown, failed)
+            return pack_rule.skip_message.fields
+        if not marks:
+            return pack_rule.pass_message.fields
+        read = list(pack_rule.message.fields)
+        for index in marks:
+            check = pack_rule.checks[index]
+            read += names(check.condition[-1:]) + [f for f in check.message.fields if f in FACTS]
+        return tuple(dict.fromkeys(read))
+
+    def _word(self, facts: Mapping[str, Any], marks: tuple[int, ...]) -> tuple[Status, str]:
+        pack_rule = self.rule
+        if marks[:1] == (SKIP_MARK,):
+            assert pack_rule.skip_message is not None
+            return "skip", pack_rule.skip_message.render(facts)
+        if not marks:
+            return "pass", pack_rule.pass_message.render(facts)
+        details = "; ".join(explain_check(pack_rule.checks[i], facts) for i in marks)
+        return self.fail, f"{pack_rule.message.render(facts)}: {details}"
+
+
+def _values_of(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function taking the values of `names` from a mapping, as a tuple (a C call)."""
+    if len(names) == 1:
+        (name,) = names
+        return lambda mapping: (mapping[name],)
+    if not names:
+        return lambda _: ()
+    return operator.itemgetter(*names)
 
 
 class _Shared:

@@ -39,6 +39,8 @@ SENTINEL = "#seen"
 _SENTINEL_FIELD = "seen_"
 _SID = "order"
 _HANDLED = 0
+_TAIL_ONLY = b'{"%s":1,"sid":"%s"}' % (_SENTINEL_FIELD.encode(), _SID.encode())
+_TAIL = b"," + _TAIL_ONLY[1:]
 
 
 class EngineError(RuntimeError):
@@ -98,14 +100,18 @@ class Engine:
         self._judged += 1
         if self._judged == _KEEP_HEAP_AFTER:
             _keep_heap()
+        if _SENTINEL_FIELD in fact or "sid" in fact:
+            raise EngineError(f"a fact may not hold {_SENTINEL_FIELD!r} or 'sid': they are ours")
         try:
-            raw = orjson.dumps({**fact, _SENTINEL_FIELD: 1, "sid": _SID})
+            raw = orjson.dumps(fact)
         except TypeError as exc:
             raise EngineError(f"a fact cannot be given to the engine: {exc}") from exc
         if b"null" in raw and any(_not_finite(v) for v in fact.values()):
             # orjson writes NaN and infinities as null, which no comparison would fail on.
             raise EngineError("a fact cannot be given to the engine: a number is not finite")
-        encoded = raw.decode()
+        # The sentinel field and the session id appended to the JSON object as text: a
+        # third of the cost of copying the fact into a new dict first.
+        encoded = (raw[:-1] + _TAIL if len(raw) > 2 else _TAIL_ONLY).decode()
         handle = self._handle
         names: list[str] = []
         asserted = False

@@ -9,10 +9,18 @@ false, and `{gap}` the distance to it (e.g. "add {gap} domestic units").
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from checker.expressions import Comparison, Value, evaluate
 from checker.rulepack import CompiledCheck
+
+# For an integer fact, the nearest value making `fact OP limit` false.
+_NEAREST_FALSE: dict[str, Callable[[float], int]] = {
+    "<": math.ceil,
+    "<=": lambda limit: math.floor(limit) + 1,
+    ">": math.floor,
+    ">=": lambda limit: math.ceil(limit) - 1,
+}
 
 
 def fix_values(comparison: Comparison, facts: Mapping[str, Value]) -> dict[str, Value]:
@@ -24,12 +32,7 @@ def fix_values(comparison: Comparison, facts: Mapping[str, Value]) -> dict[str, 
         assert isinstance(limit, (int, float))
         target: int | float = limit
         if isinstance(value, int) and not isinstance(value, bool):
-            target = {
-                "<": math.ceil(limit),
-                "<=": math.floor(limit) + 1,
-                ">": math.floor(limit),
-                ">=": math.ceil(limit) - 1,
-            }[comparison.op]
+            target = _NEAREST_FALSE[comparison.op](limit)
         result["target"] = target
         result["gap"] = abs(target - value)
     return result

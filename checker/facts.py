@@ -95,6 +95,7 @@ LEDGER_FACTS = (
 )
 LOCAL_FACTS = tuple(name for name in FACTS if name not in LEDGER_FACTS)
 Local = tuple[Any, ...]  # an order's LOCAL_FACTS values, in that order
+_ALL_FACTS = LOCAL_FACTS + LEDGER_FACTS
 _local_values = operator.itemgetter(*LOCAL_FACTS)
 _DATE, _ORDER_ID, _BATCH, _USCC, _CONTROLLED, _HAS_ALLOCATION, _ALLOCATION, _CAP = (
     LOCAL_FACTS.index(name)
@@ -133,14 +134,15 @@ class Deriver:
     def facts(self, local: Local, used: tuple[int, int]) -> dict[str, Any]:
         """All facts of an order, from its local facts and its ledger entry."""
         buyer_used, batch_used = used
-        facts = dict(zip(LOCAL_FACTS, local, strict=True))
         buyer_remaining = max(0, local[_ALLOCATION] - buyer_used)
-        facts["buyer_used_before"] = buyer_used
-        facts["buyer_remaining"] = buyer_remaining
-        facts["buyer_remaining_after"] = buyer_remaining - local[_CONTROLLED]
-        facts["batch_used_before"] = batch_used
-        facts["batch_remaining"] = max(0, local[_CAP] - batch_used)
-        return facts
+        ledger_values = (
+            buyer_used,
+            buyer_remaining,
+            buyer_remaining - local[_CONTROLLED],
+            batch_used,
+            max(0, local[_CAP] - batch_used),
+        )
+        return dict(zip(_ALL_FACTS, local + ledger_values, strict=True))
 
     def local(self, order: Order) -> Local:
         """The facts an order determines alone, as a tuple aligned with LOCAL_FACTS."""

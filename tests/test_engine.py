@@ -160,3 +160,14 @@ def test_the_heap_is_not_regrown_for_every_order() -> None:
     # 66 per order with _KEEP_HEAP_AFTER set out of reach, about 1 as is (the results
     # themselves take new pages)
     assert float(run.stdout) < 10, f"{run.stdout.strip()} page faults per order"
+
+
+def test_an_empty_fact_and_reserved_fields() -> None:
+    """The sentinel field and the session id are appended to the fact's JSON: an empty
+    fact still reaches the engine, and a fact may not bring its own."""
+    e = engine({"r": "a > 0"})
+    assert e.fired({}) == []
+    for reserved in ("seen_", "sid"):
+        with pytest.raises(EngineError, match="may not hold"):
+            e.fired({"a": 1, reserved: 1})
+    assert e.fired({"a": 1}) == ["r"]
