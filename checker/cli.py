@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
@@ -39,6 +38,8 @@ def load_config(pyproject: Path = Path("pyproject.toml")) -> Config:
     """`[tool.chipcheck]` of ./pyproject.toml; paths are relative to that file."""
     if not pyproject.is_file():
         return Config()
+    import tomllib  # here: about 3 ms that a directory without pyproject.toml skips
+
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -49,7 +50,9 @@ def test_json_report_shape_and_determinism(cli: Any, tmp_path: Path) -> None:
     report = first.report
     assert report["schema"] == "chipcheck/report/v1"
     assert report["rulepack"]["name"] == "cn-h200-2026"
-    assert len(report["rulepack"]["sha256"]) == 64
+    files = sorted(PACK.glob("*.yaml"))
+    content = b"".join(p.name.encode() + b"\0" + p.read_bytes() + b"\0" for p in files)
+    assert report["rulepack"]["sha256"] == hashlib.sha256(content).hexdigest()
     assert [o["file"] for o in report["orders"]] == ["o/a.yaml", "o/b.yaml"]
     assert report["summary"] == {"orders": 2, "pass": 1, "fail": 1, "error": 0}
     order = report["orders"][1]
