@@ -93,7 +93,7 @@ class Engine:
         self._broken: str | None = None
         self._judged = 0
 
-    def fired(self, fact: Mapping[str, Any]) -> list[str]:
+    def fired(self, fact: dict[str, Any]) -> list[str]:
         """Names of the engine rules whose condition holds for `fact`."""
         if self._broken:
             raise EngineError(self._broken)
