@@ -314,8 +314,7 @@ def _check(args: argparse.Namespace, config: Config) -> int:
             report = checker.check_paths(paths, terminal.progress, args.jobs)
             for output in outputs:
                 output.writelines((render(output.fmt, report),))
-            terminal.print_report(report)
-            return report.tally().exit_code
+            return terminal.print_report(report).exit_code
         progress = None
         if sys.stderr.isatty() and not (args.output is None and sys.stdout.isatty()):
             from checker import terminal  # a bar on stderr that the report cannot garble

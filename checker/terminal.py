@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from checker.reporting import summary
-from checker.results import STATUSES, Report
+from checker.results import STATUSES, Report, Tally
 
 STYLE = {
     "pass": "green",
@@ -32,7 +32,8 @@ STYLE = {
 PROGRESS_FILES = 2000
 
 
-def print_report(report: Report, console: Console | None = None) -> None:
+def print_report(report: Report, console: Console | None = None) -> Tally:
+    """Print every order's results, a table per rule and the summary; return the tally."""
     console = console or Console(highlight=False, soft_wrap=True)
     width = max((len(r.rule) for o in report.orders for r in o.results), default=0)
     for order in report.orders:
@@ -61,6 +62,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
     console.print(table)
     worst = ("PASS", "FAIL", "ERROR")[tally.exit_code]
     console.print(Text(summary(tally, report.pack), style=STYLE[worst]))
+    return tally
 
 
 @contextmanager

@@ -81,3 +81,14 @@ def test_progress_bar_for_long_runs_only(tmp_path: Path) -> None:
     assert "checking orders" in shown
     _, short = on_terminal("check", "examples/orders")
     assert "checking orders" not in short
+
+
+def test_exit_codes_on_a_terminal(tmp_path: Path) -> None:
+    """The terminal report's tally gives the exit code, as the machine formats' does."""
+    passing = on_terminal("check", "examples/orders/alibaba-2026-0003.yaml")
+    assert passing[0] == 0, passing[1]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("order_id: [\n", encoding="utf-8")
+    errored = on_terminal("check", "examples/orders/alibaba-2026-0003.yaml", broken)
+    assert errored[0] == 2, errored[1]
+    assert "ERROR" in errored[1]
