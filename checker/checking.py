@@ -95,7 +95,8 @@ class Checker:
         # engine rule name -> (rule index, check index, or SKIP_MARK for the skip rule)
         self._owner: dict[str, tuple[int, int]] = {}
         for index, r in enumerate(pack.rules):
-            self._owner[engine_rule_name(r.rule.id, SKIP)] = (index, SKIP_MARK)
+            if r.skip is not None:
+                self._owner[engine_rule_name(r.rule.id, SKIP)] = (index, SKIP_MARK)
             for check in range(len(r.checks)):
                 self._owner[engine_rule_name(r.rule.id, check)] = (index, check)
         self._read_values = _values_of(self._read)

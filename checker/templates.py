@@ -81,18 +81,10 @@ class Template:
         """Fill the fields from `extra`, else from `values`."""
         if not self._fields:
             return self._pattern
-        if extra:
-            texts = [
-                format(extra[name] if name in extra else values[name], spec)
-                if spec
-                else format_value(extra[name] if name in extra else values[name])
-                for name, spec in self._fields
-            ]
-        else:
-            texts = [
-                format(values[name], spec) if spec else format_value(values[name])
-                for name, spec in self._fields
-            ]
+        texts = [
+            _format(extra[name] if name in extra else values[name], spec)
+            for name, spec in self._fields
+        ]
         return self._pattern.format(*texts)
 
 
