@@ -147,11 +147,27 @@ def test_tags_anchors_and_aliases_are_read_as_the_event_walk_reads_them(text: st
     ids=["brackets-1MiB", "dashes-1MiB", "brackets-65"],
 )
 def test_deep_nesting_is_an_input_error_not_a_crash(cli: Any, tmp_path: Path, text: str) -> None:
+    """One located error and exit 2. Which stage stops it is not ours to pin: libyaml may
+    refuse a deep flow collection in its scanner (PyYAML 6.0.4 does, in its own words)
+    before the event walk reaches MAX_DEPTH."""
     (tmp_path / "deep.yaml").write_text(text, encoding="utf-8")
+    run = cli("check", "deep.yaml", "--format", "json")
+    assert run.code == 2
+    order = run.order("deep.yaml")
+    assert order["verdict"] == "error"
+    assert order["results"] == []
+    [problem] = order["errors"]
+    assert problem["line"] == 1
+
+
+def test_nesting_past_the_limit_is_named_by_chipcheck(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "deep.yaml").write_text("a: " + "[" * 65 + "]" * 65, encoding="utf-8")
     run = cli("check", "deep.yaml", "--format", "json")
     assert run.code == 2
     [problem] = run.order("deep.yaml")["errors"]
     assert "nested deeper than 64 levels" in problem["message"]
+    # the mapping is level 1; the 64th bracket, at column 3 + 64, opens level 65
+    assert (problem["line"], problem["column"]) == (1, 67)
 
 
 def test_a_check_leaves_no_reference_cycles(tmp_path: Path) -> None:
