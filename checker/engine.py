@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-import durable_rules_engine as _dre
+from checker import _durable_rules_engine as _dre
 import orjson
 
 # glibc's mallopt(M_TRIM_THRESHOLD): keep up to 64 MiB of freed heap instead of handing
