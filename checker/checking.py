@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from checker.compiling import SKIP, compile_pack, engine_rule_name
@@ -184,7 +185,7 @@ class Checker:
         context = multiprocessing.get_context("fork")
         chunk = max(1, min(500, len(files) // (jobs * 4)))
         pool = ProcessPoolExecutor(jobs, context, _start_worker, (self,))
-        return _draining(pool, pool.map(_read_in_worker, files, chunksize=chunk))
+        return _draining(pool, lambda: pool.map(_read_in_worker, files, chunksize=chunk))
 
     def _load(
         self,
@@ -309,7 +310,7 @@ class _RuleJudge:
                 self.wordings.clear()
             status, message = self._wording(facts, marks)
             failed = () if status == "skip" else marks
-            shown = dict(zip(self.rule.facts, key[1], strict=True))
+            shown = MappingProxyType(dict(zip(self.rule.facts, key[1], strict=True)))
             found = RuleResult(self.rule.rule.id, status, message, shown, failed)
             self.results[key] = found
         return found
@@ -406,11 +407,13 @@ def _start_worker(checker: Checker) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
-def _draining(pool: Executor, results: Iterator[_Read]) -> Iterator[_Read]:
+def _draining(pool: Executor, submit: Callable[[], Iterator[_Read]]) -> Iterator[_Read]:
+    """The workers' records in file order; a worker that dies is a ReadError, whether
+    it dies while the jobs are still being submitted or while they are drained."""
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        yield from results
+        yield from submit()
     except BrokenProcessPool as exc:
         raise ReadError(
             f"a process reading order files ended abruptly ({exc}); "
@@ -443,20 +446,27 @@ _Read = OrderResult | tuple[str, str, Mark, tuple[Mark, ...], Local]
 
 
 def _split_duplicates(loaded: list[_Loaded]) -> tuple[list[_Loaded], list[OrderResult]]:
-    """Orders whose order_id is unique, and errors for every file sharing an id."""
+    """Orders whose order_id is unique ignoring letter case, and errors for every file
+    sharing one (SPEC 1: `BD-1` and `bd-1` name the same order to a reader)."""
     by_id: dict[str, list[_Loaded]] = defaultdict(list)
     for item in loaded:
-        by_id[item.order_id].append(item)
-    unique = [item for item in loaded if len(by_id[item.order_id]) == 1]
+        by_id[item.order_id.lower()].append(item)
+    unique = [item for item in loaded if len(by_id[item.order_id.lower()]) == 1]
     errors = []
-    for order_id, items in by_id.items():
+    for items in by_id.values():
         if len(items) < 2:
             continue
         for item in items:
             others = ", ".join(
-                f"{o.file}:{o.id_mark[0]}:{o.id_mark[1]}" for o in items if o is not item
+                f"{o.file}:{o.id_mark[0]}:{o.id_mark[1]}"
+                + (f" (as {o.order_id})" if o.order_id != item.order_id else "")
+                for o in items
+                if o is not item
             )
-            message = f"order_id {order_id} is also used by {others}: give each order its own id"
+            message = (
+                f"order_id {item.order_id} is also used by {others} "
+                "(ids are compared ignoring letter case): give each order its own id"
+            )
             problem = Problem(item.file, *item.id_mark, message)
-            errors.append(OrderResult(item.file, order_id, "error", errors=(problem,)))
+            errors.append(OrderResult(item.file, item.order_id, "error", errors=(problem,)))
     return unique, errors

@@ -1,13 +1,15 @@
 """Command line: parses arguments and configuration, wires the stages, picks the exit code.
 
 Exit status: 0 every order passes; 1 some order fails and none is in error; 2 an order
-is in error, the rule pack is invalid, or the command line or configuration is wrong.
+is in error, the rule pack is invalid, or the command line or configuration is wrong;
+3 chipcheck itself failed (a bug), so a crash is never read as a failing order.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -15,11 +17,11 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from checker import __version__
 from checker.problems import Problem, ReadError, WriteError
+from checker.reporting import FORMATS
 
 if TYPE_CHECKING:
     from checker.rulepack import RulePack
 
-FORMATS = ("text", "json", "sarif", "junit", "github")
 DIFF_FORMATS = ("text", "json")
 CONFIG_KEYS = {"orders", "rules"}
 SCHEMAS = ("order", "rules", "pack")
@@ -44,7 +46,12 @@ def load_config(pyproject: Path = Path("pyproject.toml")) -> Config:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"{pyproject}: cannot read configuration: {exc}") from None
-    section = data.get("tool", {}).get("chipcheck", {})
+    except OSError as exc:
+        raise UsageError(f"{pyproject}: cannot read configuration: {exc.strerror}") from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise UsageError(f"{pyproject}: 'tool' must be a table ([tool.chipcheck] is read)")
+    section = tool.get("chipcheck", {})
     if not isinstance(section, dict):
         raise UsageError(f"{pyproject}: [tool.chipcheck] must be a table")
     unknown = sorted(set(section) - CONFIG_KEYS)
@@ -54,36 +61,47 @@ def load_config(pyproject: Path = Path("pyproject.toml")) -> Config:
             f"(known: {', '.join(sorted(CONFIG_KEYS))})"
         )
     paths: dict[str, Path] = {}
-    for key in CONFIG_KEYS & set(section):
-        if not isinstance(section[key], str):
-            raise UsageError(f"{pyproject}: [tool.chipcheck] {key} must be a path string")
+    for key in sorted(CONFIG_KEYS & set(section)):
+        if not isinstance(section[key], str) or not section[key]:
+            raise UsageError(f"{pyproject}: [tool.chipcheck] {key} must be a non-empty path string")
         paths[key] = pyproject.parent / section[key]
     return Config(**paths)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="on an internal error, print the traceback",
+    )
     parser = argparse.ArgumentParser(
         prog="chipcheck",
         description="Check AI-chip purchase orders against a declarative rule pack.",
-        epilog="Exit status: 0 all orders pass, 1 some order fails, 2 error.",
+        epilog="Exit status: 0 all orders pass, 1 some order fails, 2 an order or the rule "
+        "pack is in error or the command line is wrong, 3 chipcheck failed (a bug).",
+        parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"chipcheck {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     rules_help = "rule pack directory (default: [tool.chipcheck] rules, else the bundled pack)"
-    check = commands.add_parser("check", help="check order files")
+    check = commands.add_parser("check", help="check order files", parents=[common])
     check.add_argument(
         "paths",
         nargs="*",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="order files or directories (default: [tool.chipcheck] orders)",
     )
-    check.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
+    check.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     check.add_argument(
         "--format", choices=FORMATS, help="report format for stdout or --output (default: text)"
     )
-    check.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+    check.add_argument(
+        "--output", type=_path, metavar="FILE", help="write the report here (never over an input)"
+    )
     check.add_argument(
         "--output-format",
         action="append",
@@ -98,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a failing proposed rule fails the order instead of warning",
     )
     check.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="text: print only orders that fail, warn or are in error, then the summary",
+    )
+    check.add_argument(
         "--jobs",
         type=_jobs,
         metavar="N",
@@ -106,32 +130,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     rules = commands.add_parser(
-        "rules", help="list the rules of a pack, or run their examples ('rules test')"
+        "rules",
+        help="list the rules of a pack ('rules list', the default), or run their examples "
+        "('rules test')",
+        parents=[common],
     )
-    rules.add_argument("action", nargs="?", choices=("list", "test"), default="list")
-    rules.add_argument(
+    rules.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    rules_commands = rules.add_subparsers(dest="action", metavar="ACTION")
+    pack_option = argparse.ArgumentParser(add_help=False)
+    pack_option.add_argument(
+        "--rules", type=_path, metavar="DIR", default=argparse.SUPPRESS, help=rules_help
+    )
+    rules_commands.add_parser(
+        "list", help="list the rules: id, status, title, source", parents=[common, pack_option]
+    )
+    rules_test = rules_commands.add_parser(
+        "test",
+        help="run every rule's examples; count which checks orders fail (coverage)",
+        parents=[common, pack_option],
+    )
+    rules_test.add_argument(
         "paths",
         nargs="*",
-        type=Path,
+        type=_path,
         metavar="PATH",
-        help="test: also count which checks these orders fail, for coverage",
+        help="also count which checks these orders fail, for coverage",
     )
-    rules.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
-    rules.add_argument(
+    rules_test.add_argument(
         "--generated",
         type=_count,
         default=200,
         metavar="N",
-        help="test: generated order sets to count coverage on (default 200; 0: none)",
+        help="generated order sets to count coverage on (default 200; 0: none)",
     )
-    rules.add_argument(
+    rules_test.add_argument(
         "--strict",
         action="store_true",
-        help="test: exit 1 also when a check has no failing example",
+        help="exit 1 also when a check has no failing example",
     )
 
     diff = commands.add_parser(
         "diff-rules",
+        parents=[common],
         help="which orders change verdict between two rule packs (dirs or git REV:PATH)",
         description="Re-check orders under two rule packs and list every order whose "
         "verdict or rule status changes; then search generated orders (hypothesis) for "
@@ -145,12 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument(
         "paths",
         nargs="*",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="orders to re-check (default: [tool.chipcheck] orders, if set)",
     )
     diff.add_argument("--format", choices=DIFF_FORMATS, default="text")
-    diff.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+    diff.add_argument(
+        "--output", type=_path, metavar="FILE", help="write the report here (never over an input)"
+    )
     diff.add_argument(
         "--max-examples",
         type=_count,
@@ -163,16 +205,44 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of an order file, a rule file or pack.yaml (for editors)",
+        parents=[common],
     )
     schema.add_argument("kind", choices=SCHEMAS)
 
-    explain = commands.add_parser("explain", help="show one rule's documentation and examples")
+    explain = commands.add_parser(
+        "explain", help="show one rule's documentation and examples", parents=[common]
+    )
     explain.add_argument("rule_id", metavar="RULE-ID")
-    explain.add_argument("--rules", type=Path, metavar="DIR", help=rules_help)
+    explain.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("chipcheck: interrupted; nothing was checked to the end", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: exit 3, never 1 (the code for a failing order)
+        if "--debug" in argv:
+            import traceback
+
+            traceback.print_exc()
+        print(
+            f"chipcheck: internal error: {type(exc).__name__}: {_one_line(str(exc))}; this is "
+            f"a bug in chipcheck {__version__}, please report it with the command you ran "
+            "(add --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 3
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:500]
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -192,9 +262,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ReadError, WriteError) as exc:
         print(f"chipcheck: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("chipcheck: interrupted; nothing was checked to the end", file=sys.stderr)
-        return 130
 
 
 def _format_file(text: str) -> tuple[str, Path]:
@@ -204,6 +271,12 @@ def _format_file(text: str) -> tuple[str, Path]:
             f"{text!r}: write FMT=FILE with FMT one of {', '.join(FORMATS)}"
         )
     return fmt, Path(file)
+
+
+def _path(text: str) -> Path:
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names no file: give a file or directory")
+    return Path(text)
 
 
 def _jobs(text: str) -> int:
@@ -248,18 +321,28 @@ def _print_problems(problems: Sequence[Problem], headline: str) -> None:
 
 
 class _Output:
-    """A report destination: stdout, or a file opened at the first write."""
+    """A report destination: stdout, or a file opened at the first write.
+
+    When the reader of stdout goes away (`chipcheck check | head`), the rest of the
+    report is dropped quietly and the run goes on, so the exit status still says
+    whether every order passed.
+    """
 
     def __init__(self, path: Path | None, fmt: str) -> None:
         self.path = path
         self.fmt = fmt
         self._file: TextIO | None = None
+        self._gone = False
 
     def writelines(self, chunks: Iterable[str]) -> None:
+        if self._gone:
+            return
         try:
             if self._file is None:
                 self._file = self._open()
             self._file.writelines(chunks)
+        except BrokenPipeError:
+            self._drop()
         except OSError as exc:
             raise UsageError(
                 f"cannot write {self.path or 'stdout'}: {exc.strerror or exc}"
@@ -272,9 +355,32 @@ class _Output:
             sys.stdout.reconfigure(encoding="utf-8")  # JSON, SARIF, XML are UTF-8 by definition
         return sys.stdout
 
+    def _drop(self) -> None:
+        """Point stdout at /dev/null, so flushing it at exit cannot fail again."""
+        self._gone = True
+        if self._file is sys.stdout:
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, self._file.fileno())
+                os.close(devnull)
+            except (OSError, ValueError, io.UnsupportedOperation):
+                return
+
     def close(self) -> None:
-        if self._file is not None and self._file is not sys.stdout:
-            self._file.close()
+        if self._file is None:
+            return
+        try:
+            if self._file is sys.stdout:
+                if not self._gone:
+                    self._file.flush()
+            else:
+                self._file.close()
+        except BrokenPipeError:
+            self._drop()
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write {self.path or 'stdout'}: {exc.strerror or exc}"
+            ) from None
 
 
 def _write(text: str, path: Path | None, fmt: str) -> None:
@@ -283,6 +389,28 @@ def _write(text: str, path: Path | None, fmt: str) -> None:
         output.writelines((text,))
     finally:
         output.close()
+
+
+def _refuse_inputs(outputs: Iterable[Path], inputs: Iterable[Path], pack: RulePack) -> None:
+    """No report is written over an order file or a rule-pack file of the run (SPEC 3).
+
+    Only an existing file can be an input, and only one with an order file's suffix can
+    be an order, so the order files are listed only when such an output exists.
+    """
+    from checker.loading import discover, is_order_file
+
+    existing = {path.resolve(): path for path in outputs if path.exists()}
+    if not existing:
+        return
+    taken = {path.resolve() for path in pack.files}
+    if any(is_order_file(path.name) for path in existing):
+        taken.update(path.resolve() for path in discover(inputs)[0])
+    for resolved, path in existing.items():
+        if resolved in taken:
+            raise UsageError(
+                f"--output {path.as_posix()} is an input of this run (an order or rule file): "
+                "write the report elsewhere; nothing was written"
+            )
 
 
 def _order_paths(args: argparse.Namespace, config: Config) -> list[Path]:
@@ -301,6 +429,9 @@ def _check(args: argparse.Namespace, config: Config) -> int:
     from checker.checking import Checker
     from checker.reporting import WRITERS, render, write_report
 
+    _refuse_inputs(
+        [path for path in (args.output, *(f for _, f in args.output_format)) if path], paths, pack
+    )
     checker = Checker(pack, enforce_proposed=args.enforce_proposed)
     fmt = args.format or "text"
     to_terminal = fmt == "text" and args.output is None and sys.stdout.isatty()
@@ -361,8 +492,6 @@ def _rules(args: argparse.Namespace, config: Config) -> int:
         return 2
     if args.action == "test":
         return _rules_test(pack, args)
-    if args.paths:
-        raise UsageError("PATH is for 'rules test' (coverage); 'rules list' takes none")
     print(f"{pack.name} {pack.version}  ({pack.directory.as_posix()})")
     width = max(len(r.rule.id) for r in pack.rules)
     for pack_rule in pack.rules:

@@ -26,8 +26,9 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from checker import _durable_rules_engine as _dre
 import orjson
+
+from checker import _durable_rules_engine as _dre
 
 # glibc's mallopt(M_TRIM_THRESHOLD): keep up to 64 MiB of freed heap instead of handing
 # it back to the OS at once.

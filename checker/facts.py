@@ -206,7 +206,9 @@ class Deriver:
             "needed_by": needed_by.isoformat() if needed_by else "",
             "days_until_needed": (needed_by - order.date).days if needed_by else 0,
             "has_utilization": utilization is not None,
-            "utilization": float(utilization) if utilization is not None else 0.0,
+            # + 0.0 turns -0.0 into 0.0: equal as numbers, they must be one fact, or a
+            # result remembered for one would be reported for the other.
+            "utilization": float(utilization) + 0.0 if utilization is not None else 0.0,
         }
         local: Local = _local_values(values)
         return local

@@ -11,9 +11,11 @@ event stream, which JSON is a subset of.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -98,57 +100,133 @@ class Document(NamedTuple):
         return Problem(self.file, line, column, message)
 
 
+def is_order_file(name: str) -> bool:
+    """An order file's name ends in .yaml, .yml or .json, in any letter case (SPEC 1)."""
+    return name.lower().endswith(ORDER_SUFFIXES)
+
+
+# Version-control metadata: never order files, and .git alone can hold 100,000 objects.
+VCS_DIRECTORIES = frozenset({".git", ".hg", ".svn"})
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
-    """Order files under `paths`: files as given, directories searched recursively.
+    """Order files under `paths`, each file once, and a problem for every path not read.
 
-    Hidden files and directories inside a searched directory are skipped (`.git`), and
-    so is the inside of a symlinked directory (as with Path.rglob). A directory that
-    cannot be listed is a problem: orders inside it would otherwise go unchecked.
+    Files given are taken whatever their name; directories are searched recursively
+    for order files (`is_order_file`), following symbolic links to files and
+    directories. A dangling link, a link loop or an entry that cannot be listed or
+    examined is a problem naming that path, so no order goes unchecked in silence. A
+    file reached by two paths (a link, `./x` and `x`, a hard link) is taken once, by
+    the first path in argument order and then path order.
     """
-    found: dict[Path, None] = {}
-    problems: list[Problem] = []
+    walk = _Walk()
     for path in paths:
-        if path.is_dir():
-            found.update(dict.fromkeys(_order_files(path, problems)))
-        elif path.is_file():
-            found.setdefault(path, None)
-        else:
-            problems.append(
-                Problem(str(path), None, None, "no such file or directory: check the path")
-            )
-    return list(found), problems
+        walk.top(path)
+    return walk.found, walk.problems
 
 
-def _order_files(root: Path, problems: list[Problem]) -> list[Path]:
-    """Order files under `root` in path order, by os.scandir: its entries know whether
-    they are directories without a stat per file, unlike Path.rglob plus is_file."""
-    found: list[tuple[str, ...]] = []
-    pending: list[tuple[str, ...]] = [()]
-    while pending:
-        rel = pending.pop()
-        directory = root.joinpath(*rel)
+class _Walk:
+    """One discovery: files found so far by identity (device, inode), problems met."""
+
+    def __init__(self) -> None:
+        self.found: list[Path] = []
+        self.problems: list[Problem] = []
+        self._seen: set[tuple[int, int]] = set()
+
+    def problem(self, path: Path, message: str) -> None:
+        self.problems.append(Problem(path.as_posix(), None, None, message))
+
+    def top(self, path: Path) -> None:
         try:
-            with os.scandir(directory) as entries:
-                for entry in entries:
-                    name = entry.name
-                    if name.startswith("."):
-                        continue
-                    if entry.is_dir():
-                        if not entry.is_symlink():
-                            pending.append((*rel, name))
-                    elif name.endswith(ORDER_SUFFIXES) and entry.is_file():
-                        found.append((*rel, name))
+            info = path.stat()
         except OSError as exc:
-            problems.append(
-                Problem(
-                    directory.as_posix(),
-                    None,
-                    None,
-                    f"cannot list directory: {exc.strerror or exc}; its orders were not checked",
-                )
+            self.problem(path, _not_found(path, exc))
+            return
+        if stat.S_ISDIR(info.st_mode):
+            self.directory(path, (info.st_dev, info.st_ino))
+        elif stat.S_ISREG(info.st_mode):
+            self.file(path, (info.st_dev, info.st_ino))
+        else:
+            self.problem(path, "not a regular file or directory: give order files or directories")
+
+    def file(self, path: Path, identity: tuple[int, int]) -> None:
+        if identity not in self._seen:
+            self._seen.add(identity)
+            self.found.append(path)
+
+    def directory(self, top: Path, identity: tuple[int, int]) -> None:
+        """Order files under `top` by os.scandir, whose entries know whether they are
+        directories, and their inode, without a stat per file. Iterative: a deep tree
+        cannot exhaust Python's recursion limit."""
+        pending: list[tuple[Path, tuple[tuple[int, int], ...]]] = [(top, (identity,))]
+        while pending:
+            root, ancestors = pending.pop()
+            subdirectories = self._scan(root, ancestors)
+            pending.extend(reversed(subdirectories))
+
+    def _scan(
+        self, root: Path, ancestors: tuple[tuple[int, int], ...]
+    ) -> list[tuple[Path, tuple[tuple[int, int], ...]]]:
+        try:
+            with os.scandir(root) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            self.problem(
+                root, f"cannot list directory: {exc.strerror or exc}; its orders were not checked"
             )
-    found.sort()
-    return [root.joinpath(*parts) for parts in found]
+            return []
+        device = ancestors[-1][0]
+        subdirectories = []
+        for entry in entries:
+            name = entry.name
+            path = root / name
+            try:
+                if entry.is_symlink():
+                    try:
+                        info = entry.stat()
+                    except FileNotFoundError:
+                        target = path.readlink().as_posix()
+                        self.problem(path, f"dangling symbolic link to {target}: fix or remove it")
+                        continue
+                elif entry.is_dir(follow_symlinks=False):
+                    if name in VCS_DIRECTORIES:
+                        continue
+                    info = entry.stat(follow_symlinks=False)
+                elif is_order_file(name):
+                    if entry.is_file(follow_symlinks=False):
+                        self.file(path, (device, entry.inode()))
+                    else:
+                        self.problem(path, "not a regular file: an order file must be one")
+                    continue
+                else:
+                    continue
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    self.problem(path, "symbolic link loop: fix or remove the link")
+                else:
+                    self.problem(path, f"cannot examine: {exc.strerror or exc}; not checked")
+                continue
+            found = (info.st_dev, info.st_ino)
+            if stat.S_ISDIR(info.st_mode):
+                if found in ancestors:
+                    self.problem(
+                        path, "symbolic link loop: the link leads back to a directory containing it"
+                    )
+                else:
+                    subdirectories.append((path, (*ancestors, found)))
+            elif stat.S_ISREG(info.st_mode) and is_order_file(name):
+                self.file(path, found)
+        return subdirectories
+
+
+def _not_found(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop: fix or remove the link"
+    if path.is_symlink():
+        return f"dangling symbolic link to {path.readlink().as_posix()}: fix or remove it"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or directory: check the path"
+    return f"cannot examine: {exc.strerror or exc}"
 
 
 def read_document(path: Path) -> Document | list[Problem]:
@@ -158,7 +236,7 @@ def read_document(path: Path) -> Document | list[Problem]:
         raw = path.read_bytes()
     except OSError as exc:
         return [Problem(file, None, None, f"cannot read file: {exc.strerror or exc}")]
-    return parse_bytes(raw, file, json_syntax=path.suffix == ".json")
+    return parse_bytes(raw, file, json_syntax=path.suffix.lower() == ".json")
 
 
 def parse_bytes(raw: bytes, file: str, *, json_syntax: bool = False) -> Document | list[Problem]:

@@ -116,7 +116,7 @@ def order_json(order: OrderResult) -> dict[str, Any]:
                 "rule": r.rule,
                 "status": r.status,
                 "message": r.message,
-                "facts": r.facts,
+                "facts": dict(r.facts),
                 "line": r.line,
                 "column": r.column,
             }
@@ -411,3 +411,4 @@ WRITERS: dict[str, Callable[[PackInfo], Writer]] = {
     "junit": JunitWriter,
     "github": GithubWriter,
 }
+FORMATS = tuple(WRITERS)

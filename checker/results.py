@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, NamedTuple
 
 from checker.problems import Problem
@@ -17,7 +18,7 @@ class RuleResult(NamedTuple):
     rule: str
     status: Status
     message: str
-    facts: dict[str, Any]
+    facts: Mapping[str, Any]  # read-only: one result may be shared by equal orders
     failed: tuple[int, ...] = ()  # indices of the rule's checks that failed
     line: int | None = None  # where the judged field is, for a failing or warning result
     column: int | None = None

@@ -64,6 +64,7 @@ class RulePack(NamedTuple):
     meta: PackMeta
     rules: tuple[PackRule, ...]
     warnings: tuple[Problem, ...]
+    files: tuple[Path, ...]  # the YAML files hashed into sha256
 
     def rule(self, rule_id: str) -> PackRule | None:
         return next((r for r in self.rules if r.rule.id == rule_id), None)
@@ -123,7 +124,14 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
         return problems
     ordered = tuple(rules[rule_id] for rule_id in meta.rules)
     return RulePack(
-        meta.name, meta.version, digest.hexdigest(), directory, meta, ordered, tuple(warnings)
+        meta.name,
+        meta.version,
+        digest.hexdigest(),
+        directory,
+        meta,
+        ordered,
+        tuple(warnings),
+        tuple(files),
     )
 
 

@@ -115,43 +115,6 @@ def test_missing_path_and_empty_directory_are_errors(cli: Any, tmp_path: Path) -
     assert "no order files" in empty.report["orders"][0]["errors"][0]["message"]
 
 
-def test_hidden_directories_are_skipped(cli: Any, tmp_path: Path) -> None:
-    write(tmp_path, "o/a.yaml", BASE_ORDER)
-    write(tmp_path, "o/.git/x.yaml", "not: an order\n")
-    assert cli("check", "o").code == 0
-
-
-def _rglob_oracle(root: Path) -> list[Path]:
-    """Discovery as it was first written, with Path.rglob: the reference order and set."""
-    return [
-        p
-        for p in sorted(root.rglob("*"))
-        if p.suffix in (".yaml", ".yml", ".json")
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    ]
-
-
-def test_discovery_finds_what_rglob_finds_in_the_same_order(tmp_path: Path) -> None:
-    from checker.loading import discover
-
-    root = tmp_path / "orders"
-    for name in (
-        "a.yaml", "a-c.yaml", "a/b.yaml", "a/b/c.yml", "a/b/d.json", "z.txt", "x.tar.yaml",
-        ".hidden.yaml", ".git/config.yaml", "d/.cache/e.yaml", "d/f.YAML", "d/g.json",
-        "deep/1/2/3/4/5/h.yaml", "a b/ü.yaml",
-    ):  # fmt: skip
-        write(root, name, "x: 1\n")
-    (root / "linked-dir").symlink_to(root / "a", target_is_directory=True)
-    (root / "linked-file.yaml").symlink_to(root / "a.yaml")
-    (root / "broken.yaml").symlink_to(root / "missing.yaml")
-    (root / "dir.yaml").mkdir()
-    files, problems = discover([root])
-    assert problems == []
-    assert files == _rglob_oracle(root)
-    assert root / "linked-file.yaml" in files and root / "x.tar.yaml" in files
-
-
 @pytest.mark.skipif(os.geteuid() == 0, reason="root lists any directory")
 def test_a_directory_that_cannot_be_listed_is_an_error(cli: Any, tmp_path: Path) -> None:
     write(tmp_path, "orders/a.yaml", BASE_ORDER)

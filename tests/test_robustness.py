@@ -72,8 +72,7 @@ def test_only_the_engine_module_imports_durable() -> None:
                 else []
             )
             if any("durable" in n for n in names) or (
-                isinstance(node, ast.ImportFrom)
-                and any("durable" in a.name for a in node.names)
+                isinstance(node, ast.ImportFrom) and any("durable" in a.name for a in node.names)
             ):
                 importers.append(Path(path).name)
     assert importers == ["engine.py"]

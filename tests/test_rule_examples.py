@@ -92,4 +92,16 @@ def test_coverage_counts_the_given_orders(cli: Any) -> None:
 
 def test_rules_list_takes_no_paths(cli: Any) -> None:
     run = cli("rules", "list", "orders")
-    assert run.code == 2 and "PATH is for 'rules test'" in run.err
+    assert run.code == 2 and "orders" in run.err and run.out == ""
+
+
+def test_rules_test_takes_the_pack_option_before_or_after_paths(cli: Any) -> None:
+    orders = REPO / "examples" / "orders"
+    for args in (
+        ("rules", "test", "--rules", PACK, orders, "--generated", "0"),
+        ("rules", "--rules", PACK, "test", orders, "--generated", "0"),
+        ("rules", "test", orders, "--rules", PACK, "--generated", "0"),
+    ):
+        run = cli(*args)
+        assert run.code == 0, (args, run.err)
+        assert "(examples / 7 orders / 0 generated order sets)" in run.out
