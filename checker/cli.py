@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from checker import __version__
+from checker.escaping import for_terminal
 from checker.problems import Problem, ReadError, WriteError
 from checker.reporting import FORMATS
 
@@ -316,7 +317,7 @@ def _load_pack_from(directory: Path) -> RulePack | None:
 
 def _print_problems(problems: Sequence[Problem], headline: str) -> None:
     for problem in sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or 0)):
-        print(problem, file=sys.stderr)
+        print(for_terminal(str(problem)), file=sys.stderr)
     print(f"chipcheck: {headline}", file=sys.stderr)
 
 
@@ -351,8 +352,11 @@ class _Output:
     def _open(self) -> TextIO:
         if self.path is not None:
             return self.path.open("w", encoding="utf-8")
-        if self.fmt != "text" and isinstance(sys.stdout, io.TextIOWrapper):
-            sys.stdout.reconfigure(encoding="utf-8")  # JSON, SARIF, XML are UTF-8 by definition
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            if self.fmt == "text":  # escaped already; a locale that lacks a letter gets \u
+                sys.stdout.reconfigure(errors="backslashreplace")
+            else:  # JSON, SARIF, XML are UTF-8 by definition
+                sys.stdout.reconfigure(encoding="utf-8")
         return sys.stdout
 
     def _drop(self) -> None:

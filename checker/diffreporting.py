@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 
 from checker.diffing import PackSide, RuleDiff, StatusChange
+from checker.escaping import for_terminal, unicode_safe_data
 from checker.reporting import order_json
 from checker.strategies import to_json, to_yaml
 
@@ -57,7 +58,7 @@ def render_diff_json(diff: RuleDiff) -> str:
             "flipped_rules": len(diff.flips),
         },
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(unicode_safe_data(data), indent=2, ensure_ascii=False) + "\n"
 
 
 def render_diff_text(diff: RuleDiff) -> str:
@@ -103,7 +104,8 @@ def render_diff_text(diff: RuleDiff) -> str:
         if diff.exit_code == 1
         else "some orders could not be compared",
     ]
-    return "\n".join(lines) + "\n"
+    # Orders and file names may hold anything: escape what could forge a line.
+    return "\n".join(for_terminal(line) for line in lines) + "\n"
 
 
 RENDERERS: dict[str, Callable[[RuleDiff], str]] = {

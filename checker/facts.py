@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from checker.formats import visible_length
 from checker.records import Order, PackMeta
 
 
@@ -63,8 +64,12 @@ FACTS: dict[str, FactSpec] = {
     ),
     "batch_remaining": FactSpec(int, "cap minus batch used before, at least 0"),
     "has_justification": FactSpec(bool, "the order has a justification"),
-    "purpose_chars": FactSpec(int, "length of the purpose in code points, trimmed (0 if none)"),
-    "site_chars": FactSpec(int, "length of the site in code points, trimmed (0 if none)"),
+    "purpose_chars": FactSpec(
+        int, "length of the purpose in code points, trimmed, without Cf characters (0 if none)"
+    ),
+    "site_chars": FactSpec(
+        int, "length of the site in code points, trimmed, without Cf characters (0 if none)"
+    ),
     "has_needed_by": FactSpec(bool, "the justification gives needed_by"),
     "needed_by": FactSpec(str, "needed_by, YYYY-MM-DD, or ''"),
     "days_until_needed": FactSpec(int, "days from the order date to needed_by (0 if none)"),
@@ -200,8 +205,8 @@ class Deriver:
             "buyer_allocation": allocation or 0,
             "batch_cap": batch.cap if batch else 0,
             "has_justification": just is not None,
-            "purpose_chars": len(just.purpose.strip()) if just and just.purpose else 0,
-            "site_chars": len(just.site.strip()) if just and just.site else 0,
+            "purpose_chars": visible_length(just.purpose) if just and just.purpose else 0,
+            "site_chars": visible_length(just.site) if just and just.site else 0,
             "has_needed_by": needed_by is not None,
             "needed_by": needed_by.isoformat() if needed_by else "",
             "days_until_needed": (needed_by - order.date).days if needed_by else 0,

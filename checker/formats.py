@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any, Protocol, TypeVar
 
 # GB 32100-2015: the 31-character alphabet and the weights of positions 1-17.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Unicode category Cc (C0, DEL, C1) and Cs (lone surrogates, which JSON's \ud800 escape
+# can produce but which are not characters and no UTF-8 file can hold).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def uscc_check_digit(first17: str) -> str:
@@ -39,6 +44,40 @@ def valid_uscc(code: str) -> str:
             "re-copy the code from the business licence"
         )
     return code
+
+
+def _refuse(value: str, pattern: re.Pattern[str], allowed: str) -> str:
+    found = pattern.search(value)
+    if found is None:
+        return value
+    char = found.group()
+    what = (
+        "a lone surrogate (not a character)"
+        if "\ud800" <= char <= "\udfff"
+        else ("a control character")
+    )
+    raise ValueError(
+        f"U+{ord(char):04X} at position {found.start() + 1} is {what}, which {allowed}: remove it"
+    )
+
+
+def plain_text(value: str) -> str:
+    """Names, codes, models, sites: no control character (SPEC 1, v1.1)."""
+    return value if value.isprintable() else _refuse(value, _CONTROL, "this field may not hold")
+
+
+def free_text(value: str) -> str:
+    """A purpose: line feeds and tabs allowed, no other control character."""
+    return _refuse(value, _CONTROL_IN_FREE_TEXT, "only line feed and tab may be in a purpose")
+
+
+def visible_length(text: str) -> int:
+    """Code points after trimming, not counting invisible format characters (Unicode
+    category Cf: U+200B zero-width space, U+00AD soft hyphen, bidi controls), so
+    invisible padding cannot satisfy a minimum (SPEC 1, v1.1)."""
+    if text.isprintable():  # no Cf (nor Cc, Cs, Zl, Zp) in it: the common case
+        return len(text.strip())
+    return len("".join(c for c in text if unicodedata.category(c) != "Cf").strip())
 
 
 def iso_date(value: Any) -> Any:

@@ -21,8 +21,10 @@ from pydantic import (
 
 from checker.formats import (
     batch_window,
+    free_text,
     iso_date,
     pack_references,
+    plain_text,
     rule_skip,
     standing_allocation,
     valid_uscc,
@@ -36,8 +38,8 @@ USCC_SCHEMA = {
 }
 Uscc = Annotated[str, AfterValidator(valid_uscc), Field(json_schema_extra=USCC_SCHEMA)]
 IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-LongText = Annotated[str, StringConstraints(max_length=5000)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(plain_text)]
+LongText = Annotated[str, StringConstraints(max_length=5000), AfterValidator(free_text)]
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 
 

@@ -286,9 +286,16 @@ SCHEMAS: dict[str, Any] = {
                                     "name": "name",
                                     "kw_only": True,
                                     "schema": {
-                                        "type": "str",
-                                        "min_length": 1,
-                                        "max_length": 500,
+                                        "type": "function-after",
+                                        "function": {
+                                            "type": "no-info",
+                                            "function": formats.plain_text,
+                                        },
+                                        "schema": {
+                                            "type": "str",
+                                            "min_length": 1,
+                                            "max_length": 500,
+                                        },
                                     },
                                 },
                                 {
@@ -351,9 +358,16 @@ SCHEMAS: dict[str, Any] = {
                                         "name": "model",
                                         "kw_only": True,
                                         "schema": {
-                                            "type": "str",
-                                            "min_length": 1,
-                                            "max_length": 500,
+                                            "type": "function-after",
+                                            "function": {
+                                                "type": "no-info",
+                                                "function": formats.plain_text,
+                                            },
+                                            "schema": {
+                                                "type": "str",
+                                                "min_length": 1,
+                                                "max_length": 500,
+                                            },
                                         },
                                     },
                                     {
@@ -413,8 +427,15 @@ SCHEMAS: dict[str, Any] = {
                                                 "schema": {
                                                     "type": "nullable",
                                                     "schema": {
-                                                        "type": "str",
-                                                        "max_length": 5000,
+                                                        "type": "function-after",
+                                                        "function": {
+                                                            "type": "no-info",
+                                                            "function": formats.free_text,
+                                                        },
+                                                        "schema": {
+                                                            "type": "str",
+                                                            "max_length": 5000,
+                                                        },
                                                     },
                                                 },
                                                 "default": None,
@@ -429,9 +450,16 @@ SCHEMAS: dict[str, Any] = {
                                                 "schema": {
                                                     "type": "nullable",
                                                     "schema": {
-                                                        "type": "str",
-                                                        "min_length": 1,
-                                                        "max_length": 500,
+                                                        "type": "function-after",
+                                                        "function": {
+                                                            "type": "no-info",
+                                                            "function": formats.plain_text,
+                                                        },
+                                                        "schema": {
+                                                            "type": "str",
+                                                            "min_length": 1,
+                                                            "max_length": 500,
+                                                        },
                                                     },
                                                 },
                                                 "default": None,
@@ -544,9 +572,16 @@ SCHEMAS: dict[str, Any] = {
                         "name": "version",
                         "kw_only": True,
                         "schema": {
-                            "type": "str",
-                            "min_length": 1,
-                            "max_length": 500,
+                            "type": "function-after",
+                            "function": {
+                                "type": "no-info",
+                                "function": formats.plain_text,
+                            },
+                            "schema": {
+                                "type": "str",
+                                "min_length": 1,
+                                "max_length": 500,
+                            },
                         },
                     },
                     {
@@ -554,9 +589,16 @@ SCHEMAS: dict[str, Any] = {
                         "name": "title",
                         "kw_only": True,
                         "schema": {
-                            "type": "str",
-                            "min_length": 1,
-                            "max_length": 500,
+                            "type": "function-after",
+                            "function": {
+                                "type": "no-info",
+                                "function": formats.plain_text,
+                            },
+                            "schema": {
+                                "type": "str",
+                                "min_length": 1,
+                                "max_length": 500,
+                            },
                         },
                     },
                     {
@@ -564,8 +606,15 @@ SCHEMAS: dict[str, Any] = {
                         "name": "description",
                         "kw_only": True,
                         "schema": {
-                            "type": "str",
-                            "max_length": 5000,
+                            "type": "function-after",
+                            "function": {
+                                "type": "no-info",
+                                "function": formats.free_text,
+                            },
+                            "schema": {
+                                "type": "str",
+                                "max_length": 5000,
+                            },
                         },
                     },
                     {
@@ -608,9 +657,16 @@ SCHEMAS: dict[str, Any] = {
                                             "name": "vendor",
                                             "kw_only": True,
                                             "schema": {
-                                                "type": "str",
-                                                "min_length": 1,
-                                                "max_length": 500,
+                                                "type": "function-after",
+                                                "function": {
+                                                    "type": "no-info",
+                                                    "function": formats.plain_text,
+                                                },
+                                                "schema": {
+                                                    "type": "str",
+                                                    "min_length": 1,
+                                                    "max_length": 500,
+                                                },
                                             },
                                         },
                                         {
@@ -770,9 +826,16 @@ SCHEMAS: dict[str, Any] = {
                                             "name": "name",
                                             "kw_only": True,
                                             "schema": {
-                                                "type": "str",
-                                                "min_length": 1,
-                                                "max_length": 500,
+                                                "type": "function-after",
+                                                "function": {
+                                                    "type": "no-info",
+                                                    "function": formats.plain_text,
+                                                },
+                                                "schema": {
+                                                    "type": "str",
+                                                    "min_length": 1,
+                                                    "max_length": 500,
+                                                },
                                             },
                                         },
                                         {
@@ -784,9 +847,16 @@ SCHEMAS: dict[str, Any] = {
                                                 "schema": {
                                                     "type": "list",
                                                     "items_schema": {
-                                                        "type": "str",
-                                                        "min_length": 1,
-                                                        "max_length": 500,
+                                                        "type": "function-after",
+                                                        "function": {
+                                                            "type": "no-info",
+                                                            "function": formats.plain_text,
+                                                        },
+                                                        "schema": {
+                                                            "type": "str",
+                                                            "min_length": 1,
+                                                            "max_length": 500,
+                                                        },
                                                     },
                                                 },
                                                 "default": [],
@@ -962,9 +1032,16 @@ SCHEMAS: dict[str, Any] = {
                             "name": "title",
                             "kw_only": True,
                             "schema": {
-                                "type": "str",
-                                "min_length": 1,
-                                "max_length": 500,
+                                "type": "function-after",
+                                "function": {
+                                    "type": "no-info",
+                                    "function": formats.plain_text,
+                                },
+                                "schema": {
+                                    "type": "str",
+                                    "min_length": 1,
+                                    "max_length": 500,
+                                },
                             },
                         },
                         {
@@ -984,9 +1061,16 @@ SCHEMAS: dict[str, Any] = {
                             "name": "source",
                             "kw_only": True,
                             "schema": {
-                                "type": "str",
-                                "min_length": 1,
-                                "max_length": 500,
+                                "type": "function-after",
+                                "function": {
+                                    "type": "no-info",
+                                    "function": formats.plain_text,
+                                },
+                                "schema": {
+                                    "type": "str",
+                                    "min_length": 1,
+                                    "max_length": 500,
+                                },
                             },
                         },
                         {
@@ -994,8 +1078,15 @@ SCHEMAS: dict[str, Any] = {
                             "name": "description",
                             "kw_only": True,
                             "schema": {
-                                "type": "str",
-                                "max_length": 5000,
+                                "type": "function-after",
+                                "function": {
+                                    "type": "no-info",
+                                    "function": formats.free_text,
+                                },
+                                "schema": {
+                                    "type": "str",
+                                    "max_length": 5000,
+                                },
                             },
                         },
                         {
@@ -1065,8 +1156,15 @@ SCHEMAS: dict[str, Any] = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "str",
-                                                                "max_length": 5000,
+                                                                "type": "function-after",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": formats.free_text,
+                                                                },
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "max_length": 5000,
+                                                                },
                                                             },
                                                         },
                                                         "default": None,
@@ -1098,9 +1196,16 @@ SCHEMAS: dict[str, Any] = {
                                 "schema": {
                                     "type": "nullable",
                                     "schema": {
-                                        "type": "str",
-                                        "min_length": 1,
-                                        "max_length": 500,
+                                        "type": "function-after",
+                                        "function": {
+                                            "type": "no-info",
+                                            "function": formats.plain_text,
+                                        },
+                                        "schema": {
+                                            "type": "str",
+                                            "min_length": 1,
+                                            "max_length": 500,
+                                        },
                                     },
                                 },
                                 "default": None,
@@ -1115,9 +1220,16 @@ SCHEMAS: dict[str, Any] = {
                                 "schema": {
                                     "type": "nullable",
                                     "schema": {
-                                        "type": "str",
-                                        "min_length": 1,
-                                        "max_length": 500,
+                                        "type": "function-after",
+                                        "function": {
+                                            "type": "no-info",
+                                            "function": formats.plain_text,
+                                        },
+                                        "schema": {
+                                            "type": "str",
+                                            "min_length": 1,
+                                            "max_length": 500,
+                                        },
                                     },
                                 },
                                 "default": None,
@@ -1128,9 +1240,16 @@ SCHEMAS: dict[str, Any] = {
                             "name": "message",
                             "kw_only": True,
                             "schema": {
-                                "type": "str",
-                                "min_length": 1,
-                                "max_length": 500,
+                                "type": "function-after",
+                                "function": {
+                                    "type": "no-info",
+                                    "function": formats.plain_text,
+                                },
+                                "schema": {
+                                    "type": "str",
+                                    "min_length": 1,
+                                    "max_length": 500,
+                                },
                             },
                         },
                         {
@@ -1138,9 +1257,16 @@ SCHEMAS: dict[str, Any] = {
                             "name": "pass_message",
                             "kw_only": True,
                             "schema": {
-                                "type": "str",
-                                "min_length": 1,
-                                "max_length": 500,
+                                "type": "function-after",
+                                "function": {
+                                    "type": "no-info",
+                                    "function": formats.plain_text,
+                                },
+                                "schema": {
+                                    "type": "str",
+                                    "min_length": 1,
+                                    "max_length": 500,
+                                },
                             },
                         },
                         {
@@ -1165,9 +1291,16 @@ SCHEMAS: dict[str, Any] = {
                                                 "name": "when",
                                                 "kw_only": True,
                                                 "schema": {
-                                                    "type": "str",
-                                                    "min_length": 1,
-                                                    "max_length": 500,
+                                                    "type": "function-after",
+                                                    "function": {
+                                                        "type": "no-info",
+                                                        "function": formats.plain_text,
+                                                    },
+                                                    "schema": {
+                                                        "type": "str",
+                                                        "min_length": 1,
+                                                        "max_length": 500,
+                                                    },
                                                 },
                                             },
                                             {
@@ -1175,9 +1308,16 @@ SCHEMAS: dict[str, Any] = {
                                                 "name": "message",
                                                 "kw_only": True,
                                                 "schema": {
-                                                    "type": "str",
-                                                    "min_length": 1,
-                                                    "max_length": 500,
+                                                    "type": "function-after",
+                                                    "function": {
+                                                        "type": "no-info",
+                                                        "function": formats.plain_text,
+                                                    },
+                                                    "schema": {
+                                                        "type": "str",
+                                                        "min_length": 1,
+                                                        "max_length": 500,
+                                                    },
                                                 },
                                             },
                                         ],
@@ -1222,9 +1362,16 @@ SCHEMAS: dict[str, Any] = {
                                                     "name": "name",
                                                     "kw_only": True,
                                                     "schema": {
-                                                        "type": "str",
-                                                        "min_length": 1,
-                                                        "max_length": 500,
+                                                        "type": "function-after",
+                                                        "function": {
+                                                            "type": "no-info",
+                                                            "function": formats.plain_text,
+                                                        },
+                                                        "schema": {
+                                                            "type": "str",
+                                                            "min_length": 1,
+                                                            "max_length": 500,
+                                                        },
                                                     },
                                                 },
                                                 {
@@ -1356,9 +1503,16 @@ SCHEMAS: dict[str, Any] = {
                                             "name": "name",
                                             "kw_only": True,
                                             "schema": {
-                                                "type": "str",
-                                                "min_length": 1,
-                                                "max_length": 500,
+                                                "type": "function-after",
+                                                "function": {
+                                                    "type": "no-info",
+                                                    "function": formats.plain_text,
+                                                },
+                                                "schema": {
+                                                    "type": "str",
+                                                    "min_length": 1,
+                                                    "max_length": 500,
+                                                },
                                             },
                                         },
                                         {
@@ -1421,9 +1575,16 @@ SCHEMAS: dict[str, Any] = {
                                                 "name": "model",
                                                 "kw_only": True,
                                                 "schema": {
-                                                    "type": "str",
-                                                    "min_length": 1,
-                                                    "max_length": 500,
+                                                    "type": "function-after",
+                                                    "function": {
+                                                        "type": "no-info",
+                                                        "function": formats.plain_text,
+                                                    },
+                                                    "schema": {
+                                                        "type": "str",
+                                                        "min_length": 1,
+                                                        "max_length": 500,
+                                                    },
                                                 },
                                             },
                                             {
@@ -1483,8 +1644,15 @@ SCHEMAS: dict[str, Any] = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "str",
-                                                                "max_length": 5000,
+                                                                "type": "function-after",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": formats.free_text,
+                                                                },
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "max_length": 5000,
+                                                                },
                                                             },
                                                         },
                                                         "default": None,
@@ -1499,9 +1667,16 @@ SCHEMAS: dict[str, Any] = {
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "str",
-                                                                "min_length": 1,
-                                                                "max_length": 500,
+                                                                "type": "function-after",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": formats.plain_text,
+                                                                },
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "min_length": 1,
+                                                                    "max_length": 500,
+                                                                },
                                                             },
                                                         },
                                                         "default": None,

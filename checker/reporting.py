@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +18,7 @@ from urllib.parse import quote
 import orjson
 
 from checker import __version__
+from checker.escaping import for_terminal, for_xml, unicode_safe, unicode_safe_data
 from checker.problems import WriteError
 from checker.results import STATUSES, OrderResult, PackInfo, Report, Tally
 
@@ -65,7 +67,12 @@ def render(fmt: str, report: Report) -> str:
 
 
 def _indented(data: Any) -> str:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    except orjson.JSONEncodeError:
+        # A lone surrogate (a JSON \ud800 escape, a file name that is not UTF-8): no
+        # UTF-8 text can hold it, so it is written escaped. Rare, so only then searched.
+        return orjson.dumps(unicode_safe_data(data), option=orjson.OPT_INDENT_2).decode()
 
 
 class JsonWriter:
@@ -137,11 +144,14 @@ class TextWriter:
         return ()
 
     def order(self, order: OrderResult) -> Iterable[str]:
-        title = f"{order.file}  {order.order_id or ''}".rstrip()
+        """Every value from an order or a file name is escaped (`for_terminal`), so an
+        order cannot print a line of its own or send terminal escapes."""
+        title = for_terminal(f"{order.file}  {order.order_id or ''}".rstrip())
         lines = [f"{title}  {order.verdict.upper()}"]
-        lines.extend(f"  error  {problem}" for problem in order.errors)
+        lines.extend(f"  error  {for_terminal(str(problem))}" for problem in order.errors)
         lines.extend(
-            f"  {r.status:<4}  {r.rule:<{self._width}}  {r.message}" for r in order.results
+            f"  {r.status:<4}  {r.rule:<{self._width}}  {for_terminal(r.message)}"
+            for r in order.results
         )
         return ("\n".join(lines) + "\n\n",)
 
@@ -171,8 +181,9 @@ _LEVEL = {"fail": "error", "warn": "warning"}
 
 
 def _uri(file: str) -> str:
+    """A URI for `file`; its bytes as on disk, percent-encoded, even where not UTF-8."""
     path = Path(file)
-    return path.as_uri() if path.is_absolute() else quote(path.as_posix())
+    return path.as_uri() if path.is_absolute() else quote(os.fsencode(path.as_posix()))
 
 
 class SarifWriter:
@@ -289,33 +300,35 @@ class JunitWriter:
     def order(self, order: OrderResult) -> Iterable[str]:
         import xml.etree.ElementTree as ET  # only JUnit needs it: 2 ms of every start
 
-        suite = ET.Element("testsuite", name=order.file)
+        file = for_xml(order.file)
+        suite = ET.Element("testsuite", name=file)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        classname = order.order_id or order.file
+        classname = for_xml(order.order_id) if order.order_id else file
         if order.errors:
             case = ET.SubElement(
-                suite, "testcase", classname=classname, name=INPUT_ERROR, file=order.file
+                suite, "testcase", classname=classname, name=INPUT_ERROR, file=file
             )
-            error = ET.SubElement(case, "error", message=order.errors[0].message, type="error")
-            error.text = "\n".join(str(p) for p in order.errors)
+            error = ET.SubElement(
+                case, "error", message=for_xml(order.errors[0].message), type="error"
+            )
+            error.text = for_xml("\n".join(str(p) for p in order.errors))
             counts["tests"] += 1
             counts["errors"] += 1
         for r in order.results:
-            case = ET.SubElement(
-                suite, "testcase", classname=classname, name=r.rule, file=order.file
-            )
+            case = ET.SubElement(suite, "testcase", classname=classname, name=r.rule, file=file)
             if r.line:
                 case.set("line", str(r.line))
             counts["tests"] += 1
+            message = for_xml(r.message)
             if r.status == "fail":
-                failure = ET.SubElement(case, "failure", message=r.message, type="fail")
-                failure.text = r.message
+                failure = ET.SubElement(case, "failure", message=message, type="fail")
+                failure.text = message
                 counts["failures"] += 1
             elif r.status == "skip":
-                ET.SubElement(case, "skipped", message=r.message)
+                ET.SubElement(case, "skipped", message=message)
                 counts["skipped"] += 1
             else:
-                ET.SubElement(case, "system-out").text = f"{r.status}: {r.message}"
+                ET.SubElement(case, "system-out").text = f"{r.status}: {message}"
         for key, value in counts.items():
             suite.set(key, str(value))
             self._totals[key] += value
@@ -352,6 +365,7 @@ class JunitWriter:
 
 
 def _escape_data(text: str) -> str:
+    text = unicode_safe(text)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

@@ -15,6 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
+from checker.escaping import for_terminal
 from checker.reporting import summary
 from checker.results import STATUSES, Report, Tally
 
@@ -40,15 +41,21 @@ def print_report(report: Report, console: Console | None = None) -> Tally:
         verdict = order.verdict.upper()
         console.print(
             Text.assemble(
-                f"{order.file}  {order.order_id or ''}".rstrip(), "  ", (verdict, STYLE[verdict])
+                for_terminal(f"{order.file}  {order.order_id or ''}".rstrip()),
+                "  ",
+                (verdict, STYLE[verdict]),
             )
         )
         for problem in order.errors:
-            console.print(Text.assemble("  ", ("error", STYLE["error"]), f"  {problem}"))
+            console.print(
+                Text.assemble("  ", ("error", STYLE["error"]), f"  {for_terminal(str(problem))}")
+            )
         for r in order.results:
             console.print(
                 Text.assemble(
-                    "  ", (f"{r.status:<4}", STYLE[r.status]), f"  {r.rule:<{width}}  {r.message}"
+                    "  ",
+                    (f"{r.status:<4}", STYLE[r.status]),
+                    f"  {r.rule:<{width}}  {for_terminal(r.message)}",
                 )
             )
         console.print()
