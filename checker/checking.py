@@ -25,6 +25,7 @@ from checker.engine import Engine, EngineError
 from checker.explaining import explain_check
 from checker.expressions import names
 from checker.facts import FACTS, Deriver, Local, ledger
+from checker.formats import ENGINE_EXACT
 from checker.loading import Document, Mark, discover, read_document
 from checker.locating import field_of, position
 from checker.problems import Problem, ReadError
@@ -112,7 +113,7 @@ class Checker:
 
     def evaluate(
         self, orders: Sequence[Order], tick: Tick | None = None
-    ) -> list[tuple[RuleResult, ...] | EngineError]:
+    ) -> list[tuple[RuleResult, ...] | EngineError | LedgerRangeError]:
         """Results of every rule for each order, judged together (quotas are cumulative)."""
         with _gc_paused():
             locals_ = [self._deriver.local(order) for order in orders]
@@ -123,7 +124,15 @@ class Checker:
                 outcomes.append(self._judge(local, used))
             return outcomes
 
-    def _judge(self, local: Local, used: tuple[int, int]) -> tuple[RuleResult, ...] | EngineError:
+    def _judge(
+        self, local: Local, used: tuple[int, int]
+    ) -> tuple[RuleResult, ...] | EngineError | LedgerRangeError:
+        if used[0] > ENGINE_EXACT or used[1] > ENGINE_EXACT:
+            return LedgerRangeError(
+                f"the orders before this one already draw {max(used):,} controlled units "
+                f"on its batch, more than the engine compares exactly ({ENGINE_EXACT:,}, "
+                "2^53): no real allocation is that large; check the units of these orders"
+            )
         facts = self._deriver.facts(local, used)
         try:
             fired = self._engine.fired(dict(zip(self._read, self._read_values(facts), strict=True)))
@@ -264,7 +273,9 @@ class Checker:
             tick()
         outcome = self._judge(item.local, used)
         if isinstance(outcome, EngineError):
-            problem = Problem(item.file, None, None, f"internal error, please report it: {outcome}")
+            raise outcome  # a bug, not a verdict: the run ends with exit 3
+        if isinstance(outcome, LedgerRangeError):
+            problem = Problem(item.file, *item.id_mark, str(outcome))
             return OrderResult(item.file, item.order_id, "error", errors=(problem,))
         located = tuple(
             self._locate(item, pack_rule, result)
@@ -279,6 +290,10 @@ class Checker:
         fact = pack_rule.checks[result.failed[0]].condition[-1].fact
         line, column = item.marks[self._judged_index[fact]]
         return result._replace(line=line, column=column)
+
+
+class LedgerRangeError(ValueError):
+    """The quota ledger left the range the engine computes exactly: an input error."""
 
 
 class _RuleJudge:

@@ -9,6 +9,7 @@ given.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 import operator
@@ -17,13 +18,22 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from checker.formats import visible_length
+from checker.formats import ENGINE_EXACT, visible_length
 from checker.records import Order, PackMeta
 
 
 class FactSpec(NamedTuple):
     type: type
     doc: str
+    # the largest magnitude a numeric fact can take, so a pack's arithmetic can be
+    # proven to stay inside the engine's exact range when it loads
+    bound: int = 0
+    choices: tuple[str, ...] = ()  # a text fact's every possible value, if closed
+
+
+# An order has at most 1,000 lines of at most 10**9 units (checker/models.py).
+ORDER_UNITS = 1000 * 10**9
+DAYS = (dt.date.max - dt.date.min).days
 
 
 FACTS: dict[str, FactSpec] = {
@@ -32,15 +42,20 @@ FACTS: dict[str, FactSpec] = {
     "batch": FactSpec(str, "the licence batch the order draws on"),
     "buyer_name": FactSpec(str, "the buyer name as written in the order"),
     "buyer_uscc": FactSpec(str, "the buyer's USCC"),
-    "total_units": FactSpec(int, "units over all lines"),
-    "controlled_units": FactSpec(int, "units of catalog models marked controlled"),
-    "domestic_units": FactSpec(int, "units of catalog models of domestic origin"),
-    "unknown_model_count": FactSpec(int, "lines whose model is not in the catalog"),
+    "total_units": FactSpec(int, "units over all lines", bound=ORDER_UNITS),
+    "controlled_units": FactSpec(
+        int, "units of catalog models marked controlled", bound=ORDER_UNITS
+    ),
+    "domestic_units": FactSpec(
+        int, "units of catalog models of domestic origin", bound=ORDER_UNITS
+    ),
+    "unknown_model_count": FactSpec(int, "lines whose model is not in the catalog", bound=1000),
     "unknown_models": FactSpec(str, "unknown models, each with the closest catalog id"),
     "buyer_status": FactSpec(
         str,
         "the buyer's standing for the order's batch by USCC: approved, queued, "
         "not-approved (listed, but not for this batch) or unknown",
+        choices=("approved", "queued", "not-approved", "unknown"),
     ),
     "registered_name": FactSpec(str, "the registry name for the buyer's USCC, or ''"),
     "buyer_name_matches": FactSpec(
@@ -49,32 +64,54 @@ FACTS: dict[str, FactSpec] = {
     "batch_known": FactSpec(bool, "the batch is in the rule pack"),
     "batch_opens": FactSpec(str, "the batch's first day, or ''"),
     "batch_closes": FactSpec(str, "the batch's last day, or ''"),
-    "days_before_open": FactSpec(int, "days from the order date to the batch opening (0 if none)"),
-    "days_after_close": FactSpec(int, "days from the batch closing to the order date (0 if none)"),
+    "days_before_open": FactSpec(
+        int, "days from the order date to the batch opening (0 if none)", bound=DAYS
+    ),
+    "days_after_close": FactSpec(
+        int, "days from the batch closing to the order date (0 if none)", bound=DAYS
+    ),
     "has_allocation": FactSpec(bool, "the buyer has an allocation in the order's batch"),
-    "buyer_allocation": FactSpec(int, "the buyer's allocation in the batch (0 if none)"),
+    "buyer_allocation": FactSpec(
+        int, "the buyer's allocation in the batch (0 if none)", bound=ENGINE_EXACT
+    ),
     "buyer_used_before": FactSpec(
-        int, "the buyer's controlled units in this batch in earlier orders (date, order_id)"
+        int,
+        "the buyer's controlled units in this batch in earlier orders (date, order_id)",
+        bound=ENGINE_EXACT,
     ),
-    "buyer_remaining": FactSpec(int, "allocation minus used before, at least 0"),
-    "buyer_remaining_after": FactSpec(int, "buyer_remaining minus this order, may be negative"),
-    "batch_cap": FactSpec(int, "the batch's cap in controlled units (0 if unknown batch)"),
+    "buyer_remaining": FactSpec(
+        int, "allocation minus used before, at least 0", bound=ENGINE_EXACT
+    ),
+    "buyer_remaining_after": FactSpec(
+        int, "buyer_remaining minus this order, may be negative", bound=ENGINE_EXACT
+    ),
+    "batch_cap": FactSpec(
+        int, "the batch's cap in controlled units (0 if unknown batch)", bound=ENGINE_EXACT
+    ),
     "batch_used_before": FactSpec(
-        int, "controlled units of all approved buyers in this batch in earlier orders"
+        int,
+        "controlled units of all approved buyers in this batch in earlier orders",
+        bound=ENGINE_EXACT,
     ),
-    "batch_remaining": FactSpec(int, "cap minus batch used before, at least 0"),
+    "batch_remaining": FactSpec(int, "cap minus batch used before, at least 0", bound=ENGINE_EXACT),
     "has_justification": FactSpec(bool, "the order has a justification"),
     "purpose_chars": FactSpec(
-        int, "length of the purpose in code points, trimmed, without Cf characters (0 if none)"
+        int,
+        "length of the purpose in code points, trimmed, without Cf characters (0 if none)",
+        bound=5000,
     ),
     "site_chars": FactSpec(
-        int, "length of the site in code points, trimmed, without Cf characters (0 if none)"
+        int,
+        "length of the site in code points, trimmed, without Cf characters (0 if none)",
+        bound=500,
     ),
     "has_needed_by": FactSpec(bool, "the justification gives needed_by"),
     "needed_by": FactSpec(str, "needed_by, YYYY-MM-DD, or ''"),
-    "days_until_needed": FactSpec(int, "days from the order date to needed_by (0 if none)"),
+    "days_until_needed": FactSpec(
+        int, "days from the order date to needed_by (0 if none)", bound=DAYS
+    ),
     "has_utilization": FactSpec(bool, "the justification gives utilization"),
-    "utilization": FactSpec(float, "share of installed accelerators in use (0.0 if none)"),
+    "utilization": FactSpec(float, "share of installed accelerators in use (0.0 if none)", bound=1),
 }
 
 

@@ -12,6 +12,15 @@ import re
 import unicodedata
 from typing import Any, Protocol, TypeVar
 
+# durable_rules compares and computes numbers as 64-bit integers or IEEE doubles, and
+# converts between them: both are exact for every integer up to 2**53, no further
+# (tests/test_engine.py shows where each breaks). Every number a pack gives and every
+# value a condition can compute must stay inside; so must the quota ledger.
+ENGINE_EXACT = 2**53
+# Floats reach the engine as JSON text, and Python writes those below 1e-4 with an
+# exponent (1e-05), which durable_rules' parser refuses.
+ENGINE_SMALLEST_FLOAT = 1e-4
+
 # GB 32100-2015: the 31-character alphabet and the weights of positions 1-17.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)

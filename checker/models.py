@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from checker.formats import (
+    ENGINE_EXACT,
     batch_window,
     free_text,
     iso_date,
@@ -88,7 +89,7 @@ class Chip(Strict):
 class Batch(Strict):
     opens: IsoDate
     closes: IsoDate
-    cap: int = Field(gt=0)
+    cap: int = Field(gt=0, le=ENGINE_EXACT)
     illustrative: bool = False
 
     _window = model_validator(mode="after")(batch_window)
@@ -96,7 +97,7 @@ class Batch(Strict):
 
 class Standing(Strict):
     status: Literal["approved", "queued"]
-    allocation: int | None = Field(default=None, ge=0)
+    allocation: int | None = Field(default=None, ge=0, le=ENGINE_EXACT)
 
     _allocation = model_validator(mode="after")(standing_allocation)
 

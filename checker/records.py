@@ -771,6 +771,7 @@ SCHEMAS: dict[str, Any] = {
                                                 "schema": {
                                                     "type": "int",
                                                     "gt": 0,
+                                                    "le": 9007199254740992,
                                                 },
                                             },
                                             {
@@ -939,6 +940,7 @@ SCHEMAS: dict[str, Any] = {
                                                                             "schema": {
                                                                                 "type": "int",
                                                                                 "ge": 0,
+                                                                                "le": 9007199254740992,
                                                                             },
                                                                         },
                                                                         "default": None,

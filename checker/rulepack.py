@@ -18,6 +18,14 @@ from checker.facts import FACTS
 from checker.loading import Document, Loc, read_document
 from checker.problems import Problem
 from checker.records import PackMeta, Rule
+from checker.soundness import (
+    GAP_NAMES,
+    RESERVED,
+    condition_problems,
+    fix_types,
+    number_problem,
+    template_problems,
+)
 from checker.templates import Template, TemplateError
 from checker.templates import parse as parse_template
 from checker.validation import validate
@@ -32,8 +40,6 @@ except ImportError:  # 3.12 renamed the module; elsewhere, hashlib
 
 DEFAULT_PACK = Path(__file__).parent / "rules" / "cn-h200-2026"
 PACK_FILE = "pack.yaml"
-EXPLAIN_NAMES = ("value", "limit")
-GAP_NAMES = ("gap", "target")
 FACT_TYPES = {name: spec.type for name, spec in FACTS.items()}
 
 
@@ -88,9 +94,8 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     problems: list[Problem] = []
+    # A broken pack.yaml does not hide the rule files' problems: all are reported.
     meta = _load_meta(directory / PACK_FILE, problems)
-    if meta is None:
-        return problems
     rules: dict[str, PackRule] = {}
     warnings: list[Problem] = []
     for path in files:
@@ -99,7 +104,7 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
         loaded = _load_rule(path, problems, warnings)
         if loaded is None:
             continue
-        if loaded.rule.id not in meta.rules:
+        if meta is not None and loaded.rule.id not in meta.rules:
             problems.append(
                 Problem(
                     loaded.file,
@@ -110,6 +115,8 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
                 )
             )
         rules[loaded.rule.id] = loaded
+    if meta is None:
+        return problems
     for rule_id in meta.rules:
         if rule_id not in rules and not (directory / f"{rule_id}.yaml").exists():
             problems.append(
@@ -166,13 +173,27 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
         )
         problems.append(doc.problem(("id",), message))
     params = {name: p.value for name, p in rule.parameters.items()}
-    for name in params:
+    for name, value in params.items():
         if name in FACTS:
             problems.append(
                 doc.problem(
                     ("parameters", name), f"parameter {name!r} shadows a fact: rename it", key=True
                 )
             )
+        elif name in RESERVED:
+            problems.append(
+                doc.problem(
+                    ("parameters", name),
+                    f"parameter name {name!r} is reserved for a check message's fix values "
+                    f"({', '.join(RESERVED)}): rename it",
+                    key=True,
+                )
+            )
+        if found := number_problem(value):
+            problems.append(
+                doc.problem(("parameters", name, "value"), f"parameter {name}: {found}")
+            )
+    types = {**FACT_TYPES, **{name: type(value) for name, value in params.items()}}
     skip = _condition(doc, ("skip_when",), rule.skip_when, params, problems)
     checks = []
     shown: list[str] = []
@@ -180,9 +201,9 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
         condition = _condition(doc, ("checks", index, "when"), check.when, params, problems)
         if condition is None:
             continue
-        extra = EXPLAIN_NAMES + (GAP_NAMES if condition[-1].op in expressions.ORDERING else ())
+        extra = fix_types(condition[-1])
         template = _template(
-            doc, ("checks", index, "message"), check.message, params, extra, problems
+            doc, ("checks", index, "message"), check.message, {**types, **extra}, problems
         )
         if template is not None:
             shown += template.fields
@@ -190,7 +211,7 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
     templates: dict[str, Template | None] = {}
     for key in ("message", "pass_message", "skip_message"):
         text = getattr(rule, key)
-        template = _template(doc, (key,), text, params, (), problems) if text else None
+        template = _template(doc, (key,), text, types, problems) if text else None
         templates[key] = template.bind(params) if template else None
         shown += template.fields if template else ()
     if len(problems) > before:
@@ -226,7 +247,7 @@ def _condition(
     if text is None:
         return None
     try:
-        return expressions.parse(text, FACT_TYPES, params)
+        condition = expressions.parse(text, FACT_TYPES, params)
     except ExpressionError as exc:
         mark = doc.locate(loc)
         line, column = mark if mark else (None, None)
@@ -234,6 +255,9 @@ def _condition(
             column += exc.offset + _quote_width(doc, loc)
         problems.append(Problem(doc.file, line, column, f"in {loc[-1]}: {exc}"))
         return None
+    found = condition_problems(condition)
+    problems.extend(doc.problem(loc, f"in {loc[-1]}: {message}") for message in found)
+    return None if found else condition
 
 
 def _quote_width(doc: Document, loc: Loc) -> int:
@@ -245,17 +269,17 @@ def _template(
     doc: Document,
     loc: Loc,
     text: str,
-    params: dict[str, Value],
-    extra: tuple[str, ...],
+    types: dict[str, type],
     problems: list[Problem],
 ) -> Template | None:
-    """A message template whose every field is a fact, a parameter or one of `extra`."""
+    """A template whose every field is a fact, a parameter or a fix value (the names in
+    `types`), each with a format spec that fits its type."""
     try:
         template = parse_template(text)
     except TemplateError as exc:
         problems.append(doc.problem(loc, str(exc)))
         return None
-    allowed = {*FACTS, *params, *extra}
+    allowed = set(types)
     unknown = [field for field in template.fields if field not in allowed]
     for field in unknown:
         hint = ""
@@ -266,4 +290,6 @@ def _template(
         problems.append(
             doc.problem(loc, f"template names {{{field}}}, which is not a fact or parameter{hint}")
         )
-    return None if unknown else template
+    misfits = template_problems(template.specs, types)
+    problems.extend(doc.problem(loc, message) for message in misfits)
+    return None if unknown or misfits else template

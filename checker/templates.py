@@ -63,6 +63,11 @@ class Template:
     def fields(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self._fields)
 
+    @property
+    def specs(self) -> tuple[tuple[str, str], ...]:
+        """Each field with its format spec ('' for none), in order."""
+        return self._fields
+
     def bind(self, values: Mapping[str, Any]) -> Template:
         """The template with every field found in `values` formatted into its text."""
         parts: list[Part] = []

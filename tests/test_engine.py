@@ -171,3 +171,77 @@ def test_an_empty_fact_and_reserved_fields() -> None:
         with pytest.raises(EngineError, match="may not hold"):
             e.fired({"a": 1, reserved: 1})
     assert e.fired({"a": 1}) == ["r"]
+
+
+# --- the range the engine computes exactly (checker.formats.ENGINE_EXACT) ---------------
+
+
+def _raw(condition: dict[str, object]) -> Engine:
+    return Engine(f"test-{next(_counter)}", {"r": {"all": [{"m": condition}]}})
+
+
+def _lt_times(right: float) -> dict[str, object]:
+    """x < a * right, as compiling writes it."""
+    return {"$lt": {"x": {"$mul": {"$l": {"$m": "a"}, "$r": right}}}}
+
+
+def test_integers_compare_exactly_up_to_2_53_also_against_doubles() -> None:
+    from checker.formats import ENGINE_EXACT
+
+    lt = _raw({"$lt": {"x": ENGINE_EXACT}})
+    assert lt.fired({"x": ENGINE_EXACT - 1}) == ["r"]
+    assert lt.fired({"x": ENGINE_EXACT}) == []
+    times_one = _raw(_lt_times(1.0))
+    assert times_one.fired({"x": ENGINE_EXACT - 1, "a": ENGINE_EXACT}) == ["r"]
+    assert times_one.fired({"x": ENGINE_EXACT, "a": ENGINE_EXACT}) == []
+
+
+def test_past_2_53_mixed_arithmetic_misjudges_and_past_2_63_comparison_does() -> None:
+    """Why ENGINE_EXACT is 2**53: beyond it the engine gives wrong answers silently."""
+    big = 2**53
+    # 2**53 < (2**53 + 1) * 1.0 is true, but the double rounds the product to 2**53
+    assert _raw(_lt_times(1.0)).fired({"x": big, "a": big + 1}) == []
+    # 2**63 - 1 < 2**63 is true; the engine's 64-bit integers cannot hold 2**63
+    assert _raw({"$lt": {"x": 2**63}}).fired({"x": 2**63 - 1}) == []
+    # a product past 2**63 overflows: 1 < 2**31 * 2**32 is true
+    assert _raw(_lt_times(2**32)).fired({"x": 1, "a": 2**31}) == []
+
+
+def test_floats_nearer_zero_than_1e_4_cannot_be_given_and_1e_4_can() -> None:
+    """Python writes 1e-05 with an exponent, which durable_rules' parser refuses."""
+    from checker.formats import ENGINE_SMALLEST_FLOAT
+
+    with pytest.raises(EngineError, match="rejected the compiled ruleset"):
+        _raw({"$lt": {"x": ENGINE_SMALLEST_FLOAT / 10}})
+    smallest = _raw({"$lt": {"x": ENGINE_SMALLEST_FLOAT}})
+    assert smallest.fired({"x": 0.0}) == ["r"]
+    assert smallest.fired({"x": ENGINE_SMALLEST_FLOAT}) == []
+
+
+def test_a_ruleset_durable_refuses_is_an_engine_error() -> None:
+    with pytest.raises(EngineError, match="rejected the compiled ruleset"):
+        Engine(f"test-{next(_counter)}", {"r": {"all": [{"m": {"$nosuchop": {"x": 1}}}]}})
+
+
+def test_a_ledger_past_the_exact_range_is_an_input_error_not_a_verdict() -> None:
+    """9,008 orders of 10**12 controlled units draw more than 2**53: the order that
+    starts past it is refused, never compared inexactly."""
+    from checker.checking import Checker, LedgerRangeError
+    from checker.records import Order
+    from checker.rulepack import DEFAULT_PACK, load_pack
+    from checker.validation import record
+
+    pack = load_pack(DEFAULT_PACK)
+    assert not isinstance(pack, list)
+    document = {
+        "order_id": "BIG-1",
+        "date": "2026-02-03",
+        "buyer": {"name": "Beijing ByteDance Technology Co., Ltd.", "uscc": "91110108000000001A"},
+        "batch": "CN-H200-2026-B1",
+        "lines": [{"model": "nvidia-h200", "units": 10**9}] * 1000,
+    }
+    order = record(Order, document)
+    outcomes = Checker(pack).evaluate([order] * 9009)
+    first_bad = next(i for i, o in enumerate(outcomes) if isinstance(o, LedgerRangeError))
+    assert first_bad == 9008  # 9,008 * 10**12 > 2**53 >= 9,007 * 10**12
+    assert all(isinstance(o, tuple) for o in outcomes[:first_bad])

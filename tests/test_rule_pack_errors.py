@@ -126,6 +126,113 @@ CASES = [
         "units: ten}",
         "must be a whole number",
     ),
+    # A pack that could misjudge or fail on an order is a load error (issue 13).
+    (
+        "param-inf",
+        "domestic-ratio.yaml",
+        "value: 1.0",
+        "value: .inf",
+        "value: .inf",
+        "parameter ratio: inf is not a finite number",
+    ),
+    (
+        "param-nan",
+        "domestic-ratio.yaml",
+        "value: 1.0",
+        "value: .nan",
+        "value: .nan",
+        "parameter ratio: nan is not a finite number",
+    ),
+    (
+        "param-1e309",
+        "domestic-ratio.yaml",
+        "value: 1.0",
+        "value: 1e309",
+        "value: 1e309",
+        "parameter ratio: inf is not a finite number",
+    ),
+    (
+        "param-1e19",
+        "domestic-ratio.yaml",
+        "value: 1.0",
+        "value: 10000000000000000000",
+        "value: 1000",
+        "10,000,000,000,000,000,000 is outside -9,007,199,254,740,992 to "
+        "9,007,199,254,740,992 (2^53), the range the engine computes exactly",
+    ),
+    (
+        "param-tiny",
+        "domestic-ratio.yaml",
+        "value: 1.0",
+        "value: 0.00001",
+        "value: 0.00001",
+        "1e-05 is nearer 0 than 0.0001",
+    ),
+    (
+        "product-out-of-range",
+        "domestic-ratio.yaml",
+        "value: 1.0",
+        "value: 10000",
+        "when: domestic_units <",
+        "`controlled_units * 10000` can reach 10,000,000,000,000,000",
+    ),
+    (
+        "literal-out-of-range",
+        "known-models.yaml",
+        "when: unknown_model_count > 0",
+        "when: unknown_model_count > 99999999999999999999",
+        "when: unknown_model_count",
+        "99,999,999,999,999,999,999 is outside",
+    ),
+    (
+        "cap-out-of-range",
+        "pack.yaml",
+        "cap: 400000",
+        "cap: 100000000000000000000",
+        "cap: 1000",
+        "9007199254740992",
+    ),
+    (
+        "param-reserved",
+        "domestic-ratio.yaml",
+        "  ratio:\n",
+        "  ratio:\n    value: 1.0\n  gap:\n",
+        "  gap:",
+        "parameter name 'gap' is reserved",
+    ),
+    (
+        "spec-comma-on-text",
+        "domestic-ratio.yaml",
+        "{controlled_units} controlled units at",
+        "{batch:,} controlled units at",
+        'message: "too few',
+        "cannot format batch, which is text",
+    ),
+    (
+        "spec-d-on-float",
+        "domestic-ratio.yaml",
+        "{limit} required",
+        "{limit:d} required",
+        "{limit:d}",
+        "cannot format limit, which is number",
+    ),
+    (
+        "spec-huge-width",
+        "domestic-ratio.yaml",
+        "{value} domestic units,",
+        "{value:999999999} domestic units,",
+        "{value:999",
+        "a width or precision over 100",
+    ),
+    (
+        "literal-not-a-choice",
+        "approved-buyer.yaml",
+        'buyer_status == "queued"',
+        'buyer_status == "queud"',
+        'buyer_status == "queud"',
+        "'queud' is none of them, so `buyer_status == 'queud'` never depends on the order; "
+        "did you mean 'queued'?",
+    ),
     (
         "duplicate-id",
         "batch-window.yaml",
@@ -217,3 +324,17 @@ def test_a_value_matching_no_union_member_is_one_problem(cli: Any, tmp_path: Pat
     assert run.err.count("parameters.ratio.value") == 1, run.err
     for hint in ("a whole number", "a number", "text", "true or false"):
         assert hint in run.err
+
+
+def test_a_pack_yaml_error_does_not_hide_the_rule_files_errors(cli: Any, tmp_path: Path) -> None:
+    pack = _pack_copy(
+        tmp_path, "pack.yaml", "    cap: 400000\n", "    cap: 400000\n    colour: red\n"
+    )
+    text = (pack / "known-models.yaml").read_text(encoding="utf-8")
+    (pack / "known-models.yaml").write_text(
+        text.replace("status: reported", "status: rumoured"), encoding="utf-8"
+    )
+    run = cli("rules", "--rules", pack)
+    assert run.code == 2
+    assert f"pack/pack.yaml:{_line_of(pack, 'pack.yaml', 'colour: red')}:" in run.err
+    assert f"pack/known-models.yaml:{_line_of(pack, 'known-models.yaml', 'rumoured')}:" in run.err
