@@ -431,7 +431,7 @@ def _check(args: argparse.Namespace, config: Config) -> int:
     if pack is None:
         return 2
     from checker.checking import Checker
-    from checker.reporting import WRITERS, render, write_report
+    from checker.reporting import render, write_report, writer
 
     _refuse_inputs(
         [path for path in (args.output, *(f for _, f in args.output_format)) if path], paths, pack
@@ -448,14 +448,16 @@ def _check(args: argparse.Namespace, config: Config) -> int:
 
             report = checker.check_paths(paths, terminal.progress, args.jobs)
             for output in outputs:
-                output.writelines((render(output.fmt, report),))
-            return terminal.print_report(report).exit_code
+                output.writelines((render(output.fmt, report, quiet=args.quiet),))
+            return terminal.print_report(report, quiet=args.quiet).exit_code
         progress = None
         if sys.stderr.isatty() and not (args.output is None and sys.stdout.isatty()):
             from checker import terminal  # a bar on stderr that the report cannot garble
 
             progress = terminal.progress
-        writers = [(WRITERS[output.fmt](checker.info), output) for output in outputs]
+        writers = [
+            (writer(output.fmt, checker.info, quiet=args.quiet), output) for output in outputs
+        ]
         results = checker.results(paths, progress, args.jobs)
         return write_report(checker.info, results, writers).exit_code
     finally:

@@ -60,10 +60,15 @@ def write_report(
     return tally
 
 
-def render(fmt: str, report: Report) -> str:
+def render(fmt: str, report: Report, *, quiet: bool = False) -> str:
     out = io.StringIO()
-    write_report(report.pack, report.orders, [(WRITERS[fmt](report.pack), out)])
+    write_report(report.pack, report.orders, [(writer(fmt, report.pack, quiet=quiet), out)])
     return out.getvalue()
+
+
+def writer(fmt: str, pack: PackInfo, *, quiet: bool = False) -> Writer:
+    """The writer for `fmt`; `quiet` shortens the text report only."""
+    return TextWriter(pack, quiet=True) if quiet and fmt == "text" else WRITERS[fmt](pack)
 
 
 def _indented(data: Any) -> str:
@@ -135,9 +140,19 @@ def order_json(order: OrderResult) -> dict[str, Any]:
     }
 
 
+def needs_attention(order: OrderResult) -> bool:
+    """An order a quiet report shows: failing, in error, or with a warning."""
+    return order.verdict != "pass" or any(r.status == "warn" for r in order.results)
+
+
 class TextWriter:
-    def __init__(self, pack: PackInfo) -> None:
+    """The plain-text report. `quiet` (the pre-commit hook's mode) shows only orders
+    that need attention, each with only its failing and warning rules, then the summary:
+    in a repository of hundreds of orders the failing one stays in sight."""
+
+    def __init__(self, pack: PackInfo, *, quiet: bool = False) -> None:
         self.pack = pack
+        self.quiet = quiet
         self._width = max((len(r.id) for r in pack.rules), default=0)
 
     def begin(self) -> Iterable[str]:
@@ -146,18 +161,21 @@ class TextWriter:
     def order(self, order: OrderResult) -> Iterable[str]:
         """Every value from an order or a file name is escaped (`for_terminal`), so an
         order cannot print a line of its own or send terminal escapes."""
+        if self.quiet and not needs_attention(order):
+            return ()
         title = for_terminal(f"{order.file}  {order.order_id or ''}".rstrip())
         lines = [f"{title}  {order.verdict.upper()}"]
         lines.extend(f"  error  {for_terminal(str(problem))}" for problem in order.errors)
         lines.extend(
             f"  {r.status:<4}  {r.rule:<{self._width}}  {for_terminal(r.message)}"
             for r in order.results
+            if not self.quiet or r.status in ("fail", "warn")
         )
         return ("\n".join(lines) + "\n\n",)
 
     def end(self, tally: Tally) -> Iterable[str]:
         lines: list[str] = []
-        if tally.rules:
+        if tally.rules and not self.quiet:
             width = max(len(rule) for rule in tally.rules)
             lines.append(f"{'rule':<{width}}  " + "  ".join(f"{s:>4}" for s in STATUSES))
             lines.extend(

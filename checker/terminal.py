@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from checker.escaping import for_terminal
-from checker.reporting import summary
+from checker.reporting import needs_attention, summary
 from checker.results import STATUSES, Report, Tally
 
 STYLE = {
@@ -33,11 +33,14 @@ STYLE = {
 PROGRESS_FILES = 2000
 
 
-def print_report(report: Report, console: Console | None = None) -> Tally:
-    """Print every order's results, a table per rule and the summary; return the tally."""
+def print_report(report: Report, console: Console | None = None, *, quiet: bool = False) -> Tally:
+    """Print every order's results, a table per rule and the summary; return the tally.
+    `quiet`: only the orders that need attention, then the summary."""
     console = console or Console(highlight=False, soft_wrap=True)
     width = max((len(r.rule) for o in report.orders for r in o.results), default=0)
     for order in report.orders:
+        if quiet and not needs_attention(order):
+            continue
         verdict = order.verdict.upper()
         console.print(
             Text.assemble(
@@ -51,6 +54,8 @@ def print_report(report: Report, console: Console | None = None) -> Tally:
                 Text.assemble("  ", ("error", STYLE["error"]), f"  {for_terminal(str(problem))}")
             )
         for r in order.results:
+            if quiet and r.status not in ("fail", "warn"):
+                continue
             console.print(
                 Text.assemble(
                     "  ",
@@ -59,14 +64,15 @@ def print_report(report: Report, console: Console | None = None) -> Tally:
                 )
             )
         console.print()
-    table = Table(box=box.SIMPLE_HEAD, title="results per rule", title_justify="left")
-    table.add_column("rule")
-    for status in STATUSES:
-        table.add_column(status, justify="right", style=STYLE[status])
     tally = report.tally()
-    for rule, counts in tally.rules.items():
-        table.add_row(rule, *(str(counts[s]) for s in STATUSES))
-    console.print(table)
+    if not quiet:
+        table = Table(box=box.SIMPLE_HEAD, title="results per rule", title_justify="left")
+        table.add_column("rule")
+        for status in STATUSES:
+            table.add_column(status, justify="right", style=STYLE[status])
+        for rule, counts in tally.rules.items():
+            table.add_row(rule, *(str(counts[s]) for s in STATUSES))
+        console.print(table)
     worst = ("PASS", "FAIL", "ERROR")[tally.exit_code]
     console.print(Text(summary(tally, report.pack), style=STYLE[worst]))
     return tally

@@ -268,3 +268,20 @@ def test_ctrl_c_is_reported_briefly_with_exit_130(
     run = cli("check", "o.yaml")
     assert run.code == 130
     assert run.err == "chipcheck: interrupted; nothing was checked to the end\n"
+
+
+def test_quiet_shows_only_orders_that_need_attention(cli: Any, tmp_path: Path) -> None:
+    write(tmp_path, "o/good.yaml", BASE_ORDER)
+    bad = order_text(
+        ("order_id: T-1", "order_id: T-2"), ("huawei-ascend-910c", "huawei-ascend-910x")
+    )
+    write(tmp_path, "o/bad.yaml", bad)
+    write(tmp_path, "o/broken.yaml", "order_id: [\n")
+    run = cli("check", "o", "--quiet")
+    assert run.code == 2
+    assert "good.yaml" not in run.out
+    assert "o/bad.yaml  T-2  FAIL\n  fail  known-models" in run.out
+    assert "approved-buyer" not in run.out  # a passing rule of a failing order: not shown
+    assert "o/broken.yaml  ERROR\n  error  o/broken.yaml:" in run.out
+    assert run.out.rstrip().splitlines()[-1].startswith("3 orders: 1 pass, 1 fail, 1 error")
+    assert "pass  warn  fail  skip" not in run.out  # no table per rule

@@ -90,5 +90,21 @@ def test_hooks_block_a_failing_order_and_pass_a_good_one(tmp_path: Path) -> None
     assert "Failed" in output
     assert "orders/bd-0002.yaml  T-2  FAIL" in output
     assert "huawei-ascend-910x (closest: huawei-ascend-910c)" in output
+    assert "bd-0001.yaml" not in output  # quiet: the passing order is not listed
     log = run(repo, "git", "log", "--oneline", env=env)
     assert log.stdout.count("\n") == 1, log.stdout  # only the good commit landed
+
+    # An upper-case suffix is an order too: staged alone, it still runs the hook.
+    run(repo, "git", "reset", "-q", env=env)
+    (repo / "orders" / "bd-0002.yaml").unlink()
+    over = order_text(
+        ("order_id: T-1", "order_id: BD-7"),
+        ("    units: 8000\n  - model: huawei", "    units: 200000\n  - model: huawei"),
+        ("huawei-ascend-910c\n    units: 8000", "huawei-ascend-910c\n    units: 200000"),
+    )
+    write(repo, "orders/BD-7.YAML", over)
+    run(repo, "git", "add", "orders/BD-7.YAML", env=env)
+    upper = run(repo, "git", "commit", "-m", "an order over quota", env=env)
+    output = upper.stdout + upper.stderr
+    assert upper.returncode != 0, output
+    assert "orders/BD-7.YAML  BD-7  FAIL" in output and "over quota" in output

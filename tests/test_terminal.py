@@ -92,3 +92,25 @@ def test_exit_codes_on_a_terminal(tmp_path: Path) -> None:
     errored = on_terminal("check", "examples/orders/alibaba-2026-0003.yaml", broken)
     assert errored[0] == 2, errored[1]
     assert "ERROR" in errored[1]
+
+
+def test_quiet_on_a_terminal_shows_only_what_needs_attention() -> None:
+    code, shown = on_terminal("check", "examples/orders", "--quiet", env={"NO_COLOR": "1"})
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", shown)
+    assert code == 1
+    assert "bytedance-2026-0031.yaml  BD-2026-0031  FAIL" in plain
+    assert "tencent-2026-0012.yaml  TC-2026-0012  PASS" in plain  # it warns
+    assert "bytedance-2026-0007.yaml" not in plain  # passes cleanly
+    assert "results per rule" not in plain
+    assert "7 orders: 3 pass, 4 fail, 0 error" in plain
+
+
+def test_an_order_cannot_send_escapes_to_the_terminal(tmp_path: Path) -> None:
+    name = "Example Cloud\\u202e\\u2066 Computing Co., Ltd."
+    example = REPO / "examples" / "orders" / "example-cloud-2026-0001.json"
+    text = example.read_text(encoding="utf-8")
+    write(tmp_path, "o.json", text.replace("Example Cloud Computing Co., Ltd.", name))
+    code, shown = on_terminal("check", tmp_path / "o.json", env={"NO_COLOR": "1"})
+    assert code == 1  # a valid order: the name, which does not match, is shown escaped
+    assert "\u202e" not in shown and "\u2066" not in shown
+    assert "Example Cloud\\u202e\\u2066 Computing" in shown
