@@ -20,6 +20,11 @@ ENGINE_EXACT = 2**53
 # Floats reach the engine as JSON text, and Python writes those below 1e-4 with an
 # exponent (1e-05), which durable_rules' parser refuses.
 ENGINE_SMALLEST_FLOAT = 1e-4
+# durable_rules walks its match network with a stack of 64 nodes and fails an assert
+# (ERR_MAX_STACK_SIZE) when more first conditions match at once; after such failures
+# it was seen to corrupt its heap. One is chipcheck's sentinel rule, so a pack may
+# have at most 63 conditions (checks and skip_when), every one of which may match.
+ENGINE_MAX_CONDITIONS = 63
 
 # GB 32100-2015: the 31-character alphabet and the weights of positions 1-17.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

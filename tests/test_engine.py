@@ -245,3 +245,49 @@ def test_a_ledger_past_the_exact_range_is_an_input_error_not_a_verdict() -> None
     first_bad = next(i for i, o in enumerate(outcomes) if isinstance(o, LedgerRangeError))
     assert first_bad == 9008  # 9,008 * 10**12 > 2**53 >= 9,007 * 10**12
     assert all(isinstance(o, tuple) for o in outcomes[:first_bad])
+
+
+def _all_firing(count: int) -> Engine:
+    definition = {f"r{i}": {"all": [{"m": {"$gt": {"a": i}}}]} for i in range(count)}
+    return Engine(f"test-{next(_counter)}", definition)
+
+
+def test_63_conditions_firing_at_once_are_judged_and_64_are_unsafe() -> None:
+    """Why a pack has at most ENGINE_MAX_CONDITIONS: past its 64-node match stack the
+    engine fails the assert and may corrupt its heap (seen: glibc's "free(): invalid
+    size" abort), so the 64 are tried in a process of their own."""
+    from checker.formats import ENGINE_MAX_CONDITIONS
+
+    most = _all_firing(ENGINE_MAX_CONDITIONS)
+    assert len(most.fired({"a": 10**6})) == ENGINE_MAX_CONDITIONS
+    script = (
+        "from checker.engine import Engine, EngineError\n"
+        f"rules = {{f'r{{i}}': {{'all': [{{'m': {{'$gt': {{'a': i}}}}}}]}} "
+        f"for i in range({ENGINE_MAX_CONDITIONS + 1})}}\n"
+        "try:\n"
+        "    print(len(Engine('over', rules).fired({'a': 10**6})))\n"
+        "except EngineError as exc:\n"
+        "    print('refused', exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0 or done.stdout.startswith("refused"), done.stdout
+
+
+def test_a_failed_assert_leaves_the_engine_usable() -> None:
+    """A fact over durable's 255 properties fails in the engine, not in chipcheck."""
+    e = engine({"r1": "a > 0"})
+    with pytest.raises(EngineError, match="durable_rules failed"):
+        e.fired({**{f"p{i}": i for i in range(300)}, "a": 1})
+    assert e.fired({"a": 1}) == ["r1"]
+    assert e.fired({"a": 0}) == []
+
+
+def test_a_session_that_cannot_be_cleared_breaks_the_engine_for_good() -> None:
+    """Judging on after a failed clear could leak one order's fact into the next."""
+    e = engine({"r1": "a > 0"})
+    with pytest.raises(EngineError, match="could not clear its session"):
+        e._clear(must_exist=True)  # no session exists: durable refuses, as after a loss
+    with pytest.raises(EngineError, match="could not clear its session"):
+        e.fired({"a": 1})
