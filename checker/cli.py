@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from checker import __version__
+from checker.diffreporting import RENDERERS as DIFF_RENDERERS
 from checker.escaping import for_terminal
 from checker.problems import Problem, ReadError, WriteError
 from checker.reporting import FORMATS
@@ -23,7 +24,6 @@ from checker.reporting import FORMATS
 if TYPE_CHECKING:
     from checker.rulepack import RulePack
 
-DIFF_FORMATS = ("text", "json")
 CONFIG_KEYS = {"orders", "rules"}
 SCHEMAS = ("order", "rules", "pack")
 
@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="orders to re-check (default: [tool.chipcheck] orders, if set)",
     )
-    diff.add_argument("--format", choices=DIFF_FORMATS, default="text")
+    diff.add_argument("--format", choices=tuple(DIFF_RENDERERS), default="text")
     diff.add_argument(
         "--output", type=_path, metavar="FILE", help="write the report here (never over an input)"
     )
@@ -470,7 +470,6 @@ def _diff_rules(args: argparse.Namespace, config: Config) -> int:
 
     from checker.checking import Checker
     from checker.diffing import diff
-    from checker.diffreporting import RENDERERS
     from checker.revisions import pack_directory
 
     paths = _order_paths(args, config)
@@ -488,7 +487,7 @@ def _diff_rules(args: argparse.Namespace, config: Config) -> int:
     old_report = old.check_paths(paths) if paths else None
     new_report = new.check_paths(paths) if paths else None
     result = diff(old, new, (args.old, args.new), old_report, new_report, args.max_examples)
-    _write(RENDERERS[args.format](result), args.output, args.format)
+    _write(DIFF_RENDERERS[args.format](result), args.output, args.format)
     return result.exit_code
 
 

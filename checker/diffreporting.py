@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from checker.diffing import PackSide, RuleDiff, StatusChange
 from checker.escaping import for_terminal, unicode_safe_data
 from checker.reporting import order_json
-from checker.strategies import to_json, to_yaml
+
+if TYPE_CHECKING:  # the CLI reads RENDERERS for its choices without importing hypothesis
+    from checker.diffing import PackSide, RuleDiff, StatusChange
 
 SCHEMA = "chipcheck/diff/v1"
 
 
 def render_diff_json(diff: RuleDiff) -> str:
+    from checker.strategies import to_json, to_yaml
+
     def side(s: PackSide) -> dict[str, str]:
         return {
             "source": s.source,
@@ -62,6 +66,8 @@ def render_diff_json(diff: RuleDiff) -> str:
 
 
 def render_diff_text(diff: RuleDiff) -> str:
+    from checker.strategies import to_yaml
+
     def side(s: PackSide) -> str:
         return f"{s.source} ({s.info.name} {s.info.version}, sha256 {s.info.sha256[:12]})"
 
