@@ -55,6 +55,15 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+# Worded here, not by pydantic, so a pydantic release cannot change what users read.
+_BOUNDS = {
+    "greater_than": ("greater than", "gt"),
+    "greater_than_equal": ("at least", "ge"),
+    "less_than": ("less than", "lt"),
+    "less_than_equal": ("at most", "le"),
+}
+
+
 def _message(error: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
     kind = error["type"]
     where = _where(loc)
@@ -65,8 +74,11 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> 
         return f"unknown key {loc[-1]!r} at {_where(loc[:-1])}: {hint}"
     if kind == "missing":
         return f"{where} is required: add it"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return f"{where} is {error['input']!r}: {error['msg'].lower()}"
+    if kind in _BOUNDS:
+        words, key = _BOUNDS[kind]
+        return f"{where} is {error['input']!r}: it must be {words} {error['ctx'][key]!r}"
+    if kind == "literal_error":
+        return f"{where} is {error['input']!r}: write one of {error['ctx']['expected']}"
     if kind == "value_error":
         return f"{where}: {error['ctx']['error']!s}"
     return f"{where}: {error['msg']}"

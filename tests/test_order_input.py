@@ -25,8 +25,8 @@ CASES = [
     ("units-float", (U, "    units: 8000.0\n  - model: huawei"), 9, 12, "whole number"),
     ("units-exponent", (U, "    units: 8e3\n  - model: huawei"), 9, 12, "whole number"),
     ("units-bool", (U, "    units: true\n  - model: huawei"), 9, 12, "not true (a boolean)"),
-    ("units-zero", (U, "    units: 0\n  - model: huawei"), 9, 12, "greater than 0"),
-    ("units-negative", (U, "    units: -5\n  - model: huawei"), 9, 12, "greater than 0"),
+    ("units-zero", (U, "    units: 0\n  - model: huawei"), 9, 12, "it must be greater than 0"),
+    ("units-negative", (U, "    units: -5\n  - model: huawei"), 9, 12, "it must be greater than 0"),
     ("date-not-real", ("date: 2026-02-03", "date: 2026-02-30"), 2, 7, "not a real calendar date"),
     ("date-text", ("needed_by: 2026-05-01", "needed_by: soon"), 15, 14, "'soon' is not a date"),
     (
@@ -34,14 +34,14 @@ CASES = [
         ("utilization: 0.93", "utilization: 1.5"),
         16,
         16,
-        "less than or equal to 1",
+        "it must be at most 1",
     ),
     (
         "utilization-negative",
         ("utilization: 0.93", "utilization: -0.1"),
         16,
         16,
-        "greater than or equal to 0",
+        "it must be at least 0",
     ),
     ("uscc-length", ("uscc: 91110108000000001A", "uscc: 9111010800000001A"), 5, 9, "has 17"),
     (

@@ -116,7 +116,7 @@ CASES = [
         "status: reported",
         "status: rumoured",
         "status: rumoured",
-        "status: Input should be 'reported' or 'proposed'",
+        "status is 'rumoured': write one of 'reported' or 'proposed'",
     ),
     (
         "example-order-invalid",
