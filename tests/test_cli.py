@@ -285,3 +285,36 @@ def test_quiet_shows_only_orders_that_need_attention(cli: Any, tmp_path: Path) -
     assert "o/broken.yaml  ERROR\n  error  o/broken.yaml:" in run.out
     assert run.out.rstrip().splitlines()[-1].startswith("3 orders: 1 pass, 1 fail, 1 error")
     assert "pass  warn  fail  skip" not in run.out  # no table per rule
+
+
+def test_equal_orders_share_no_mutable_state_and_minus_zero_is_zero(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Results are remembered per distinct input: a remembered one must not be changed
+    through another order's report, and -0.0 must not reuse or shadow 0.0's."""
+    from checker.checking import Checker
+    from checker.rulepack import DEFAULT_PACK, load_pack
+
+    minus = order_text(
+        ("order_id: T-1", "order_id: T-2"), ("utilization: 0.93", "utilization: -0.0")
+    )
+    plus = order_text(("utilization: 0.93", "utilization: 0.0"))
+    write(tmp_path, "a.yaml", minus)
+    write(tmp_path, "b.yaml", plus)
+    shown = []
+    for files in (["a.yaml", "b.yaml"], ["b.yaml", "a.yaml"]):
+        run = cli("check", *files, "--format", "json")
+        facts = {
+            o["file"]: next(r["facts"] for r in o["results"] if r["rule"] == "need-justification")
+            for o in run.report["orders"]
+        }
+        shown.append(facts)
+    assert shown[0] == shown[1]
+    assert shown[0]["a.yaml"]["utilization"] == 0.0 and shown[0]["b.yaml"]["utilization"] == 0.0
+    pack = load_pack(DEFAULT_PACK)
+    assert not isinstance(pack, list)
+    report = Checker(pack).check_paths([tmp_path / "a.yaml", tmp_path / "b.yaml"])
+    first, second = (o.results[-1] for o in report.orders)
+    with pytest.raises(TypeError):
+        first.facts["utilization"] = 1.0  # type: ignore[index]
+    assert second.facts["utilization"] == 0.0

@@ -220,7 +220,10 @@ def test_json_input_errors(
     write(tmp_path, "o.json", JSON_ORDER.replace(old, new))
     error = _single_error(cli("check", "o.json", "--format", "json"))
     assert words in error["message"]
-    assert (error["line"], error["column"]) == (line, column)
+    if new == "0.9,}":  # CPython 3.13's json names the comma, 3.11's the brace after it
+        assert (error["line"], error["column"]) in ((line, column - 1), (line, column))
+    else:
+        assert (error["line"], error["column"]) == (line, column)
 
 
 def test_json_typo_key_reports_the_key_and_the_missing_field(cli: Any, tmp_path: Path) -> None:
