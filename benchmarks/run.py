@@ -4,7 +4,7 @@
 
 Generates order sets with a fixed seed under benchmarks/out/ (1, 2,000, 20,000 and
 100,000 files), then prints medians of --runs runs: cold start on one file (next to
-the interpreter importing pydantic and nothing else); end-to-end time for 2,000 and
+the interpreter importing yaml, and pydantic, and nothing else); end-to-end time for 2,000 and
 20,000 files, as run by default (worker processes read) and with --jobs 1, next to a
 floor that only parses the same files with PyYAML's C loader; in-process evaluation
 throughput (all rules, messages rendered); end-to-end time and peak RSS at 100,000
@@ -155,13 +155,16 @@ def main() -> None:
         {
             "check": [*check, str(sets[1])],
             "pydantic": [sys.executable, "-c", "import pydantic.main"],
+            "yaml": [sys.executable, "-c", "import yaml"],
         },
         args.runs,
     )
     rows.append(
         (
             "1 file, cold start",
-            f"{statistics.median(cold['check']) * 1000:.0f} ms (importing pydantic alone: "
+            f"{statistics.median(cold['check']) * 1000:.0f} ms (importing yaml alone: "
+            f"{statistics.median(cold['yaml']) * 1000:.0f} ms, "
+            f"x{ratio(cold, 'check', 'yaml'):.1f}; importing pydantic alone: "
             f"{statistics.median(cold['pydantic']) * 1000:.0f} ms, "
             f"x{ratio(cold, 'check', 'pydantic'):.1f})",
         )
