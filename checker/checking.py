@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from checker.compiling import SKIP, compile_pack, engine_rule_name
 from checker.engine import Engine, EngineError
 from checker.explaining import explain_check
-from checker.expressions import names
+from checker.expressions import evaluate
 from checker.facts import FACTS, Deriver, Local, ledger
 from checker.formats import ENGINE_EXACT
 from checker.loading import Document, Mark, discover, read_document
@@ -40,6 +40,7 @@ from checker.results import (
     Verdict,
 )
 from checker.rulepack import PackRule, RulePack
+from checker.soundness import names_of
 from checker.validation import validate
 
 PARALLEL_FILES = 3000
@@ -81,12 +82,12 @@ class Checker:
     def __init__(self, pack: RulePack, *, enforce_proposed: bool = False) -> None:
         self.pack = pack
         self.enforce_proposed = enforce_proposed
-        name, definition, self._read = compile_pack(pack)
-        self._engine = Engine(name, definition)
+        compiled = compile_pack(pack)
+        self._read = compiled.read
+        self._derived = tuple((d.name, d.operand) for d in compiled.derived)
+        self._engine = Engine(compiled.name, compiled.definition)
         self._deriver = Deriver(pack.meta)
-        self._judged = tuple(
-            dict.fromkeys(c.condition[-1].fact for r in pack.rules for c in r.checks)
-        )
+        self._judged = tuple(dict.fromkeys(c.judged for r in pack.rules for c in r.checks))
         self._judged_index = {fact: i for i, fact in enumerate(self._judged)}
         self._rules = tuple(
             _RuleJudge(
@@ -134,8 +135,11 @@ class Checker:
                 "2^53): no real allocation is that large; check the units of these orders"
             )
         facts = self._deriver.facts(local, used)
+        fact = dict(zip(self._read, self._read_values(facts), strict=True))
+        for name, operand in self._derived:
+            fact[name] = evaluate(operand, facts)
         try:
-            fired = self._engine.fired(dict(zip(self._read, self._read_values(facts), strict=True)))
+            fired = self._engine.fired(fact)
         except EngineError as exc:
             return exc
         marks: dict[int, list[int]] = {}
@@ -287,7 +291,7 @@ class Checker:
     def _locate(self, item: _Loaded, pack_rule: PackRule, result: RuleResult) -> RuleResult:
         if not result.failed:
             return result
-        fact = pack_rule.checks[result.failed[0]].condition[-1].fact
+        fact = pack_rule.checks[result.failed[0]].judged
         line, column = item.marks[self._judged_index[fact]]
         return result._replace(line=line, column=column)
 
@@ -351,7 +355,9 @@ class _RuleJudge:
         read = list(pack_rule.message.fields)
         for index in marks:
             check = pack_rule.checks[index]
-            read += names(check.condition[-1:]) + [f for f in check.message.fields if f in FACTS]
+            if check.fix:
+                read += [check.fix.fact, *names_of(check.fix.right)]
+            read += [f for f in check.message.fields if f in FACTS]
         return tuple(dict.fromkeys(read))
 
     def _word(self, facts: Mapping[str, Any], marks: tuple[int, ...]) -> tuple[Status, str]:

@@ -7,7 +7,8 @@ each point covered by tests/test_engine.py:
   assert, `delete_state` segfaults, and skipping it leaks the session until `MemoryError`;
 - one session id, reused, cleared with `delete_state` after each order: memory stays
   flat and throughput does not decay as it does with a new sid per order;
-- a missing sentinel firing means the engine did not see the order: raised, never a pass.
+- a missing sentinel firing means the engine did not see the order: raised, never a pass;
+- a rule matching with `$or` fires once per alternative that holds: names are deduplicated.
 
 The ruleset is driven through durable's C extension (`durable_rules_engine`) directly,
 the same calls `durable.engine.Host` makes, minus its Python action machinery: a rule
@@ -134,7 +135,8 @@ class Engine:
             self._clear(must_exist=asserted)
         if SENTINEL not in names:
             raise EngineError("the engine did not match the order's fact at all")
-        return [name for name in names if name != SENTINEL]
+        # A rule whose match has `$or` fires once per alternative that holds: once here.
+        return [name for name in dict.fromkeys(names) if name != SENTINEL]
 
     def _clear(self, *, must_exist: bool) -> None:
         """Drop the session; a session left behind would leak its fact into the next order."""

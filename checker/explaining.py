@@ -1,21 +1,26 @@
 """Messages a person can act on: templates filled with facts and the size of the fix.
 
-The engine decides which checks fired; this module only explains them. For a fired
-check whose last comparison is `fact OP limit`, `{value}` is the fact, `{limit}` the
-right-hand side, `{target}` the nearest value of the fact that would make the comparison
-false, and `{gap}` the distance to it (e.g. "add {gap} domestic units").
+The engine decides which checks fired; this module only explains them. A check's fix
+(`checker.soundness.Fix`) is a comparison `fact OP right` of its condition. `{value}` is
+the fact, `{target}` the nearest value of it that makes the comparison false, `{gap}`
+the distance to it, and `{limit}` the right-hand side at that target. Where `right`
+moves with the fact (`domestic_units < total_units * share`: total_units grows with
+each domestic unit added), the target solves `x OP right(x)` exactly, so following the
+message makes the check pass.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 
-from checker.expressions import Comparison, Value, evaluate
+from checker.expressions import Value, evaluate
 from checker.rulepack import CompiledCheck
+from checker.soundness import Fix
 
 # For an integer fact, the nearest value making `fact OP limit` false.
-_NEAREST_FALSE: dict[str, Callable[[float], int]] = {
+_NEAREST_FALSE: dict[str, Callable[[Fraction], int]] = {
     "<": math.ceil,
     "<=": lambda limit: math.floor(limit) + 1,
     ">": math.floor,
@@ -23,21 +28,29 @@ _NEAREST_FALSE: dict[str, Callable[[float], int]] = {
 }
 
 
-def fix_values(comparison: Comparison, facts: Mapping[str, Value]) -> dict[str, Value]:
-    value = facts[comparison.fact]
-    limit = evaluate(comparison.right, facts)
+def fix_values(fix: Fix, facts: Mapping[str, Value]) -> dict[str, Value]:
+    value = facts[fix.fact]
+    limit = evaluate(fix.right, facts)
     result: dict[str, Value] = {"value": value, "limit": limit}
-    # (int, float), not int | float: a union is built on every call, on a hot path
-    if comparison.op in ("<", "<=", ">", ">=") and isinstance(value, (int, float)):
-        assert isinstance(limit, (int, float))
+    if fix.no_number or isinstance(value, bool) or not isinstance(value, int | float):
+        return result
+    assert isinstance(limit, int | float)
+    if not fix.slope:
         target: int | float = limit
-        if isinstance(value, int) and not isinstance(value, bool):
-            target = _NEAREST_FALSE[comparison.op](limit)
-        result["target"] = target
-        result["gap"] = abs(target - value)
+        if isinstance(value, int):
+            target = _NEAREST_FALSE[fix.op](Fraction(limit))
+    else:
+        # x OP limit + slope * (x - value) turns false at x = (limit - slope * value) / (1 - slope)
+        exact = (Fraction(limit) - fix.slope * Fraction(value)) / (1 - fix.slope)
+        target = _NEAREST_FALSE[fix.op](exact) if isinstance(value, int) else float(exact)
+        moved = Fraction(limit) + fix.slope * (Fraction(target) - Fraction(value))
+        result["limit"] = int(moved) if moved.denominator == 1 else float(moved)
+    result["target"] = target
+    result["gap"] = abs(target - value)
     return result
 
 
 def explain_check(check: CompiledCheck, facts: Mapping[str, Value]) -> str:
     """Render a fired check from the order's facts (its parameters are already bound)."""
-    return check.message.render(facts, fix_values(check.condition[-1], facts))
+    fixed = fix_values(check.fix, facts) if check.fix else {}
+    return check.message.render(facts, fixed)

@@ -1,38 +1,54 @@
-"""The condition language of rule files, parsed without eval.
+"""The condition language of rule files: parsed and type-checked, never eval'd.
 
-    condition  := comparison ("and" comparison)*
-    comparison := FACT OP operand            OP: < <= > >= == !=
-    operand    := atom (("*" | "+" | "-") atom)?
-    atom       := NAME | NUMBER | "string" | true | false
+    condition  := disjunct ("or" disjunct)*
+    disjunct   := negation ("and" negation)*
+    negation   := "not" negation | "(" condition ")" | test
+    test       := sum OP sum | sum ["not"] "in" list      OP: < <= > >= == !=
+    sum        := product (("+" | "-") product)*
+    product    := unary (("*" | "/" | "%") unary)*
+    unary      := "-" unary | "(" sum ")" | atom
+    atom       := NAME | NUMBER | STRING | true | false
+    list       := "[" [atom ("," atom)*] "]" | NAME               (a list parameter)
 
-The left side is always a fact (durable_rules compares a fact's field). A NAME on the
-right is a fact or one of the rule's parameters; parameters are substituted as literals
-at load time, so changing a number in YAML is a data edit only. Names and types are
-checked here: a condition that could never match because of a typo or a type mismatch
-is a load error, never a rule that silently passes.
+`and` binds tighter than `or`; `not` negates what follows it; arithmetic has the usual
+precedence. A NAME is a fact or one of the rule's parameters; parameters are
+substituted as literals at load time, so changing a number in YAML is a data edit only.
+Numbers are written as YAML users write them: `50_000`, `0.8`, `5e4` (a whole number
+when it is one). Text is quoted, "..." or '...'. `/` divides exactly and `%` is the
+remainder of whole numbers; their divisor is a non-zero parameter or literal, so no
+order can divide by zero. Every name, type and operator is checked here, with the
+offset of the mistake: a condition that could never match because of a typo or a type
+mismatch is a load error, never a rule that silently passes.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from fractions import Fraction
 from typing import NamedTuple
 
 Value = int | float | bool | str
+ParamValue = Value | tuple[Value, ...]
 
 ORDERING = ("<", "<=", ">", ">=")
 OPERATORS = (*ORDERING, "==", "!=")
+KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false"})
+MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+INVERSE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 
 _TOKEN = re.compile(
     r"""\s*(?:
-      (?P<number>-?[0-9]+(?:\.[0-9]+)?)
-    | (?P<string>"[^"\\]*")
+      (?P<number>[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][-+]?[0-9]+)?)
+    | (?P<string>"[^"\\]*"|'[^'\\]*')
     | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-    | (?P<op><=|>=|==|!=|<|>|\*|\+|-)
+    | (?P<op><=|>=|==|!=|<|>|\*|\+|-|/|%|\(|\)|\[|\]|,)
     )""",
     re.VERBOSE,
 )
+_UNDERSCORES = re.compile(r"[0-9](?:_?[0-9])*")  # an underscore only between two digits
 
 
 class Fact(NamedTuple):
@@ -44,21 +60,39 @@ class Const(NamedTuple):
 
 
 class Arith(NamedTuple):
-    op: str
-    left: Fact | Const
-    right: Fact | Const
+    op: str  # + - * / %
+    left: Operand
+    right: Operand
 
 
 Operand = Fact | Const | Arith
 
 
 class Comparison(NamedTuple):
-    fact: str
+    left: Operand
     op: str
     right: Operand
 
 
-Condition = tuple[Comparison, ...]
+class Member(NamedTuple):
+    item: Operand
+    values: tuple[Value, ...]
+    negated: bool  # `not in`
+
+
+class Not(NamedTuple):
+    operand: Condition
+
+
+class AllOf(NamedTuple):
+    parts: tuple[Condition, ...]
+
+
+class AnyOf(NamedTuple):
+    parts: tuple[Condition, ...]
+
+
+Condition = Comparison | Member | Not | AllOf | AnyOf
 
 
 class ExpressionError(ValueError):
@@ -69,41 +103,137 @@ class ExpressionError(ValueError):
         self.offset = offset
 
 
-def _kind(t: type) -> str:
-    return "number" if t in (int, float) else t.__name__
+def kind(t: type) -> str:
+    return "number" if t in (int, float) else "text" if t is str else "boolean"
+
+
+def operands(condition: Condition) -> Iterator[Operand]:
+    """Every operand of the condition's tests, in order."""
+    if isinstance(condition, Comparison):
+        yield condition.left
+        yield condition.right
+    elif isinstance(condition, Member):
+        yield condition.item
+    elif isinstance(condition, Not):
+        yield from operands(condition.operand)
+    else:
+        for part in condition.parts:
+            yield from operands(part)
+
+
+def tests(condition: Condition) -> Iterator[Comparison | Member]:
+    """Every comparison and membership test of the condition, in order."""
+    if isinstance(condition, Comparison | Member):
+        yield condition
+    elif isinstance(condition, Not):
+        yield from tests(condition.operand)
+    else:
+        for part in condition.parts:
+            yield from tests(part)
+
+
+def leaves(operand: Operand) -> Iterator[Fact | Const]:
+    if isinstance(operand, Arith):
+        yield from leaves(operand.left)
+        yield from leaves(operand.right)
+    else:
+        yield operand
 
 
 def names(condition: Condition) -> list[str]:
     """Facts a condition reads, in first-use order."""
-    found: dict[str, None] = {}
-
-    def visit(operand: Operand) -> None:
-        if isinstance(operand, Fact):
-            found[operand.name] = None
-        elif isinstance(operand, Arith):
-            visit(operand.left)
-            visit(operand.right)
-
-    for comparison in condition:
-        found[comparison.fact] = None
-        visit(comparison.right)
+    found = dict.fromkeys(
+        leaf.name for op in operands(condition) for leaf in leaves(op) if isinstance(leaf, Fact)
+    )
     return list(found)
 
 
+def conjuncts(condition: Condition) -> tuple[Condition, ...]:
+    """The parts of a top-level `and` (the condition itself if it is none)."""
+    return condition.parts if isinstance(condition, AllOf) else (condition,)
+
+
 def evaluate(operand: Operand, facts: Mapping[str, Value]) -> Value:
-    """Value of a right-hand side, for explanations (the engine decides, this explains)."""
+    """Value of an operand, for explanations (the engine decides, this explains)."""
     if isinstance(operand, Const):
         return operand.value
     if isinstance(operand, Fact):
         return facts[operand.name]
     left, right = evaluate(operand.left, facts), evaluate(operand.right, facts)
-    assert isinstance(left, (int, float)) and isinstance(right, (int, float))
-    if operand.op == "*":
+    assert isinstance(left, int | float) and isinstance(right, int | float)
+    return _arith(operand.op, left, right)
+
+
+def _arith(op: str, left: float, right: float) -> float:
+    if op == "+":
+        return left + right
+    if op == "-":
+        return left - right
+    if op == "*":
         return left * right
-    return left + right if operand.op == "+" else left - right
+    if op == "%":
+        return left % right
+    if isinstance(left, int) and isinstance(right, int):  # exact, then one rounding
+        quotient = Fraction(left, right)
+        return int(quotient) if quotient.denominator == 1 else float(quotient)
+    return left / right
 
 
-def parse(text: str, facts: Mapping[str, type], params: Mapping[str, Value]) -> Condition:
+_COMPARE = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def holds(condition: Condition, facts: Mapping[str, Value]) -> bool:
+    """Whether the condition holds, in plain Python: for tests and explanations only."""
+    if isinstance(condition, Comparison):
+        left, right = evaluate(condition.left, facts), evaluate(condition.right, facts)
+        return bool(_COMPARE[condition.op](left, right))
+    if isinstance(condition, Member):
+        found = evaluate(condition.item, facts) in condition.values
+        return found != condition.negated
+    if isinstance(condition, Not):
+        return not holds(condition.operand, facts)
+    if isinstance(condition, AllOf):
+        return all(holds(part, facts) for part in condition.parts)
+    return any(holds(part, facts) for part in condition.parts)
+
+
+def source(condition: Condition | Operand) -> str:
+    """The condition written back as text, fully parenthesised where it nests."""
+    if isinstance(condition, Const):
+        value = condition.value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return f'"{value}"' if isinstance(value, str) else repr(value)
+    if isinstance(condition, Fact):
+        return condition.name
+    if isinstance(condition, Arith):
+        return f"({source(condition.left)} {condition.op} {source(condition.right)})"
+    if isinstance(condition, Comparison):
+        return f"{_bare(condition.left)} {condition.op} {_bare(condition.right)}"
+    if isinstance(condition, Member):
+        items = ", ".join(source(Const(v)) for v in condition.values)
+        return f"{_bare(condition.item)} {'not in' if condition.negated else 'in'} [{items}]"
+    if isinstance(condition, Not):
+        return f"not ({source(condition.operand)})"
+    joiner = " and " if isinstance(condition, AllOf) else " or "
+    return joiner.join(
+        f"({source(p)})" if isinstance(p, AllOf | AnyOf) else source(p) for p in condition.parts
+    )
+
+
+def _bare(operand: Operand) -> str:
+    text = source(operand)
+    return text[1:-1] if isinstance(operand, Arith) else text
+
+
+def parse(text: str, facts: Mapping[str, type], params: Mapping[str, ParamValue]) -> Condition:
     tokens: list[tuple[str, str, int]] = []
     position = 0
     while position < len(text.rstrip()):
@@ -114,7 +244,13 @@ def parse(text: str, facts: Mapping[str, type], params: Mapping[str, Value]) -> 
         tokens.append((match.lastgroup, match.group(match.lastgroup), start))
         position = match.end()
     parser = _Parser(tokens, len(text), facts, params)
-    return parser.condition()
+    condition = parser.condition()
+    if (extra := parser.peek()) is not None:
+        raise ExpressionError(f"expected 'and', 'or' or the end, found {extra[1]!r}", extra[2])
+    return condition
+
+
+Typed = tuple[Operand, type, int]  # an operand, its type and its offset in the text
 
 
 class _Parser:
@@ -123,7 +259,7 @@ class _Parser:
         tokens: list[tuple[str, str, int]],
         end: int,
         facts: Mapping[str, type],
-        params: Mapping[str, Value],
+        params: Mapping[str, ParamValue],
     ) -> None:
         self.tokens = tokens
         self.index = 0
@@ -131,80 +267,250 @@ class _Parser:
         self.facts = facts
         self.params = params
 
-    def _peek(self) -> tuple[str, str, int] | None:
+    def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
 
+    def _at(self, *texts: str) -> bool:
+        token = self.peek()
+        return token is not None and token[0] in ("op", "name") and token[1] in texts
+
     def _take(self, expected: str) -> tuple[str, str, int]:
-        token = self._peek()
+        token = self.peek()
         if token is None:
             raise ExpressionError(f"condition ends early: expected {expected}", self.end)
         self.index += 1
         return token
 
-    def condition(self) -> Condition:
-        comparisons = [self.comparison()]
-        while (token := self._peek()) is not None:
-            if token[:2] != ("name", "and"):
-                raise ExpressionError(f"expected 'and', found {token[1]!r}", token[2])
-            self.index += 1
-            comparisons.append(self.comparison())
-        return tuple(comparisons)
+    def _expect(self, text: str) -> None:
+        token = self._take(repr(text))
+        if token[1] != text:
+            raise ExpressionError(f"expected {text!r}, found {token[1]!r}", token[2])
 
-    def comparison(self) -> Comparison:
-        kind, text, offset = self._take("a fact name")
-        if kind != "name" or text not in self.facts:
-            raise ExpressionError(self._unknown(text, "a fact", self.facts), offset)
-        left_type = self.facts[text]
+    # --- conditions ---------------------------------------------------------------
+
+    def condition(self) -> Condition:
+        parts = [self.disjunct()]
+        while self._at("or"):
+            self.index += 1
+            parts.append(self.disjunct())
+        return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
+
+    def disjunct(self) -> Condition:
+        parts = [self.negation()]
+        while self._at("and"):
+            self.index += 1
+            parts.append(self.negation())
+        return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+    def negation(self) -> Condition:
+        if self._at("not"):
+            self.index += 1
+            return Not(self.negation())
+        if self._at("(") and self._parenthesised_condition():
+            self.index += 1
+            inner = self.condition()
+            self._expect(")")
+            return inner
+        return self.test()
+
+    def _parenthesised_condition(self) -> bool:
+        """Whether the "(" here opens a condition rather than arithmetic: `(a or b)`
+        and `(a < b)` do, `(a + b) < c` does not. Decided by reading ahead to the
+        matching ")" for a comparison operator or keyword at the same depth."""
+        depth = 0
+        for kind_, text, _ in self.tokens[self.index :]:
+            if kind_ != "op" and text not in ("and", "or", "not", "in"):
+                continue
+            if text in ("(", "["):
+                depth += 1
+            elif text in (")", "]"):
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif depth == 1 and text in (*OPERATORS, "and", "or", "not", "in"):
+                return True
+        return False
+
+    def test(self) -> Comparison | Member:
+        left, left_type, offset = self.sum()
+        if self._at("in") or self._at("not"):
+            negated = self._take("'in'")[1] == "not"
+            if negated:
+                self._expect("in")
+            values, value_type, list_offset = self.list()
+            if values and kind(value_type) != kind(left_type):
+                raise ExpressionError(
+                    f"{_describe(left)} is {_article(left_type)} and the list holds "
+                    f"{kind(value_type)} values",
+                    list_offset,
+                )
+            return self._depends(Member(left, values, negated), offset)
         op_kind, op, op_offset = self._take("a comparison operator")
         if op_kind != "op" or op not in OPERATORS:
-            raise ExpressionError(f"expected one of {' '.join(OPERATORS)}, found {op!r}", op_offset)
-        right, right_type, right_offset = self.operand()
-        if _kind(left_type) != _kind(right_type):
             raise ExpressionError(
-                f"{text} is a {_kind(left_type)} and cannot be compared with a {_kind(right_type)}",
+                f"expected a comparison ({' '.join(OPERATORS)}) or 'in', found {op!r}", op_offset
+            )
+        right, right_type, right_offset = self.sum()
+        if kind(left_type) != kind(right_type):
+            raise ExpressionError(
+                f"{_describe(left)} is {_article(left_type)} and cannot be compared with "
+                f"{_article(right_type)}",
                 right_offset,
             )
-        if op in ORDERING and _kind(left_type) != "number":
-            raise ExpressionError(f"{op} needs numbers; {text} is a {_kind(left_type)}", op_offset)
-        return Comparison(text, op, right)
+        if op in ORDERING and kind(left_type) != "number":
+            raise ExpressionError(
+                f"{op} needs numbers; {_describe(left)} is {_article(left_type)}", op_offset
+            )
+        return self._depends(Comparison(left, op, right), offset)
 
-    def operand(self) -> tuple[Operand, type, int]:
-        left, left_type, offset = self.atom()
-        token = self._peek()
-        if token is None or token[0] != "op" or token[1] not in "*+-":
-            return left, left_type, offset
-        self.index += 1
-        right, right_type, right_offset = self.atom()
-        for operand_type, at in ((left_type, offset), (right_type, right_offset)):
-            if _kind(operand_type) != "number":
-                raise ExpressionError(f"{token[1]} needs numbers", at)
-        result_type = int if left_type is int and right_type is int else float
-        if isinstance(left, Const) and isinstance(right, Const):
-            folded = evaluate(Arith(token[1], left, right), {})
-            return Const(folded), result_type, offset
-        return Arith(token[1], left, right), result_type, offset
+    @staticmethod
+    def _depends(test: Comparison | Member, offset: int) -> Comparison | Member:
+        if not names(test):
+            raise ExpressionError(
+                f"`{source(test)}` reads no fact: it is true or false for every order", offset
+            )
+        return test
 
-    def atom(self) -> tuple[Fact | Const, type, int]:
-        kind, text, offset = self._take("a value")
-        if kind == "number":
-            value: Value = float(text) if "." in text else int(text)
+    def list(self) -> tuple[tuple[Value, ...], type, int]:
+        token = self._take("a list")
+        kind_, text, offset = token
+        if kind_ == "name" and text in self.params:
+            value = self.params[text]
+            if not isinstance(value, tuple):
+                raise ExpressionError(f"parameter {text!r} is not a list", offset)
+            return value, type(value[0]) if value else str, offset
+        if text != "[":
+            raise ExpressionError(
+                f"expected a list [...] or a list parameter, found {text!r}", offset
+            )
+        values: list[Value] = []
+        value_type: type | None = None
+        while not self._at("]"):
+            if values:
+                self._expect(",")
+            atom, atom_type, atom_offset = self.atom()
+            if not isinstance(atom, Const):
+                raise ExpressionError("a list holds values, not facts", atom_offset)
+            if value_type is not None and kind(atom_type) != kind(value_type):
+                raise ExpressionError("a list holds values of one kind", atom_offset)
+            value_type = atom_type
+            values.append(atom.value)
+        self._expect("]")
+        return tuple(values), value_type or str, offset
+
+    # --- arithmetic ---------------------------------------------------------------
+
+    def sum(self) -> Typed:
+        left = self.product()
+        while self._at("+", "-"):
+            op = self._take("+ or -")
+            left = self._arith(op[1], left, self.product(), op[2])
+        return left
+
+    def product(self) -> Typed:
+        left = self.unary()
+        while self._at("*", "/", "%"):
+            op = self._take("* / or %")
+            left = self._arith(op[1], left, self.unary(), op[2])
+        return left
+
+    def unary(self) -> Typed:
+        if self._at("-"):
+            offset = self._take("-")[2]
+            operand, operand_type, _ = self.unary()
+            return self._arith(
+                "*", (Const(-1), int, offset), (operand, operand_type, offset), offset
+            )
+        if self._at("("):
+            offset = self._take("(")[2]
+            inner = self.sum()
+            self._expect(")")
+            return inner[0], inner[1], offset
+        return self.atom()
+
+    def _arith(self, op: str, left: Typed, right: Typed, op_offset: int) -> Typed:
+        for operand, operand_type, at in (left, right):
+            if kind(operand_type) != "number":
+                raise ExpressionError(
+                    f"{op} needs numbers; {_describe(operand)} is {_article(operand_type)}", at
+                )
+        if op in ("/", "%"):
+            divisor = right[0]
+            if not isinstance(divisor, Const):
+                raise ExpressionError(
+                    f"the divisor of {op} must be a parameter or a number, so no order can "
+                    "divide by zero",
+                    right[2],
+                )
+            if divisor.value == 0:
+                raise ExpressionError(f"{op} by zero", right[2])
+            if op == "%" and (left[1] is not int or right[1] is not int):
+                raise ExpressionError("% needs whole numbers on both sides", op_offset)
+        both_int = left[1] is int and right[1] is int
+        result_type: type = int if both_int and op != "/" else float
+        node = Arith(op, left[0], right[0])
+        if isinstance(left[0], Const) and isinstance(right[0], Const):
+            folded = evaluate(node, {})
+            return Const(folded), type(folded), left[2]
+        if op == "/" and both_int:
+            result_type = float  # a quotient of whole numbers may have decimals
+        return node, result_type, left[2]
+
+    def atom(self) -> Typed:
+        kind_, text, offset = self._take("a value")
+        if kind_ == "number":
+            value = _number(text, offset)
             return Const(value), type(value), offset
-        if kind == "string":
+        if kind_ == "string":
             return Const(text[1:-1]), str, offset
-        if kind == "name":
+        if kind_ == "name":
             if text in ("true", "false"):
                 return Const(text == "true"), bool, offset
+            if text in KEYWORDS:
+                raise ExpressionError(f"expected a value, found {text!r}", offset)
             if text in self.facts:
                 return Fact(text), self.facts[text], offset
             if text in self.params:
-                value = self.params[text]
-                return Const(value), type(value), offset
+                param = self.params[text]
+                if isinstance(param, tuple):
+                    raise ExpressionError(
+                        f"parameter {text!r} is a list: use it after 'in'", offset
+                    )
+                return Const(param), type(param), offset
             known = {**self.facts, **self.params}
-            raise ExpressionError(self._unknown(text, "a fact or parameter", known), offset)
+            raise ExpressionError(_unknown(text, "a fact or parameter", known), offset)
         raise ExpressionError(f"expected a value, found {text!r}", offset)
 
-    @staticmethod
-    def _unknown(text: str, what: str, known: Mapping[str, object]) -> str:
-        close = difflib.get_close_matches(text, list(known), n=1)
-        hint = f": did you mean {close[0]!r}?" if close else ""
-        return f"{text!r} is not {what}{hint}"
+
+def _number(text: str, offset: int) -> int | float:
+    mantissa, _, exponent = text.lower().partition("e")
+    for part in mantissa.split("."):
+        if not _UNDERSCORES.fullmatch(part):
+            raise ExpressionError(
+                f"{text} is not a number: an underscore goes between two digits", offset
+            )
+    plain = text.replace("_", "")
+    if not exponent and "." not in mantissa:
+        return int(plain)
+    exact = Fraction(plain)
+    if exponent and exact.denominator == 1:
+        return int(exact)  # 5e4 is the whole number 50000
+    result = float(exact)
+    if not math.isfinite(result):
+        raise ExpressionError(f"{text} is too large for a number", offset)
+    return result
+
+
+def _describe(operand: Operand) -> str:
+    return source(operand) if not isinstance(operand, Arith) else f"`{_bare(operand)}`"
+
+
+def _article(t: type) -> str:
+    word = kind(t)
+    return f"a {word}" if word != "text" else "text"
+
+
+def _unknown(text: str, what: str, known: Mapping[str, object]) -> str:
+    close = difflib.get_close_matches(text, list(known), n=1)
+    hint = f": did you mean {close[0]!r}?" if close else ""
+    return f"{text!r} is not {what}{hint}"

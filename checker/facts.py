@@ -29,6 +29,9 @@ class FactSpec(NamedTuple):
     # proven to stay inside the engine's exact range when it loads
     bound: int = 0
     choices: tuple[str, ...] = ()  # a text fact's every possible value, if closed
+    # facts that change with this one, and by how much per unit: adding a domestic unit
+    # adds one to total_units (so a fix is computed with them; checker.soundness)
+    moves: tuple[tuple[str, int], ...] = ()
 
 
 # An order has at most 1,000 lines of at most 10**9 units (checker/models.py).
@@ -44,10 +47,16 @@ FACTS: dict[str, FactSpec] = {
     "buyer_uscc": FactSpec(str, "the buyer's USCC"),
     "total_units": FactSpec(int, "units over all lines", bound=ORDER_UNITS),
     "controlled_units": FactSpec(
-        int, "units of catalog models marked controlled", bound=ORDER_UNITS
+        int,
+        "units of catalog models marked controlled",
+        bound=ORDER_UNITS,
+        moves=(("total_units", 1), ("buyer_remaining_after", -1)),
     ),
     "domestic_units": FactSpec(
-        int, "units of catalog models of domestic origin", bound=ORDER_UNITS
+        int,
+        "units of catalog models of domestic origin",
+        bound=ORDER_UNITS,
+        moves=(("total_units", 1),),
     ),
     "unknown_model_count": FactSpec(int, "lines whose model is not in the catalog", bound=1000),
     "unknown_models": FactSpec(str, "unknown models, each with the closest catalog id"),

@@ -123,8 +123,11 @@ class PackMeta(Strict):
     _references = model_validator(mode="after")(pack_references)
 
 
+ParamItem = int | float | bool | str
+
+
 class Parameter(Strict):
-    value: int | float | bool | str
+    value: ParamItem | list[ParamItem]
     illustrative: bool = False
     note: LongText | None = None
 
@@ -132,6 +135,7 @@ class Parameter(Strict):
 class Check(Strict):
     when: Text
     message: Text
+    fix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
 
 
 class Example(Strict):

@@ -170,7 +170,7 @@ class Parameter(Record):
         "illustrative",
         "note",
     )
-    value: int | float | bool | str
+    value: int | float | bool | str | list[int | float | bool | str]
     illustrative: bool
     note: str | None
 
@@ -179,9 +179,11 @@ class Check(Record):
     __slots__ = (
         "when",
         "message",
+        "fix",
     )
     when: str
     message: str
+    fix: str | None
 
 
 class Example(Record):
@@ -1134,6 +1136,26 @@ SCHEMAS: dict[str, Any] = {
                                                             {
                                                                 "type": "str",
                                                             },
+                                                            {
+                                                                "type": "list",
+                                                                "items_schema": {
+                                                                    "type": "union",
+                                                                    "choices": [
+                                                                        {
+                                                                            "type": "int",
+                                                                        },
+                                                                        {
+                                                                            "type": "float",
+                                                                        },
+                                                                        {
+                                                                            "type": "bool",
+                                                                        },
+                                                                        {
+                                                                            "type": "str",
+                                                                        },
+                                                                    ],
+                                                                },
+                                                            },
                                                         ],
                                                     },
                                                 },
@@ -1283,6 +1305,7 @@ SCHEMAS: dict[str, Any] = {
                                     "fields": [
                                         "when",
                                         "message",
+                                        "fix",
                                     ],
                                     "schema": {
                                         "type": "dataclass-args",
@@ -1320,6 +1343,22 @@ SCHEMAS: dict[str, Any] = {
                                                         "min_length": 1,
                                                         "max_length": 500,
                                                     },
+                                                },
+                                            },
+                                            {
+                                                "type": "dataclass-field",
+                                                "name": "fix",
+                                                "kw_only": True,
+                                                "schema": {
+                                                    "type": "default",
+                                                    "schema": {
+                                                        "type": "nullable",
+                                                        "schema": {
+                                                            "type": "str",
+                                                            "pattern": "^[a-z][a-z0-9_]*$",
+                                                        },
+                                                    },
+                                                    "default": None,
                                                 },
                                             },
                                         ],

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from checker import expressions
-from checker.expressions import Condition, ExpressionError, Value
+from checker.expressions import Condition, ExpressionError, ParamValue, conjuncts, names
 from checker.facts import FACTS
 from checker.formats import ENGINE_MAX_CONDITIONS
 from checker.loading import Document, Loc, read_document
@@ -22,7 +22,9 @@ from checker.records import PackMeta, Rule
 from checker.soundness import (
     GAP_NAMES,
     RESERVED,
+    Fix,
     condition_problems,
+    find_fix,
     fix_types,
     number_problem,
     template_problems,
@@ -47,6 +49,8 @@ FACT_TYPES = {name: spec.type for name, spec in FACTS.items()}
 class CompiledCheck(NamedTuple):
     condition: Condition
     message: Template  # parameters bound; fills facts and the fix values
+    fix: Fix | None  # what {value}, {limit}, {target} and {gap} are about
+    judged: str  # the fact whose field a failing result points at
 
 
 class PackRule(NamedTuple):
@@ -54,7 +58,7 @@ class PackRule(NamedTuple):
 
     rule: Rule
     file: str
-    params: dict[str, Value]
+    params: dict[str, ParamValue]
     skip: Condition | None
     checks: tuple[CompiledCheck, ...]
     facts: tuple[str, ...]  # facts the rule reads or shows, for the report
@@ -185,7 +189,10 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
             else f"rule id {rule.id!r} differs from the file name {path.name}: rename one"
         )
         problems.append(doc.problem(("id",), message))
-    params = {name: p.value for name, p in rule.parameters.items()}
+    params: dict[str, ParamValue] = {
+        name: tuple(p.value) if isinstance(p.value, list) else p.value
+        for name, p in rule.parameters.items()
+    }
     for name, value in params.items():
         if name in FACTS:
             problems.append(
@@ -202,25 +209,41 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
                     key=True,
                 )
             )
-        if found := number_problem(value):
-            problems.append(
-                doc.problem(("parameters", name, "value"), f"parameter {name}: {found}")
-            )
+        for item in value if isinstance(value, tuple) else (value,):
+            if found := number_problem(item):
+                problems.append(
+                    doc.problem(("parameters", name, "value"), f"parameter {name}: {found}")
+                )
     types = {**FACT_TYPES, **{name: type(value) for name, value in params.items()}}
     skip = _condition(doc, ("skip_when",), rule.skip_when, params, problems)
     checks = []
     shown: list[str] = []
     for index, check in enumerate(rule.checks):
-        condition = _condition(doc, ("checks", index, "when"), check.when, params, problems)
+        loc = ("checks", index)
+        condition = _condition(doc, (*loc, "when"), check.when, params, problems)
         if condition is None:
             continue
-        extra = fix_types(condition[-1])
-        template = _template(
-            doc, ("checks", index, "message"), check.message, {**types, **extra}, problems
-        )
-        if template is not None:
-            shown += template.fields
-            checks.append(CompiledCheck(condition, template.bind(params)))
+        chosen = find_fix(condition, check.fix)
+        fix = chosen if isinstance(chosen, Fix) else None
+        # without a fix, the fix values are reported below with the reason
+        extra: dict[str, type] = fix_types(fix) if fix else dict.fromkeys(RESERVED, float)
+        template = _template(doc, (*loc, "message"), check.message, {**types, **extra}, problems)
+        if template is None:
+            continue
+        uses = [f for f in template.fields if f in RESERVED]
+        if fix is None and (check.fix or uses):
+            where, what = ((*loc, "fix"), "") if check.fix else ((*loc, "message"), uses[0])
+            lead = f"message names {{{what}}}: " if what else ""
+            problems.append(doc.problem(where, f"{lead}{chosen}"))
+            continue
+        if fix is not None and any(f in GAP_NAMES for f in uses) and fix.no_number:
+            problems.append(
+                doc.problem((*loc, "message"), f"{{gap}} and {{target}}: {fix.no_number}")
+            )
+            continue
+        shown += template.fields
+        judged = fix.fact if fix else names(conjuncts(condition)[-1])[0]
+        checks.append(CompiledCheck(condition, template.bind(params), fix, judged))
     templates: dict[str, Template | None] = {}
     for key in ("message", "pass_message", "skip_message"):
         text = getattr(rule, key)
@@ -255,7 +278,11 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
 
 
 def _condition(
-    doc: Document, loc: Loc, text: str | None, params: dict[str, Value], problems: list[Problem]
+    doc: Document,
+    loc: Loc,
+    text: str | None,
+    params: dict[str, ParamValue],
+    problems: list[Problem],
 ) -> Condition | None:
     if text is None:
         return None
@@ -297,7 +324,7 @@ def _template(
     for field in unknown:
         hint = ""
         if field in GAP_NAMES:
-            hint = " (gap and target need a check whose last comparison is < <= > >=)"
+            hint = " (gap and target need a fix comparison with < <= > or >=)"
         elif close := difflib.get_close_matches(field, sorted(allowed), n=1):
             hint = f": did you mean {close[0]!r}?"
         problems.append(

@@ -13,8 +13,23 @@ import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import NamedTuple
 
-from checker.expressions import ORDERING, Arith, Comparison, Condition, Const, Fact, Operand
+from checker.expressions import (
+    MIRROR,
+    ORDERING,
+    Comparison,
+    Condition,
+    Const,
+    Fact,
+    Member,
+    Operand,
+    conjuncts,
+    leaves,
+    source,
+    tests,
+)
 from checker.facts import FACTS
 from checker.formats import ENGINE_EXACT, ENGINE_SMALLEST_FLOAT
 
@@ -52,58 +67,61 @@ def _bound(operand: Operand) -> float:
     if isinstance(operand, Fact):
         return FACTS[operand.name].bound
     left, right = _bound(operand.left), _bound(operand.right)
-    return left * right if operand.op == "*" else left + right
-
-
-def _text(operand: Operand) -> str:
-    if isinstance(operand, Const):
-        return repr(operand.value)
-    if isinstance(operand, Fact):
-        return operand.name
-    return f"{_text(operand.left)} {operand.op} {_text(operand.right)}"
+    if operand.op == "*":
+        return left * right
+    if operand.op == "/":
+        return left / right if right else 0  # the divisor is a non-zero constant
+    if operand.op == "%":
+        return right
+    return left + right
 
 
 def _constants(operand: Operand) -> list[Const]:
-    if isinstance(operand, Const):
-        return [operand]
-    if isinstance(operand, Arith):
-        return _constants(operand.left) + _constants(operand.right)
-    return []
+    return [leaf for leaf in leaves(operand) if isinstance(leaf, Const)]
 
 
 def condition_problems(condition: Condition) -> list[str]:
     """Why a parsed condition could misjudge, one message per reason."""
     problems: list[str] = []
-    for comparison in condition:
-        for const in _constants(comparison.right):
-            if found := number_problem(const.value):
-                problems.append(f"in `{comparison.fact} {comparison.op} ...`: {found}")
-        bound = _bound(comparison.right)
-        if bound > ENGINE_EXACT and not any(
-            number_problem(c.value) for c in _constants(comparison.right)
-        ):
-            problems.append(
-                f"`{_text(comparison.right)}` can reach {bound:,.0f} for a valid order, "
-                f"outside {_RANGE}: use smaller parameters"
-            )
-        problems += _choice_problems(comparison)
+    for test in tests(condition):
+        sides = (test.left, test.right) if isinstance(test, Comparison) else (test.item,)
+        values = [c.value for side in sides for c in _constants(side)]
+        if isinstance(test, Member):
+            values += test.values
+        bad = [found for value in values if (found := number_problem(value))]
+        problems += [f"in `{source(test)}`: {found}" for found in bad]
+        for side in sides:
+            bound = _bound(side)
+            if bound > ENGINE_EXACT and not bad:
+                problems.append(
+                    f"`{source(side).strip('()')}` can reach {bound:,.0f} for a valid order, "
+                    f"outside {_RANGE}: use smaller parameters"
+                )
+        problems += _choice_problems(test)
     return problems
 
 
-def _choice_problems(comparison: Comparison) -> list[str]:
-    choices = FACTS[comparison.fact].choices
-    right = comparison.right
-    if not choices or not isinstance(right, Const) or not isinstance(right.value, str):
-        return []
-    if right.value in choices:
-        return []
-    close = difflib.get_close_matches(right.value, choices, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    listed = ", ".join(repr(c) for c in choices)
-    return [
-        f"{comparison.fact} is one of {listed}; {right.value!r} is none of them, so "
-        f"`{comparison.fact} {comparison.op} {right.value!r}` never depends on the order{hint}"
-    ]
+def _choice_problems(test: Comparison | Member) -> list[str]:
+    if isinstance(test, Member):
+        pairs = [(test.item, v) for v in test.values]
+    else:
+        pairs = [(test.left, test.right.value)] if isinstance(test.right, Const) else []
+        pairs += [(test.right, test.left.value)] if isinstance(test.left, Const) else []
+    problems = []
+    for fact, value in pairs:
+        if not isinstance(fact, Fact):
+            continue
+        choices = FACTS[fact.name].choices
+        if not choices or not isinstance(value, str) or value in choices:
+            continue
+        close = difflib.get_close_matches(value, choices, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        listed = ", ".join(repr(c) for c in choices)
+        problems.append(
+            f"{fact.name} is one of {listed}; {value!r} is none of them, so "
+            f"`{source(test)}` never depends on it{hint}"
+        )
+    return problems
 
 
 def operand_type(operand: Operand) -> type:
@@ -112,16 +130,122 @@ def operand_type(operand: Operand) -> type:
     if isinstance(operand, Fact):
         return FACTS[operand.name].type
     both_int = operand_type(operand.left) is int and operand_type(operand.right) is int
-    return int if both_int else float
+    return int if both_int and operand.op != "/" else float
 
 
-def fix_types(comparison: Comparison) -> dict[str, type]:
+class Fix(NamedTuple):
+    """What a check's fix values are about: `fact OP right`, the comparison of the
+    condition that changing `fact` makes false.
+
+    `slope` is how much `right` moves per unit of `fact`, through the facts that move
+    with it (total_units grows with domestic_units): the fix is then solved exactly.
+    `no_number` says why no {target} or {gap} can be given, if none can."""
+
+    fact: str
+    op: str
+    right: Operand
+    slope: Fraction
+    no_number: str
+
+
+def find_fix(condition: Condition, named: str | None) -> Fix | str:
+    """The comparison a check's message explains: the one of the top-level `and` that
+    has `named` (the check's `fix:`) alone on one side, or without `fix:`, the only
+    ordering comparison with a fact alone on one side. A reason instead if none is."""
+    candidates: list[tuple[str, str, Operand]] = []
+    ordering: list[tuple[str, str, Operand]] = []  # one per comparison: its left fact first
+    for part in conjuncts(condition):
+        if not isinstance(part, Comparison):
+            continue
+        sides = []
+        if isinstance(part.left, Fact):
+            sides.append((part.left.name, part.op, part.right))
+        if isinstance(part.right, Fact):
+            sides.append((part.right.name, MIRROR[part.op], part.left))
+        candidates += sides
+        if sides and part.op in ORDERING:
+            ordering.append(sides[0])
+    if named is not None:
+        found = [c for c in candidates if c[0] == named]
+        if len(found) != 1:
+            return (
+                f"fix: {named} must be alone on one side of exactly one comparison joined to "
+                "the rest by `and`"
+            )
+    else:
+        found = ordering
+        if len(found) != 1:
+            return (
+                "the fix values are about one comparison; this condition has "
+                f"{len(found) or 'no'} ordering comparison(s) with a fact alone on one side: "
+                "name the fact with `fix:` on the check"
+            )
+    fact, op, right = found[0]
+    slope = _slope(fact, right)
+    no_number = ""
+    if op not in ORDERING:
+        no_number = f"{fact} {op} ... is not an ordering comparison"
+    elif slope is None:
+        no_number = f"`{source(right).strip('()')}` does not change in proportion to {fact}"
+    elif slope >= 1:
+        no_number = (
+            f"`{source(right).strip('()')}` grows by {float(slope):g} per unit of {fact}, so "
+            f"changing {fact} alone cannot make the check pass: say what to change in words"
+        )
+    return Fix(fact, op, right, slope or Fraction(0), no_number)
+
+
+def _linear(operand: Operand) -> tuple[dict[str, Fraction], Fraction] | None:
+    """`operand` as coefficients per fact plus a constant, if it is linear."""
+    if isinstance(operand, Const):
+        if isinstance(operand.value, bool | str):
+            return None
+        return {}, Fraction(operand.value)
+    if isinstance(operand, Fact):
+        return {operand.name: Fraction(1)}, Fraction(0)
+    left, right = _linear(operand.left), _linear(operand.right)
+    if left is None or right is None:
+        return None
+    (lc, lk), (rc, rk) = left, right
+    if operand.op in ("+", "-"):
+        sign = 1 if operand.op == "+" else -1
+        coefs = dict(lc)
+        for name, coef in rc.items():
+            coefs[name] = coefs.get(name, Fraction(0)) + sign * coef
+        return coefs, lk + sign * rk
+    if operand.op == "*" and (not lc or not rc):
+        scale, (coefs, const) = (lk, right) if not lc else (rk, left)
+        return {n: c * scale for n, c in coefs.items()}, const * scale
+    if operand.op == "/" and not rc:
+        return {n: c / rk for n, c in lc.items()}, lk / rk
+    return None
+
+
+def _slope(fact: str, right: Operand) -> Fraction | None:
+    """How much `right` moves per unit of `fact` (None: not in proportion)."""
+    moved = {fact: 1, **dict(FACTS[fact].moves)}
+    if not set(names_of(right)) & set(moved):
+        return Fraction(0)
+    linear = _linear(right)
+    if linear is None:
+        return None
+    coefs, _ = linear
+    return sum((coefs.get(name, Fraction(0)) * step for name, step in moved.items()), Fraction(0))
+
+
+def names_of(operand: Operand) -> list[str]:
+    return [leaf.name for leaf in leaves(operand) if isinstance(leaf, Fact)]
+
+
+def fix_types(fix: Fix) -> dict[str, type]:
     """The type of each fix value a check's message may name (checker.explaining)."""
-    value = FACTS[comparison.fact].type
-    limit = operand_type(comparison.right)
+    value = FACTS[fix.fact].type
+    limit = operand_type(fix.right)
+    if fix.slope:
+        limit = float
     types = {"value": value, "limit": limit}
-    if comparison.op in ORDERING:
-        target = int if value is int else limit
+    if fix.op in ORDERING and not fix.no_number:
+        target = int if value is int else float
         types["target"] = target
         types["gap"] = int if target is int and value is int else float
     return types

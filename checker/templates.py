@@ -36,6 +36,8 @@ def format_value(value: Any) -> str:
         return "true" if value else "false"
     if kind is float:
         return f"{round(value, 4):,}"
+    if kind is tuple:  # a list parameter
+        return ", ".join(map(format_value, value))
     return str(value)
 
 

@@ -126,12 +126,14 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _data_loc(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+def _data_loc(
+    data: Any, loc: tuple[str | int, ...], *, missing: bool = False
+) -> tuple[str | int, ...]:
     """The part of pydantic's `loc` that addresses the data.
 
     pydantic inserts union members and validator names ("int", "function-after[...]")
-    into locations; those are dropped, while real keys (whatever their spelling) and a
-    final missing key are kept.
+    into locations; those are dropped, while real keys (whatever their spelling) and,
+    for a `missing` error, the final missing key are kept.
     """
     kept: list[str | int] = []
     for index, part in enumerate(loc):
@@ -139,7 +141,7 @@ def _data_loc(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
         in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
         if in_dict or in_list:
             data = data[part]
-        elif not (isinstance(data, dict) and index == len(loc) - 1):
+        elif not (missing and isinstance(data, dict) and index == len(loc) - 1):
             continue
         kept.append(part)
     return tuple(kept)
@@ -187,7 +189,7 @@ def _problems(exc: ValidationError, model: type[BaseModel], doc: Document) -> li
     # error per member from pydantic; they are said together, once.
     expected: dict[tuple[str | int, ...], list[Any]] = {}
     for error in exc.errors(include_url=False):
-        loc = _data_loc(doc.data, error["loc"])
+        loc = _data_loc(doc.data, error["loc"], missing=error["type"] == "missing")
         if error["type"] in _TYPE_HINTS:
             expected.setdefault(loc, []).append(error)
             continue

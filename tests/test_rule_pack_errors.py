@@ -34,7 +34,7 @@ CASES = [
         "when: domestic_units <",
         "when: domestic_unit <",
         "when: domestic_unit <",
-        "'domestic_unit' is not a fact: did you mean 'domestic_units'?",
+        "'domestic_unit' is not a fact or parameter: did you mean 'domestic_units'?",
     ),
     (
         "unknown-key",
@@ -68,7 +68,7 @@ CASES = [
         "when: unknown_model_count > 0",
         'when: unknown_model_count > "0"',
         "unknown_model_count >",
-        "unknown_model_count is a number and cannot be compared with a str",
+        "unknown_model_count is a number and cannot be compared with text",
     ),
     (
         "template-name",
@@ -90,9 +90,9 @@ CASES = [
         "param-union-type",
         "domestic-ratio.yaml",
         "    value: 1.0",
-        "    value: [1.0]",
-        "value: [1.0]",
-        "parameters.ratio.value must be one of these, not a list: a whole number",
+        "    value: {x: 1}",
+        "value: {x: 1}",
+        "parameters.ratio.value must be one of these, not a dict: a whole number",
     ),
     (
         "param-shadows-fact",
@@ -230,7 +230,7 @@ CASES = [
         'buyer_status == "queued"',
         'buyer_status == "queud"',
         'buyer_status == "queud"',
-        "'queud' is none of them, so `buyer_status == 'queud'` never depends on the order; "
+        "'queud' is none of them, so `buyer_status == \"queud\"` never depends on it; "
         "did you mean 'queued'?",
     ),
     (
@@ -316,13 +316,13 @@ def test_changing_a_number_is_a_data_edit(cli: Any, tmp_path: Path) -> None:
 
 
 def test_a_value_matching_no_union_member_is_one_problem(cli: Any, tmp_path: Path) -> None:
-    """int | float | bool | str: pydantic reports each member; the user reads one line."""
-    pack = _pack_copy(tmp_path, "domestic-ratio.yaml", "    value: 1.0", "    value: [1.0]")
+    """int | float | bool | str | a list: pydantic reports each member; the user reads one."""
+    pack = _pack_copy(tmp_path, "domestic-ratio.yaml", "    value: 1.0", "    value: {x: 1}")
     write(tmp_path, "orders/o.yaml", BASE_ORDER)
     run = cli("check", "orders", "--rules", pack)
     assert run.code == 2
     assert run.err.count("parameters.ratio.value") == 1, run.err
-    for hint in ("a whole number", "a number", "text", "true or false"):
+    for hint in ("a whole number", "a number", "text", "true or false", "a list"):
         assert hint in run.err
 
 
