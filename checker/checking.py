@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from checker.compiling import SKIP, compile_pack, engine_rule_name
 from checker.engine import Engine, EngineError
 from checker.explaining import explain_check
-from checker.expressions import evaluate
+from checker.expressions import Member, evaluate, holds
 from checker.facts import FACTS, Deriver, Local, ledger
 from checker.formats import ENGINE_EXACT
 from checker.loading import Document, Mark, discover, read_document
@@ -85,7 +85,7 @@ class Checker:
         compiled = compile_pack(pack)
         self._read = compiled.read
         self._derived = tuple((d.name, d.operand) for d in compiled.derived)
-        self._engine = Engine(compiled.name, compiled.definition)
+        self._engines = tuple(Engine(name, definition) for name, definition in compiled.rulesets)
         self._deriver = Deriver(pack.meta)
         self._judged = tuple(dict.fromkeys(c.judged for r in pack.rules for c in r.checks))
         self._judged_index = {fact: i for i, fact in enumerate(self._judged)}
@@ -137,9 +137,11 @@ class Checker:
         facts = self._deriver.facts(local, used)
         fact = dict(zip(self._read, self._read_values(facts), strict=True))
         for name, operand in self._derived:
-            fact[name] = evaluate(operand, facts)
+            fact[name] = (
+                holds(operand, facts) if isinstance(operand, Member) else evaluate(operand, facts)
+            )
         try:
-            fired = self._engine.fired(fact)
+            fired = [name for engine in self._engines for name in engine.fired(fact)]
         except EngineError as exc:
             return exc
         marks: dict[int, list[int]] = {}

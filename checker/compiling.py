@@ -10,8 +10,9 @@ and combines tests with $and and $or. Everything else is rewritten into that:
 - `not` is pushed down to the tests (De Morgan; `<` becomes `>=`, `in` becomes `not in`);
 - `x in [a, b]` is `x == a or x == b`, `x not in [a, b]` is `x != a and x != b`;
 - a side that is not a field (`a + b < c`) is mirrored when the other side is a field,
-  else computed before the assert as a derived field, as are `/` and `%`, whose
-  semantics (exact division, Python's remainder) the engine does not share.
+  else computed before the assert as a derived field, as is any arithmetic the engine
+  would not compute exactly: `/`, `%` (Python's remainder), and anything with a number
+  that has decimals (0.6 is not a double; checker.expressions.evaluate is exact).
 The derived fields are `Derived` values: the checker computes them per order.
 """
 
@@ -35,20 +36,25 @@ from checker.expressions import (
     Operand,
     leaves,
     names,
+    width,
 )
+from checker.facts import FACTS
+from checker.formats import ENGINE_LIST_TESTS, ENGINE_MAX_TESTS
 from checker.rulepack import RulePack
 
 SKIP = "skip"
 _OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "==": "$eq", "!=": "$neq"}
 _ARITH = {"*": "$mul", "+": "$add", "-": "$sub"}
 DERIVED_PREFIX = "="  # no fact name starts so: derived fields cannot shadow facts
+FLOAT_FACTS = frozenset(name for name, spec in FACTS.items() if spec.type is float)
 
 
 class Derived(NamedTuple):
-    """A field computed before the assert: `name` holds the value of `operand`."""
+    """A field computed before the assert: `name` holds the value of `operand`, or for
+    a membership test of a long list, whether it holds."""
 
     name: str
-    operand: Operand
+    operand: Operand | Member
 
 
 def engine_rule_name(rule_id: str, check: int | str) -> str:
@@ -56,7 +62,8 @@ def engine_rule_name(rule_id: str, check: int | str) -> str:
 
 
 def normal_form(condition: Condition, negate: bool = False) -> Condition:
-    """The condition with `not` pushed down to its tests and `in` lists expanded."""
+    """The condition with `not` pushed down to its tests and short `in` lists expanded
+    (a longer one stays a Member, looked up before the assert)."""
     if isinstance(condition, Not):
         return normal_form(condition.operand, not negate)
     if isinstance(condition, AllOf | AnyOf):
@@ -65,6 +72,8 @@ def normal_form(condition: Condition, negate: bool = False) -> Condition:
         return AllOf(parts) if conjunction else AnyOf(parts)
     if isinstance(condition, Member):
         negated = condition.negated != negate
+        if len(condition.values) > ENGINE_LIST_TESTS:
+            return condition._replace(negated=negated)
         tests: tuple[Condition, ...] = tuple(
             Comparison(condition.item, "!=" if negated else "==", Const(v))
             for v in condition.values
@@ -82,13 +91,16 @@ def normal_form(condition: Condition, negate: bool = False) -> Condition:
 class _Compiler:
     """Turns normal-form conditions into durable_rules JSON, collecting derived fields."""
 
-    def __init__(self) -> None:
-        self.derived: dict[Operand, Derived] = {}
+    def __init__(self, float_facts: frozenset[str]) -> None:
+        self.derived: dict[Operand | Member, Derived] = {}
+        self.float_facts = float_facts
 
     def condition(self, condition: Condition) -> dict[str, Any]:
         if isinstance(condition, AllOf | AnyOf):
             key = "$and" if isinstance(condition, AllOf) else "$or"
             return {key: [self.condition(p) for p in condition.parts]}
+        if isinstance(condition, Member):
+            return {"$eq": {self._derive(condition): True}}
         assert isinstance(condition, Comparison), condition
         left, op, right = condition
         if not isinstance(left, Fact) and isinstance(right, Fact) and self._engine_can(left):
@@ -110,17 +122,25 @@ class _Compiler:
             }
         }
 
-    @staticmethod
-    def _engine_can(operand: Operand) -> bool:
-        if isinstance(operand, Arith):
-            return (
-                operand.op in _ARITH
-                and _Compiler._engine_can(operand.left)
-                and _Compiler._engine_can(operand.right)
-            )
+    def _engine_can(self, operand: Operand) -> bool:
+        """Whether the engine computes `operand` exactly: whole numbers and + - * only
+        (within the range checker.soundness proves)."""
+        if not isinstance(operand, Arith):
+            return True
+        if operand.op not in _ARITH:
+            return False
+        for leaf in leaves(operand):
+            if isinstance(leaf, Fact) and leaf.name in self.float_facts:
+                return False
+            if (
+                isinstance(leaf, Const)
+                and isinstance(leaf.value, float)
+                and not leaf.value.is_integer()
+            ):
+                return False
         return True
 
-    def _derive(self, operand: Operand) -> str:
+    def _derive(self, operand: Operand | Member) -> str:
         found = self.derived.get(operand)
         if found is None:
             found = self.derived[operand] = Derived(f"{DERIVED_PREFIX}{len(self.derived)}", operand)
@@ -128,10 +148,11 @@ class _Compiler:
 
 
 def compile_rules(
-    conditions: Mapping[str, Condition],
+    conditions: Mapping[str, Condition], float_facts: frozenset[str]
 ) -> tuple[dict[str, Any], tuple[Derived, ...]]:
-    """Engine rules matching each condition, by name, and the fields to derive first."""
-    compiler = _Compiler()
+    """Engine rules matching each condition, by name, and the fields to derive first.
+    `float_facts`: the facts whose values may have decimals."""
+    compiler = _Compiler(float_facts)
     definition = {
         name: {"all": [{"m": compiler.condition(normal_form(condition))}]}
         for name, condition in conditions.items()
@@ -140,23 +161,34 @@ def compile_rules(
 
 
 class Compiled(NamedTuple):
-    name: str  # the ruleset's
-    definition: dict[str, Any]
+    rulesets: tuple[tuple[str, dict[str, Any]], ...]  # (name, definition) of each
     read: tuple[str, ...]  # facts the engine reads
     derived: tuple[Derived, ...]  # fields computed before the assert
 
 
 def compile_pack(pack: RulePack) -> Compiled:
+    """The pack's conditions as rulesets of at most ENGINE_MAX_TESTS tests each (rules
+    kept whole and in order), so no assert can overflow the engine's match stack."""
     conditions: dict[str, Condition] = {}
     for pack_rule in pack.rules:
         for index, check in enumerate(pack_rule.checks):
             conditions[engine_rule_name(pack_rule.rule.id, index)] = check.condition
         if pack_rule.skip is not None:
             conditions[engine_rule_name(pack_rule.rule.id, SKIP)] = pack_rule.skip
-    definition, derived = compile_rules(conditions)
+    definition, derived = compile_rules(conditions, FLOAT_FACTS)
+    groups: list[dict[str, Any]] = [{}]
+    held = 0
+    for name, condition in conditions.items():
+        tests = width(condition, ENGINE_LIST_TESTS)
+        if held + tests > ENGINE_MAX_TESTS and groups[-1]:
+            groups.append({})
+            held = 0
+        groups[-1][name] = definition[name]
+        held += tests
+    base = f"{pack.name}-{pack.sha256[:16]}"
+    rulesets = tuple((base if i == 0 else f"{base}-{i}", group) for i, group in enumerate(groups))
     read = dict.fromkeys(name for condition in conditions.values() for name in names(condition))
     for item in derived:  # a derived field reads facts the conditions may not name directly
-        read.update(
-            dict.fromkeys(leaf.name for leaf in leaves(item.operand) if isinstance(leaf, Fact))
-        )
-    return Compiled(f"{pack.name}-{pack.sha256[:16]}", definition, tuple(read), derived)
+        facts = item.operand.item if isinstance(item.operand, Member) else item.operand
+        read.update(dict.fromkeys(leaf.name for leaf in leaves(facts) if isinstance(leaf, Fact)))
+    return Compiled(rulesets, tuple(read), derived)

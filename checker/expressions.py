@@ -148,35 +148,68 @@ def names(condition: Condition) -> list[str]:
     return list(found)
 
 
+def width(condition: Condition, list_tests: int) -> int:
+    """Tests the engine holds for the condition: each comparison, each value of a list
+    of at most `list_tests` values, one for a longer list (looked up before)."""
+    if isinstance(condition, Comparison):
+        return 1
+    if isinstance(condition, Member):
+        return len(condition.values) if 0 < len(condition.values) <= list_tests else 1
+    if isinstance(condition, Not):
+        return width(condition.operand, list_tests)
+    return sum(width(part, list_tests) for part in condition.parts)
+
+
 def conjuncts(condition: Condition) -> tuple[Condition, ...]:
     """The parts of a top-level `and` (the condition itself if it is none)."""
     return condition.parts if isinstance(condition, AllOf) else (condition,)
 
 
 def evaluate(operand: Operand, facts: Mapping[str, Value]) -> Value:
-    """Value of an operand, for explanations (the engine decides, this explains)."""
+    """Value of an operand, computed exactly: numbers written with decimals are the
+    decimals written (0.6 is 3/5, not the nearest double), and the result is rounded
+    once. The engine is given such values (checker.compiling), so `20000 * 0.6` is
+    12000 in a report and in a verdict alike."""
     if isinstance(operand, Const):
         return operand.value
     if isinstance(operand, Fact):
         return facts[operand.name]
-    left, right = evaluate(operand.left, facts), evaluate(operand.right, facts)
-    assert isinstance(left, int | float) and isinstance(right, int | float)
-    return _arith(operand.op, left, right)
+    exact = _exact(operand, facts)
+    if isinstance(exact, int):
+        return exact
+    return int(exact) if exact.denominator == 1 and _whole(operand, facts) else float(exact)
 
 
-def _arith(op: str, left: float, right: float) -> float:
-    if op == "+":
+def _whole(operand: Operand, facts: Mapping[str, Value]) -> bool:
+    """Whether every leaf is a whole number (then so is the value, unless divided)."""
+    return all(
+        type(leaf.value if isinstance(leaf, Const) else facts[leaf.name]) is int
+        for leaf in leaves(operand)
+    ) and not any(isinstance(node, Arith) and node.op == "/" for node in _nodes(operand))
+
+
+def _nodes(operand: Operand) -> Iterator[Operand]:
+    yield operand
+    if isinstance(operand, Arith):
+        yield from _nodes(operand.left)
+        yield from _nodes(operand.right)
+
+
+def _exact(operand: Operand, facts: Mapping[str, Value]) -> int | Fraction:
+    if isinstance(operand, Const | Fact):
+        value = operand.value if isinstance(operand, Const) else facts[operand.name]
+        assert isinstance(value, int | float) and not isinstance(value, bool)
+        return value if type(value) is int else Fraction(repr(value))
+    left, right = _exact(operand.left, facts), _exact(operand.right, facts)
+    if operand.op == "+":
         return left + right
-    if op == "-":
+    if operand.op == "-":
         return left - right
-    if op == "*":
+    if operand.op == "*":
         return left * right
-    if op == "%":
+    if operand.op == "%":
         return left % right
-    if isinstance(left, int) and isinstance(right, int):  # exact, then one rounding
-        quotient = Fraction(left, right)
-        return int(quotient) if quotient.denominator == 1 else float(quotient)
-    return left / right
+    return Fraction(left) / right
 
 
 _COMPARE = {

@@ -21,10 +21,14 @@ ENGINE_EXACT = 2**53
 # exponent (1e-05), which durable_rules' parser refuses.
 ENGINE_SMALLEST_FLOAT = 1e-4
 # durable_rules walks its match network with a stack of 64 nodes and fails an assert
-# (ERR_MAX_STACK_SIZE) when more first conditions match at once; after such failures
-# it was seen to corrupt its heap. One is chipcheck's sentinel rule, so a pack may
-# have at most 63 conditions (checks and skip_when), every one of which may match.
-ENGINE_MAX_CONDITIONS = 63
+# (ERR_MAX_STACK_SIZE) when more are pending at once; after such failures it was seen
+# to corrupt its heap. A ruleset holding at most 63 tests (comparisons), plus
+# chipcheck's sentinel, can never have more pending: a pack's rules are split into as
+# many rulesets as that takes, and one condition may hold at most 63 tests.
+ENGINE_MAX_TESTS = 63
+# A list of up to this many values is tested by the engine (`x == a or x == b ...`); a
+# longer one (a catalog of certified chips) is looked up before the assert.
+ENGINE_LIST_TESTS = 8
 
 # GB 32100-2015: the 31-character alphabet and the weights of positions 1-17.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

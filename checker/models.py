@@ -41,6 +41,10 @@ Uscc = Annotated[str, AfterValidator(valid_uscc), Field(json_schema_extra=USCC_S
 IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(plain_text)]
 LongText = Annotated[str, StringConstraints(max_length=5000), AfterValidator(free_text)]
+# A condition: long enough for lists, and it may be folded over lines in YAML.
+ConditionText = Annotated[
+    str, StringConstraints(min_length=1, max_length=5000), AfterValidator(free_text)
+]
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 
 
@@ -133,7 +137,7 @@ class Parameter(Strict):
 
 
 class Check(Strict):
-    when: Text
+    when: ConditionText
     message: Text
     fix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
 
@@ -152,7 +156,7 @@ class Rule(Strict):
     source: Text
     description: LongText
     parameters: dict[ParamName, Parameter] = {}
-    skip_when: Text | None = None
+    skip_when: ConditionText | None = None
     skip_message: Text | None = None
     message: Text
     pass_message: Text

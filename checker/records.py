@@ -1223,12 +1223,12 @@ SCHEMAS: dict[str, Any] = {
                                         "type": "function-after",
                                         "function": {
                                             "type": "no-info",
-                                            "function": formats.plain_text,
+                                            "function": formats.free_text,
                                         },
                                         "schema": {
                                             "type": "str",
                                             "min_length": 1,
-                                            "max_length": 500,
+                                            "max_length": 5000,
                                         },
                                     },
                                 },
@@ -1319,12 +1319,12 @@ SCHEMAS: dict[str, Any] = {
                                                     "type": "function-after",
                                                     "function": {
                                                         "type": "no-info",
-                                                        "function": formats.plain_text,
+                                                        "function": formats.free_text,
                                                     },
                                                     "schema": {
                                                         "type": "str",
                                                         "min_length": 1,
-                                                        "max_length": 500,
+                                                        "max_length": 5000,
                                                     },
                                                 },
                                             },

@@ -15,7 +15,6 @@ from typing import NamedTuple
 from checker import expressions
 from checker.expressions import Condition, ExpressionError, ParamValue, conjuncts, names
 from checker.facts import FACTS
-from checker.formats import ENGINE_MAX_CONDITIONS
 from checker.loading import Document, Loc, read_document
 from checker.problems import Problem
 from checker.records import PackMeta, Rule
@@ -132,18 +131,6 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
                     f"rule {rule_id!r} is listed but {rule_id}.yaml does not exist",
                 )
             )
-    conditions = sum(len(r.checks) + (r.skip is not None) for r in rules.values())
-    if conditions > ENGINE_MAX_CONDITIONS:
-        problems.append(
-            Problem(
-                (directory / PACK_FILE).as_posix(),
-                None,
-                None,
-                f"the pack has {conditions} conditions (checks and skip_when); the engine "
-                f"judges at most {ENGINE_MAX_CONDITIONS} in one ruleset: merge checks or "
-                "split the pack",
-            )
-        )
     if problems:
         return problems
     ordered = tuple(rules[rule_id] for rule_id in meta.rules)

@@ -29,9 +29,15 @@ from checker.expressions import (
     leaves,
     source,
     tests,
+    width,
 )
 from checker.facts import FACTS
-from checker.formats import ENGINE_EXACT, ENGINE_SMALLEST_FLOAT
+from checker.formats import (
+    ENGINE_EXACT,
+    ENGINE_LIST_TESTS,
+    ENGINE_MAX_TESTS,
+    ENGINE_SMALLEST_FLOAT,
+)
 
 # A check message's fix values (checker.explaining), which no parameter may shadow.
 EXPLAIN_NAMES = ("value", "limit")
@@ -83,6 +89,12 @@ def _constants(operand: Operand) -> list[Const]:
 def condition_problems(condition: Condition) -> list[str]:
     """Why a parsed condition could misjudge, one message per reason."""
     problems: list[str] = []
+    held = width(condition, ENGINE_LIST_TESTS)
+    if held > ENGINE_MAX_TESTS:
+        problems.append(
+            f"the condition has {held} tests (comparisons, and values of short lists); the "
+            f"engine holds at most {ENGINE_MAX_TESTS} in one rule: split it into checks"
+        )
     for test in tests(condition):
         sides = (test.left, test.right) if isinstance(test, Comparison) else (test.item,)
         values = [c.value for side in sides for c in _constants(side)]
@@ -244,7 +256,7 @@ def fix_types(fix: Fix) -> dict[str, type]:
     if fix.slope:
         limit = float
     types = {"value": value, "limit": limit}
-    if fix.op in ORDERING and not fix.no_number:
+    if fix.op in ORDERING:  # named even when no number can be given: the error says why
         target = int if value is int else float
         types["target"] = target
         types["gap"] = int if target is int and value is int else float

@@ -26,7 +26,7 @@ class Judge:
 
     def __init__(self, conditions: dict[str, str]) -> None:
         parsed = {name: parse(text, FACT_TYPES, {}) for name, text in conditions.items()}
-        definition, self.derived = compile_rules(parsed)
+        definition, self.derived = compile_rules(parsed, frozenset({"x"}))
         self.engine = Engine(f"test-{next(_counter)}", definition)
 
     def fired(self, fact: dict[str, object]) -> list[str]:
@@ -349,18 +349,18 @@ def _all_firing(count: int) -> Engine:
     return Engine(f"test-{next(_counter)}", definition)
 
 
-def test_63_conditions_firing_at_once_are_judged_and_64_are_unsafe() -> None:
-    """Why a pack has at most ENGINE_MAX_CONDITIONS: past its 64-node match stack the
+def test_63_tests_pending_at_once_are_judged_and_64_are_unsafe() -> None:
+    """Why a ruleset holds at most ENGINE_MAX_TESTS: past its 64-node match stack the
     engine fails the assert and may corrupt its heap (seen: glibc's "free(): invalid
     size" abort), so the 64 are tried in a process of their own."""
-    from checker.formats import ENGINE_MAX_CONDITIONS
+    from checker.formats import ENGINE_MAX_TESTS
 
-    most = _all_firing(ENGINE_MAX_CONDITIONS)
-    assert len(most.fired({"a": 10**6})) == ENGINE_MAX_CONDITIONS
+    most = _all_firing(ENGINE_MAX_TESTS)
+    assert len(most.fired({"a": 10**6})) == ENGINE_MAX_TESTS
     script = (
         "from checker.engine import Engine, EngineError\n"
         f"rules = {{f'r{{i}}': {{'all': [{{'m': {{'$gt': {{'a': i}}}}}}]}} "
-        f"for i in range({ENGINE_MAX_CONDITIONS + 1})}}\n"
+        f"for i in range({ENGINE_MAX_TESTS + 1})}}\n"
         "try:\n"
         "    print(len(Engine('over', rules).fired({'a': 10**6})))\n"
         "except EngineError as exc:\n"

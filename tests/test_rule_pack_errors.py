@@ -338,15 +338,3 @@ def test_a_pack_yaml_error_does_not_hide_the_rule_files_errors(cli: Any, tmp_pat
     assert run.code == 2
     assert f"pack/pack.yaml:{_line_of(pack, 'pack.yaml', 'colour: red')}:" in run.err
     assert f"pack/known-models.yaml:{_line_of(pack, 'known-models.yaml', 'rumoured')}:" in run.err
-
-
-def test_more_conditions_than_the_engine_judges_is_a_load_error(cli: Any, tmp_path: Path) -> None:
-    checks = "".join(
-        f"  - when: unknown_model_count > {i}\n    message: more than {i}\n" for i in range(60)
-    )
-    pack = _pack_copy(tmp_path, "known-models.yaml", "checks:\n", f"checks:\n{checks}")
-    run = cli("rules", "--rules", pack)
-    assert run.code == 2
-    # the bundled pack has 21 checks and 2 skip_when; 60 more make 83
-    assert "pack/pack.yaml: the pack has 83 conditions" in run.err
-    assert "at most 63" in run.err
