@@ -137,6 +137,7 @@ class Parameter(Strict):
 
 
 class Check(Strict):
+    id: RuleId | None = None  # what an example's `check:` may name
     when: ConditionText
     message: Text
     fix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
@@ -145,6 +146,8 @@ class Check(Strict):
 class Example(Strict):
     name: Text
     expect: Literal["pass", "fail", "skip"]
+    # for expect: fail, the check that must fail: its id, or its number (1 is the first)
+    check: Annotated[int, Field(ge=1)] | RuleId | None = None
     order: Order
     prior_orders: list[Order] = []
 

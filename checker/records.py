@@ -177,10 +177,12 @@ class Parameter(Record):
 
 class Check(Record):
     __slots__ = (
+        "id",
         "when",
         "message",
         "fix",
     )
+    id: str | None
     when: str
     message: str
     fix: str | None
@@ -190,11 +192,13 @@ class Example(Record):
     __slots__ = (
         "name",
         "expect",
+        "check",
         "order",
         "prior_orders",
     )
     name: str
     expect: Literal["pass", "fail", "skip"]
+    check: int | str | None
     order: Order
     prior_orders: list[Order]
 
@@ -1303,6 +1307,7 @@ SCHEMAS: dict[str, Any] = {
                                     "type": "dataclass",
                                     "cls": Check,
                                     "fields": [
+                                        "id",
                                         "when",
                                         "message",
                                         "fix",
@@ -1311,6 +1316,22 @@ SCHEMAS: dict[str, Any] = {
                                         "type": "dataclass-args",
                                         "dataclass_name": "Check",
                                         "fields": [
+                                            {
+                                                "type": "dataclass-field",
+                                                "name": "id",
+                                                "kw_only": True,
+                                                "schema": {
+                                                    "type": "default",
+                                                    "schema": {
+                                                        "type": "nullable",
+                                                        "schema": {
+                                                            "type": "str",
+                                                            "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
+                                                        },
+                                                    },
+                                                    "default": None,
+                                                },
+                                            },
                                             {
                                                 "type": "dataclass-field",
                                                 "name": "when",
@@ -1391,6 +1412,7 @@ SCHEMAS: dict[str, Any] = {
                                         "fields": [
                                             "name",
                                             "expect",
+                                            "check",
                                             "order",
                                             "prior_orders",
                                         ],
@@ -1426,6 +1448,31 @@ SCHEMAS: dict[str, Any] = {
                                                             "fail",
                                                             "skip",
                                                         ],
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "check",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "union",
+                                                                "choices": [
+                                                                    {
+                                                                        "type": "int",
+                                                                        "ge": 1,
+                                                                    },
+                                                                    {
+                                                                        "type": "str",
+                                                                        "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
+                                                                    },
+                                                                ],
+                                                            },
+                                                        },
+                                                        "default": None,
                                                     },
                                                 },
                                                 {

@@ -237,6 +237,7 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
         template = _template(doc, (key,), text, types, problems) if text else None
         templates[key] = template.bind(params) if template else None
         shown += template.fields if template else ()
+    problems += _check_references(doc, rule)
     if len(problems) > before:
         return None
     kinds = {e.expect for e in rule.examples}
@@ -262,6 +263,42 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
         pass_template,
         templates["skip_message"],
     )
+
+
+def check_index(rule: Rule, named: int | str) -> int | None:
+    """The 0-based index of the check an example names (by number or id), if any."""
+    if isinstance(named, int):
+        return named - 1 if named <= len(rule.checks) else None
+    return next((i for i, c in enumerate(rule.checks) if c.id == named), None)
+
+
+def _check_references(doc: Document, rule: Rule) -> list[Problem]:
+    """Check ids are unique; an example's `check:` names one, and only with expect: fail."""
+    problems = []
+    ids = [c.id for c in rule.checks if c.id]
+    for index, check in enumerate(rule.checks):
+        if check.id and ids.count(check.id) > 1:
+            problems.append(
+                doc.problem(("checks", index, "id"), f"check id {check.id!r} is used twice")
+            )
+    for index, example in enumerate(rule.examples):
+        if example.check is None:
+            continue
+        loc = ("examples", index, "check")
+        if example.expect != "fail":
+            problems.append(
+                doc.problem(
+                    loc,
+                    "check: names the check a fail example must fail; this example expects "
+                    + example.expect,
+                )
+            )
+        elif check_index(rule, example.check) is None:
+            known = ", ".join([str(i + 1) for i in range(len(rule.checks))] + ids)
+            problems.append(
+                doc.problem(loc, f"no check {example.check!r} in this rule (checks: {known})")
+            )
+    return problems
 
 
 def _condition(

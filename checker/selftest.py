@@ -13,16 +13,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checker.checking import Checker
-from checker.records import Example
+from checker.records import Example, Rule
 from checker.results import Report, RuleResult
-from checker.rulepack import RulePack
+from checker.rulepack import RulePack, check_index
 
 
 @dataclass(frozen=True)
 class ExampleOutcome:
     rule: str
     example: str
-    expected: str
+    expected: str  # "fail of check 2" when the example names its check
     actual: str
     message: str
 
@@ -73,12 +73,23 @@ class SelfTest:
         """Each example judged by its own rule, after its prior orders."""
         outcomes = []
         for index, example, judged in self._judged:
+            rule = self.pack.rules[index].rule
+            expected: str = example.expect
             if isinstance(judged, Exception):
                 actual, message = "error", str(judged)
             else:
-                actual, message = judged[index].status, judged[index].message
-            rule_id = self.pack.rules[index].rule.id
-            outcomes.append(ExampleOutcome(rule_id, example.name, example.expect, actual, message))
+                result = judged[index]
+                actual, message = result.status, result.message
+                if example.check is not None:
+                    named = check_index(rule, example.check)
+                    expected = f"fail of check {_check_name(rule, named)}"
+                    if actual == "fail":
+                        actual = "fail of check " + ", ".join(
+                            _check_name(rule, i) for i in result.failed
+                        )
+                        if named in result.failed:
+                            actual = expected  # it fails that check (others too, maybe)
+            outcomes.append(ExampleOutcome(rule.id, example.name, expected, actual, message))
         return outcomes
 
     def coverage(self, report: Report | None, generated: int) -> list[CheckCoverage]:
@@ -103,6 +114,13 @@ class SelfTest:
             for r in self.pack.rules
             for i, check in enumerate(r.rule.checks)
         ]
+
+
+def _check_name(rule: Rule, index: int | None) -> str:
+    if index is None:
+        return "?"
+    check_id = rule.checks[index].id
+    return f"{index + 1} ({check_id})" if check_id else str(index + 1)
 
 
 def run_examples(pack: RulePack) -> list[ExampleOutcome]:

@@ -105,3 +105,69 @@ def test_rules_test_takes_the_pack_option_before_or_after_paths(cli: Any) -> Non
         run = cli(*args)
         assert run.code == 0, (args, run.err)
         assert "(examples / 7 orders / 0 generated order sets)" in run.out
+
+
+def _batch_window_copy(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    path = pack / "batch-window.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    return pack
+
+
+def test_an_example_can_name_the_check_it_must_fail(cli: Any, tmp_path: Path) -> None:
+    """After an edit, an "unknown batch" example kept failing for another check."""
+    unknown = "  - name: unknown batch\n    expect: fail\n"
+    right = _batch_window_copy(tmp_path, (unknown, unknown + "    check: 1\n"))
+    run = cli("rules", "test", "--rules", right, "--generated", "0")
+    assert run.code == 0, run.out
+    assert (
+        "ok    batch-window: unknown batch (expected fail of check 1, got fail of check 1)"
+        in run.out
+    )
+
+    named = _batch_window_copy(
+        tmp_path / "named",
+        (unknown, unknown + "    check: unknown-batch\n"),
+        (
+            "  - when: batch_known == false\n",
+            "  - id: unknown-batch\n    when: batch_known == false\n",
+        ),
+    )
+    assert cli("rules", "test", "--rules", named, "--generated", "0").code == 0
+
+    wrong = _batch_window_copy(tmp_path / "wrong", (unknown, unknown + "    check: 2\n"))
+    run = cli("rules", "test", "--rules", wrong, "--generated", "0")
+    assert run.code == 1
+    assert (
+        "WRONG batch-window: unknown batch (expected fail of check 2, got fail of check 1)"
+        in run.out
+    )
+
+
+@pytest.mark.parametrize(
+    ("edits", "words"),
+    [
+        ((("  - name: unknown batch\n    expect: fail\n",
+           "  - name: unknown batch\n    expect: fail\n    check: 9\n"),),
+         "no check 9 in this rule (checks: 1, 2, 3)"),
+        ((("  - name: opening day\n    expect: pass\n",
+           "  - name: opening day\n    expect: pass\n    check: 1\n"),),
+         "this example expects pass"),
+        ((("  - when: batch_known == false\n", "  - id: twice\n    when: batch_known == false\n"),
+          ("  - when: batch_known == true and days_before_open > 0\n",
+           "  - id: twice\n    when: batch_known == true and days_before_open > 0\n")),
+         "check id 'twice' is used twice"),
+    ],
+)  # fmt: skip
+def test_a_wrong_check_reference_is_a_load_error(
+    cli: Any, tmp_path: Path, edits: tuple[tuple[str, str], ...], words: str
+) -> None:
+    pack = _batch_window_copy(tmp_path, *edits)
+    run = cli("rules", "--rules", pack)
+    assert run.code == 2
+    assert words in run.err and "batch-window.yaml:" in run.err
