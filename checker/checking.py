@@ -20,7 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from checker.compiling import SKIP, compile_pack, engine_rule_name
+from checker.compiling import PERIOD, SKIP, compile_pack, engine_rule_name
 from checker.engine import Engine, EngineError
 from checker.explaining import explain_check
 from checker.expressions import Member, evaluate, holds
@@ -47,6 +47,7 @@ PARALLEL_FILES = 3000
 MAX_READERS = 8
 MEMO_SIZE = 1024  # results, and wordings, remembered per rule (a few MB at most)
 SKIP_MARK = -1  # a rule's skip condition held; sorts before its check indices
+PERIOD_MARK = -2  # the order is dated outside the rule's effective period; sorts first
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
@@ -100,6 +101,8 @@ class Checker:
         for index, r in enumerate(pack.rules):
             if r.skip is not None:
                 self._owner[engine_rule_name(r.rule.id, SKIP)] = (index, SKIP_MARK)
+            if r.period is not None:
+                self._owner[engine_rule_name(r.rule.id, PERIOD)] = (index, PERIOD_MARK)
             for check in range(len(r.checks)):
                 self._owner[engine_rule_name(r.rule.id, check)] = (index, check)
         self._read_values = _values_of(self._read)
@@ -349,6 +352,9 @@ class _RuleJudge:
     def _read_by(self, marks: tuple[int, ...]) -> tuple[str, ...]:
         """Facts the messages of an outcome read, fix values included."""
         pack_rule = self.rule
+        if marks[:1] == (PERIOD_MARK,):
+            assert pack_rule.period_message is not None
+            return pack_rule.period_message.fields
         if marks[:1] == (SKIP_MARK,):
             assert pack_rule.skip_message is not None
             return pack_rule.skip_message.fields
@@ -364,6 +370,9 @@ class _RuleJudge:
 
     def _word(self, facts: Mapping[str, Any], marks: tuple[int, ...]) -> tuple[Status, str]:
         pack_rule = self.rule
+        if marks[:1] == (PERIOD_MARK,):
+            assert pack_rule.period_message is not None
+            return "skip", pack_rule.period_message.render(facts)
         if marks[:1] == (SKIP_MARK,):
             assert pack_rule.skip_message is not None
             return "skip", pack_rule.skip_message.render(facts)

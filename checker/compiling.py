@@ -43,6 +43,7 @@ from checker.formats import ENGINE_LIST_TESTS, ENGINE_MAX_TESTS
 from checker.rulepack import RulePack
 
 SKIP = "skip"
+PERIOD = "period"
 _OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "==": "$eq", "!=": "$neq"}
 _ARITH = {"*": "$mul", "+": "$add", "-": "$sub"}
 DERIVED_PREFIX = "="  # no fact name starts so: derived fields cannot shadow facts
@@ -175,6 +176,8 @@ def compile_pack(pack: RulePack) -> Compiled:
             conditions[engine_rule_name(pack_rule.rule.id, index)] = check.condition
         if pack_rule.skip is not None:
             conditions[engine_rule_name(pack_rule.rule.id, SKIP)] = pack_rule.skip
+        if pack_rule.period is not None:
+            conditions[engine_rule_name(pack_rule.rule.id, PERIOD)] = pack_rule.period
     definition, derived = compile_rules(conditions, FLOAT_FACTS)
     groups: list[dict[str, Any]] = [{}]
     held = 0

@@ -169,6 +169,13 @@ def pack_references(meta: P) -> P:
     return meta
 
 
+def rule_period(rule: P) -> P:
+    data: Any = rule
+    if data.effective_from and data.effective_until and data.effective_until < data.effective_from:
+        raise ValueError("effective_until is before effective_from")
+    return rule
+
+
 def rule_skip(rule: K) -> K:
     if (rule.skip_when is None) != (rule.skip_message is None):
         raise ValueError("skip_when and skip_message go together")

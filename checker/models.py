@@ -26,6 +26,7 @@ from checker.formats import (
     iso_date,
     pack_references,
     plain_text,
+    rule_period,
     rule_skip,
     standing_allocation,
     valid_uscc,
@@ -159,6 +160,9 @@ class Rule(Strict):
     source: Text
     description: LongText
     parameters: dict[ParamName, Parameter] = {}
+    # the order dates the rule applies to (inclusive); outside them it is `skip`
+    effective_from: IsoDate | None = None
+    effective_until: IsoDate | None = None
     skip_when: ConditionText | None = None
     skip_message: Text | None = None
     message: Text
@@ -167,3 +171,4 @@ class Rule(Strict):
     examples: list[Example] = []
 
     _skip = model_validator(mode="after")(rule_skip)
+    _period = model_validator(mode="after")(rule_period)

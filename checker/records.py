@@ -211,6 +211,8 @@ class Rule(Record):
         "source",
         "description",
         "parameters",
+        "effective_from",
+        "effective_until",
         "skip_when",
         "skip_message",
         "message",
@@ -224,6 +226,8 @@ class Rule(Record):
     source: str
     description: str
     parameters: dict[str, Parameter]
+    effective_from: dt.date | None
+    effective_until: dt.date | None
     skip_when: str | None
     skip_message: str | None
     message: str
@@ -1003,426 +1007,407 @@ SCHEMAS: dict[str, Any] = {
             "type": "function-after",
             "function": {
                 "type": "no-info",
-                "function": formats.rule_skip,
+                "function": formats.rule_period,
             },
             "schema": {
-                "type": "dataclass",
-                "cls": Rule,
-                "fields": [
-                    "id",
-                    "title",
-                    "status",
-                    "source",
-                    "description",
-                    "parameters",
-                    "skip_when",
-                    "skip_message",
-                    "message",
-                    "pass_message",
-                    "checks",
-                    "examples",
-                ],
+                "type": "function-after",
+                "function": {
+                    "type": "no-info",
+                    "function": formats.rule_skip,
+                },
                 "schema": {
-                    "type": "dataclass-args",
-                    "dataclass_name": "Rule",
+                    "type": "dataclass",
+                    "cls": Rule,
                     "fields": [
-                        {
-                            "type": "dataclass-field",
-                            "name": "id",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "str",
-                                "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "title",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "function-after",
-                                "function": {
-                                    "type": "no-info",
-                                    "function": formats.plain_text,
-                                },
+                        "id",
+                        "title",
+                        "status",
+                        "source",
+                        "description",
+                        "parameters",
+                        "effective_from",
+                        "effective_until",
+                        "skip_when",
+                        "skip_message",
+                        "message",
+                        "pass_message",
+                        "checks",
+                        "examples",
+                    ],
+                    "schema": {
+                        "type": "dataclass-args",
+                        "dataclass_name": "Rule",
+                        "fields": [
+                            {
+                                "type": "dataclass-field",
+                                "name": "id",
+                                "kw_only": True,
                                 "schema": {
                                     "type": "str",
-                                    "min_length": 1,
-                                    "max_length": 500,
+                                    "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
                                 },
                             },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "status",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "literal",
-                                "expected": [
-                                    "reported",
-                                    "proposed",
-                                ],
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "source",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "function-after",
-                                "function": {
-                                    "type": "no-info",
-                                    "function": formats.plain_text,
-                                },
+                            {
+                                "type": "dataclass-field",
+                                "name": "title",
+                                "kw_only": True,
                                 "schema": {
-                                    "type": "str",
-                                    "min_length": 1,
-                                    "max_length": 500,
-                                },
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "description",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "function-after",
-                                "function": {
-                                    "type": "no-info",
-                                    "function": formats.free_text,
-                                },
-                                "schema": {
-                                    "type": "str",
-                                    "max_length": 5000,
-                                },
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "parameters",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "default",
-                                "schema": {
-                                    "type": "dict",
-                                    "keys_schema": {
-                                        "type": "str",
-                                        "pattern": "^[a-z][a-z0-9_]*$",
+                                    "type": "function-after",
+                                    "function": {
+                                        "type": "no-info",
+                                        "function": formats.plain_text,
                                     },
-                                    "values_schema": {
+                                    "schema": {
+                                        "type": "str",
+                                        "min_length": 1,
+                                        "max_length": 500,
+                                    },
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "status",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "literal",
+                                    "expected": [
+                                        "reported",
+                                        "proposed",
+                                    ],
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "source",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "function-after",
+                                    "function": {
+                                        "type": "no-info",
+                                        "function": formats.plain_text,
+                                    },
+                                    "schema": {
+                                        "type": "str",
+                                        "min_length": 1,
+                                        "max_length": 500,
+                                    },
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "description",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "function-after",
+                                    "function": {
+                                        "type": "no-info",
+                                        "function": formats.free_text,
+                                    },
+                                    "schema": {
+                                        "type": "str",
+                                        "max_length": 5000,
+                                    },
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "parameters",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "dict",
+                                        "keys_schema": {
+                                            "type": "str",
+                                            "pattern": "^[a-z][a-z0-9_]*$",
+                                        },
+                                        "values_schema": {
+                                            "type": "dataclass",
+                                            "cls": Parameter,
+                                            "fields": [
+                                                "value",
+                                                "illustrative",
+                                                "note",
+                                            ],
+                                            "schema": {
+                                                "type": "dataclass-args",
+                                                "dataclass_name": "Parameter",
+                                                "fields": [
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "value",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "union",
+                                                            "choices": [
+                                                                {
+                                                                    "type": "int",
+                                                                },
+                                                                {
+                                                                    "type": "float",
+                                                                },
+                                                                {
+                                                                    "type": "bool",
+                                                                },
+                                                                {
+                                                                    "type": "str",
+                                                                },
+                                                                {
+                                                                    "type": "list",
+                                                                    "items_schema": {
+                                                                        "type": "union",
+                                                                        "choices": [
+                                                                            {
+                                                                                "type": "int",
+                                                                            },
+                                                                            {
+                                                                                "type": "float",
+                                                                            },
+                                                                            {
+                                                                                "type": "bool",
+                                                                            },
+                                                                            {
+                                                                                "type": "str",
+                                                                            },
+                                                                        ],
+                                                                    },
+                                                                },
+                                                            ],
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "illustrative",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "bool",
+                                                            },
+                                                            "default": False,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "note",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "function-after",
+                                                                    "function": {
+                                                                        "type": "no-info",
+                                                                        "function": formats.free_text,
+                                                                    },
+                                                                    "schema": {
+                                                                        "type": "str",
+                                                                        "max_length": 5000,
+                                                                    },
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                ],
+                                                "extra_behavior": "forbid",
+                                            },
+                                            "slots": True,
+                                            "frozen": True,
+                                            "strict": False,
+                                            "config": {
+                                                "extra_fields_behavior": "forbid",
+                                                "strict": True,
+                                                "title": "Parameter",
+                                            },
+                                            "ref": "Parameter",
+                                        },
+                                    },
+                                    "default": {},
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "effective_from",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-before",
+                                            "function": {
+                                                "type": "no-info",
+                                                "function": formats.iso_date,
+                                            },
+                                            "schema": {
+                                                "type": "date",
+                                            },
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "effective_until",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-before",
+                                            "function": {
+                                                "type": "no-info",
+                                                "function": formats.iso_date,
+                                            },
+                                            "schema": {
+                                                "type": "date",
+                                            },
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "skip_when",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {
+                                                "type": "no-info",
+                                                "function": formats.free_text,
+                                            },
+                                            "schema": {
+                                                "type": "str",
+                                                "min_length": 1,
+                                                "max_length": 5000,
+                                            },
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "skip_message",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {
+                                                "type": "no-info",
+                                                "function": formats.plain_text,
+                                            },
+                                            "schema": {
+                                                "type": "str",
+                                                "min_length": 1,
+                                                "max_length": 500,
+                                            },
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "message",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "function-after",
+                                    "function": {
+                                        "type": "no-info",
+                                        "function": formats.plain_text,
+                                    },
+                                    "schema": {
+                                        "type": "str",
+                                        "min_length": 1,
+                                        "max_length": 500,
+                                    },
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "pass_message",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "function-after",
+                                    "function": {
+                                        "type": "no-info",
+                                        "function": formats.plain_text,
+                                    },
+                                    "schema": {
+                                        "type": "str",
+                                        "min_length": 1,
+                                        "max_length": 500,
+                                    },
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "checks",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "list",
+                                    "items_schema": {
                                         "type": "dataclass",
-                                        "cls": Parameter,
+                                        "cls": Check,
                                         "fields": [
-                                            "value",
-                                            "illustrative",
-                                            "note",
+                                            "id",
+                                            "when",
+                                            "message",
+                                            "fix",
                                         ],
                                         "schema": {
                                             "type": "dataclass-args",
-                                            "dataclass_name": "Parameter",
+                                            "dataclass_name": "Check",
                                             "fields": [
                                                 {
                                                     "type": "dataclass-field",
-                                                    "name": "value",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "union",
-                                                        "choices": [
-                                                            {
-                                                                "type": "int",
-                                                            },
-                                                            {
-                                                                "type": "float",
-                                                            },
-                                                            {
-                                                                "type": "bool",
-                                                            },
-                                                            {
-                                                                "type": "str",
-                                                            },
-                                                            {
-                                                                "type": "list",
-                                                                "items_schema": {
-                                                                    "type": "union",
-                                                                    "choices": [
-                                                                        {
-                                                                            "type": "int",
-                                                                        },
-                                                                        {
-                                                                            "type": "float",
-                                                                        },
-                                                                        {
-                                                                            "type": "bool",
-                                                                        },
-                                                                        {
-                                                                            "type": "str",
-                                                                        },
-                                                                    ],
-                                                                },
-                                                            },
-                                                        ],
-                                                    },
-                                                },
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "illustrative",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "default",
-                                                        "schema": {
-                                                            "type": "bool",
-                                                        },
-                                                        "default": False,
-                                                    },
-                                                },
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "note",
+                                                    "name": "id",
                                                     "kw_only": True,
                                                     "schema": {
                                                         "type": "default",
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "function-after",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": formats.free_text,
-                                                                },
-                                                                "schema": {
-                                                                    "type": "str",
-                                                                    "max_length": 5000,
-                                                                },
+                                                                "type": "str",
+                                                                "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
                                                             },
                                                         },
                                                         "default": None,
                                                     },
                                                 },
-                                            ],
-                                            "extra_behavior": "forbid",
-                                        },
-                                        "slots": True,
-                                        "frozen": True,
-                                        "strict": False,
-                                        "config": {
-                                            "extra_fields_behavior": "forbid",
-                                            "strict": True,
-                                            "title": "Parameter",
-                                        },
-                                        "ref": "Parameter",
-                                    },
-                                },
-                                "default": {},
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "skip_when",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "default",
-                                "schema": {
-                                    "type": "nullable",
-                                    "schema": {
-                                        "type": "function-after",
-                                        "function": {
-                                            "type": "no-info",
-                                            "function": formats.free_text,
-                                        },
-                                        "schema": {
-                                            "type": "str",
-                                            "min_length": 1,
-                                            "max_length": 5000,
-                                        },
-                                    },
-                                },
-                                "default": None,
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "skip_message",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "default",
-                                "schema": {
-                                    "type": "nullable",
-                                    "schema": {
-                                        "type": "function-after",
-                                        "function": {
-                                            "type": "no-info",
-                                            "function": formats.plain_text,
-                                        },
-                                        "schema": {
-                                            "type": "str",
-                                            "min_length": 1,
-                                            "max_length": 500,
-                                        },
-                                    },
-                                },
-                                "default": None,
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "message",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "function-after",
-                                "function": {
-                                    "type": "no-info",
-                                    "function": formats.plain_text,
-                                },
-                                "schema": {
-                                    "type": "str",
-                                    "min_length": 1,
-                                    "max_length": 500,
-                                },
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "pass_message",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "function-after",
-                                "function": {
-                                    "type": "no-info",
-                                    "function": formats.plain_text,
-                                },
-                                "schema": {
-                                    "type": "str",
-                                    "min_length": 1,
-                                    "max_length": 500,
-                                },
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "checks",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "list",
-                                "items_schema": {
-                                    "type": "dataclass",
-                                    "cls": Check,
-                                    "fields": [
-                                        "id",
-                                        "when",
-                                        "message",
-                                        "fix",
-                                    ],
-                                    "schema": {
-                                        "type": "dataclass-args",
-                                        "dataclass_name": "Check",
-                                        "fields": [
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "id",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "default",
-                                                    "schema": {
-                                                        "type": "nullable",
-                                                        "schema": {
-                                                            "type": "str",
-                                                            "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-                                                        },
-                                                    },
-                                                    "default": None,
-                                                },
-                                            },
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "when",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {
-                                                        "type": "no-info",
-                                                        "function": formats.free_text,
-                                                    },
-                                                    "schema": {
-                                                        "type": "str",
-                                                        "min_length": 1,
-                                                        "max_length": 5000,
-                                                    },
-                                                },
-                                            },
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "message",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {
-                                                        "type": "no-info",
-                                                        "function": formats.plain_text,
-                                                    },
-                                                    "schema": {
-                                                        "type": "str",
-                                                        "min_length": 1,
-                                                        "max_length": 500,
-                                                    },
-                                                },
-                                            },
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "fix",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "default",
-                                                    "schema": {
-                                                        "type": "nullable",
-                                                        "schema": {
-                                                            "type": "str",
-                                                            "pattern": "^[a-z][a-z0-9_]*$",
-                                                        },
-                                                    },
-                                                    "default": None,
-                                                },
-                                            },
-                                        ],
-                                        "extra_behavior": "forbid",
-                                    },
-                                    "slots": True,
-                                    "frozen": True,
-                                    "strict": False,
-                                    "config": {
-                                        "extra_fields_behavior": "forbid",
-                                        "strict": True,
-                                        "title": "Check",
-                                    },
-                                    "ref": "Check",
-                                },
-                                "min_length": 1,
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "examples",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "default",
-                                "schema": {
-                                    "type": "list",
-                                    "items_schema": {
-                                        "type": "dataclass",
-                                        "cls": Example,
-                                        "fields": [
-                                            "name",
-                                            "expect",
-                                            "check",
-                                            "order",
-                                            "prior_orders",
-                                        ],
-                                        "schema": {
-                                            "type": "dataclass-args",
-                                            "dataclass_name": "Example",
-                                            "fields": [
                                                 {
                                                     "type": "dataclass-field",
-                                                    "name": "name",
+                                                    "name": "when",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "function-after",
+                                                        "function": {
+                                                            "type": "no-info",
+                                                            "function": formats.free_text,
+                                                        },
+                                                        "schema": {
+                                                            "type": "str",
+                                                            "min_length": 1,
+                                                            "max_length": 5000,
+                                                        },
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "message",
                                                     "kw_only": True,
                                                     "schema": {
                                                         "type": "function-after",
@@ -1439,65 +1424,18 @@ SCHEMAS: dict[str, Any] = {
                                                 },
                                                 {
                                                     "type": "dataclass-field",
-                                                    "name": "expect",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "literal",
-                                                        "expected": [
-                                                            "pass",
-                                                            "fail",
-                                                            "skip",
-                                                        ],
-                                                    },
-                                                },
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "check",
+                                                    "name": "fix",
                                                     "kw_only": True,
                                                     "schema": {
                                                         "type": "default",
                                                         "schema": {
                                                             "type": "nullable",
                                                             "schema": {
-                                                                "type": "union",
-                                                                "choices": [
-                                                                    {
-                                                                        "type": "int",
-                                                                        "ge": 1,
-                                                                    },
-                                                                    {
-                                                                        "type": "str",
-                                                                        "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-                                                                    },
-                                                                ],
+                                                                "type": "str",
+                                                                "pattern": "^[a-z][a-z0-9_]*$",
                                                             },
                                                         },
                                                         "default": None,
-                                                    },
-                                                },
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "order",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "definition-ref",
-                                                        "schema_ref": "Order",
-                                                    },
-                                                },
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "prior_orders",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "default",
-                                                        "schema": {
-                                                            "type": "list",
-                                                            "items_schema": {
-                                                                "type": "definition-ref",
-                                                                "schema_ref": "Order",
-                                                            },
-                                                        },
-                                                        "default": [],
                                                     },
                                                 },
                                             ],
@@ -1509,24 +1447,143 @@ SCHEMAS: dict[str, Any] = {
                                         "config": {
                                             "extra_fields_behavior": "forbid",
                                             "strict": True,
-                                            "title": "Example",
+                                            "title": "Check",
                                         },
-                                        "ref": "Example",
+                                        "ref": "Check",
                                     },
+                                    "min_length": 1,
                                 },
-                                "default": [],
                             },
-                        },
-                    ],
-                    "extra_behavior": "forbid",
-                },
-                "slots": True,
-                "frozen": True,
-                "strict": False,
-                "config": {
-                    "extra_fields_behavior": "forbid",
-                    "strict": True,
-                    "title": "Rule",
+                            {
+                                "type": "dataclass-field",
+                                "name": "examples",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "list",
+                                        "items_schema": {
+                                            "type": "dataclass",
+                                            "cls": Example,
+                                            "fields": [
+                                                "name",
+                                                "expect",
+                                                "check",
+                                                "order",
+                                                "prior_orders",
+                                            ],
+                                            "schema": {
+                                                "type": "dataclass-args",
+                                                "dataclass_name": "Example",
+                                                "fields": [
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "name",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "function-after",
+                                                            "function": {
+                                                                "type": "no-info",
+                                                                "function": formats.plain_text,
+                                                            },
+                                                            "schema": {
+                                                                "type": "str",
+                                                                "min_length": 1,
+                                                                "max_length": 500,
+                                                            },
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "expect",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "literal",
+                                                            "expected": [
+                                                                "pass",
+                                                                "fail",
+                                                                "skip",
+                                                            ],
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "check",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "union",
+                                                                    "choices": [
+                                                                        {
+                                                                            "type": "int",
+                                                                            "ge": 1,
+                                                                        },
+                                                                        {
+                                                                            "type": "str",
+                                                                            "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
+                                                                        },
+                                                                    ],
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "order",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "definition-ref",
+                                                            "schema_ref": "Order",
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "prior_orders",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "list",
+                                                                "items_schema": {
+                                                                    "type": "definition-ref",
+                                                                    "schema_ref": "Order",
+                                                                },
+                                                            },
+                                                            "default": [],
+                                                        },
+                                                    },
+                                                ],
+                                                "extra_behavior": "forbid",
+                                            },
+                                            "slots": True,
+                                            "frozen": True,
+                                            "strict": False,
+                                            "config": {
+                                                "extra_fields_behavior": "forbid",
+                                                "strict": True,
+                                                "title": "Example",
+                                            },
+                                            "ref": "Example",
+                                        },
+                                    },
+                                    "default": [],
+                                },
+                            },
+                        ],
+                        "extra_behavior": "forbid",
+                    },
+                    "slots": True,
+                    "frozen": True,
+                    "strict": False,
+                    "config": {
+                        "extra_fields_behavior": "forbid",
+                        "strict": True,
+                        "title": "Rule",
+                    },
                 },
             },
             "ref": "Rule",

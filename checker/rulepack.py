@@ -13,7 +13,17 @@ from pathlib import Path
 from typing import NamedTuple
 
 from checker import expressions
-from checker.expressions import Condition, ExpressionError, ParamValue, conjuncts, names
+from checker.expressions import (
+    AnyOf,
+    Comparison,
+    Condition,
+    Const,
+    ExpressionError,
+    Fact,
+    ParamValue,
+    conjuncts,
+    names,
+)
 from checker.facts import FACTS
 from checker.loading import Document, Loc, read_document
 from checker.problems import Problem
@@ -59,11 +69,13 @@ class PackRule(NamedTuple):
     file: str
     params: dict[str, ParamValue]
     skip: Condition | None
+    period: Condition | None  # holds for orders dated outside effective_from..until
     checks: tuple[CompiledCheck, ...]
     facts: tuple[str, ...]  # facts the rule reads or shows, for the report
     message: Template  # templates with the parameters bound: they fill facts only
     pass_message: Template
     skip_message: Template | None
+    period_message: Template | None
 
 
 class RulePack(NamedTuple):
@@ -247,7 +259,8 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
                 ("examples",), "rule has no pass or no fail example: add both, they are its tests"
             )
         )
-    conditions = ([skip] if skip else []) + [c.condition for c in checks]
+    period, period_message = _period(rule)
+    conditions = [c for c in (period, skip) if c] + [c.condition for c in checks]
     read = [name for condition in conditions for name in expressions.names(condition)]
     facts = tuple(dict.fromkeys(n for n in read + shown if n in FACTS))
     message_template, pass_template = templates["message"], templates["pass_message"]
@@ -257,12 +270,36 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
         doc.file,
         params,
         skip,
+        period,
         tuple(checks),
         facts,
         message_template,
         pass_template,
         templates["skip_message"],
+        period_message,
     )
+
+
+def _period(rule: Rule) -> tuple[Condition | None, Template | None]:
+    """The condition that an order is dated outside the rule's effective period (ISO
+    dates compare as text, and the engine compares text), and its skip message."""
+    start, end = rule.effective_from, rule.effective_until
+    outside: list[Condition] = []
+    if start:
+        outside.append(Comparison(Fact("date"), "<", Const(start.isoformat())))
+    if end:
+        outside.append(Comparison(Fact("date"), ">", Const(end.isoformat())))
+    if not outside:
+        return None, None
+    span = (
+        f"from {start} to {end}"
+        if start and end
+        else f"from {start} on"
+        if start
+        else f"until {end}"
+    )
+    message = parse_template(f"not in effect on {{date}}: the rule applies to orders dated {span}")
+    return (outside[0] if len(outside) == 1 else AnyOf(tuple(outside))), message
 
 
 def check_index(rule: Rule, named: int | str) -> int | None:

@@ -259,3 +259,42 @@ def test_the_bundled_pack_still_judges_the_examples_as_before(cli: Any) -> None:
         "tencent-2026-0001.yaml": "fail",
         "tencent-2026-0012.yaml": "pass",
     }
+
+
+@pytest.mark.parametrize(
+    ("period", "date", "expected"),
+    [
+        ("effective_from: 2026-03-01\n", "2026-02-28", "skip"),
+        ("effective_from: 2026-03-01\n", "2026-03-01", "fail"),
+        ("effective_until: 2026-02-02\n", "2026-02-03", "skip"),
+        ("effective_until: 2026-02-03\n", "2026-02-03", "fail"),
+        ("effective_from: 2026-02-01\neffective_until: 2026-02-28\n", "2026-02-03", "fail"),
+        ("effective_from: 2026-02-04\neffective_until: 2026-02-28\n", "2026-02-03", "skip"),
+    ],
+)
+def test_a_rule_is_skipped_outside_its_effective_period(
+    cli: Any, tmp_path: Path, period: str, date: str, expected: str
+) -> None:
+    pack = pack_with(tmp_path, ["total_units > 0"])
+    rule = (pack / "probe.yaml").read_text(encoding="utf-8")
+    (pack / "probe.yaml").write_text(rule.replace("checks:\n", period + "checks:\n"), "utf-8")
+    order = order_text(("date: 2026-02-03", f"date: {date}"),
+                       ("needed_by: 2026-05-01", "needed_by: 2026-05-30"))  # fmt: skip
+    write(tmp_path, "orders/o.yaml", order)
+    run = cli("check", "orders", "--rules", pack, "--format", "json")
+    assert run.status("o.yaml", "probe") == expected
+    if expected == "skip":
+        message = run.message("o.yaml", "probe")
+        assert message.startswith(f"not in effect on {date}: the rule applies to orders dated")
+
+
+def test_an_effective_period_that_ends_before_it_starts_is_a_load_error(
+    cli: Any, tmp_path: Path
+) -> None:
+    pack = pack_with(tmp_path, ["total_units > 0"])
+    rule = (pack / "probe.yaml").read_text(encoding="utf-8")
+    period = "effective_from: 2026-03-01\neffective_until: 2026-02-01\n"
+    (pack / "probe.yaml").write_text(rule.replace("checks:\n", period + "checks:\n"), "utf-8")
+    run = cli("rules", "--rules", pack)
+    assert run.code == 2
+    assert "effective_until is before effective_from" in run.err
