@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules_test.add_argument(
         "--strict",
         action="store_true",
-        help="exit 1 also when a check has no failing example",
+        help="exit 1 also when a check has no failing example or the pack has warnings",
     )
 
     diff = commands.add_parser(
@@ -546,7 +546,12 @@ def _rules_test(pack: RulePack, args: argparse.Namespace) -> int:
             f"{vacuous} of them failed by no order at all",
             file=sys.stderr,
         )
-    return 1 if wrong or (args.strict and untested) else 0
+    if args.strict and pack.warnings:
+        print(
+            f"warning: --strict: {len(pack.warnings)} warning(s) about the pack, above",
+            file=sys.stderr,
+        )
+    return 1 if wrong or (args.strict and (untested or pack.warnings)) else 0
 
 
 def _schema(kind: str) -> int:

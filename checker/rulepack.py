@@ -9,6 +9,7 @@ do not exist. Any of these makes the whole pack invalid, reported with file:line
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,6 +36,8 @@ from checker.soundness import (
     condition_problems,
     find_fix,
     fix_types,
+    literals_outside,
+    never_holds,
     number_problem,
     template_problems,
 )
@@ -117,7 +120,7 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
     for path in files:
         if path.name == PACK_FILE:
             continue
-        loaded = _load_rule(path, problems, warnings)
+        loaded = _load_rule(path, problems, warnings, _references(meta))
         if loaded is None:
             continue
         if meta is not None and loaded.rule.id not in meta.rules:
@@ -170,7 +173,57 @@ def _load_meta(path: Path, problems: list[Problem]) -> PackMeta | None:
     return meta
 
 
-def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> PackRule | None:
+def _references(meta: PackMeta | None) -> dict[str, frozenset[str]]:
+    """The text facts whose every known value is listed in the pack's reference data."""
+    if meta is None:
+        return {}
+    return {
+        "batch": frozenset(meta.batches),
+        "buyer_uscc": frozenset(e.uscc for e in meta.entities),
+        "registered_name": frozenset(e.name for e in meta.entities),
+    }
+
+
+def _authoring_warnings(
+    doc: Document,
+    rule: Rule,
+    conditions: list[tuple[Loc, Condition]],
+    used_in_messages: set[str],
+    references: dict[str, frozenset[str]],
+) -> list[Problem]:
+    """What a pack author should look at, though the pack judges as written: a check
+    that can never fail, a literal no reference data has, a parameter nothing uses."""
+    found = []
+    for loc, condition in conditions:
+        if why := never_holds(condition):
+            found.append(doc.problem(loc, f"in {loc[-1]}: this can never hold: {why}"))
+        found += [
+            doc.problem(loc, f"in {loc[-1]}: {m}") for m in literals_outside(condition, references)
+        ]
+    texts = [rule.skip_when or "", *(c.when for c in rule.checks)]
+    named = {
+        name
+        for text in texts
+        for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"\"[^\"]*\"|'[^']*'", "", text))
+    }
+    for name in rule.parameters:
+        if name not in named and name not in used_in_messages:
+            found.append(
+                doc.problem(
+                    ("parameters", name),
+                    f"parameter {name!r} is used by no condition or message: use or remove it",
+                    key=True,
+                )
+            )
+    return found
+
+
+def _load_rule(
+    path: Path,
+    problems: list[Problem],
+    warnings: list[Problem],
+    references: dict[str, frozenset[str]],
+) -> PackRule | None:
     doc = read_document(path)
     if isinstance(doc, list):
         problems.extend(doc)
@@ -259,6 +312,9 @@ def _load_rule(path: Path, problems: list[Problem], warnings: list[Problem]) -> 
                 ("examples",), "rule has no pass or no fail example: add both, they are its tests"
             )
         )
+    located: list[tuple[Loc, Condition]] = [(("skip_when",), skip)] if skip else []
+    located += [(("checks", i, "when"), c.condition) for i, c in enumerate(checks)]
+    warnings += _authoring_warnings(doc, rule, located, set(shown), references)
     period, period_message = _period(rule)
     conditions = [c for c in (period, skip) if c] + [c.condition for c in checks]
     read = [name for condition in conditions for name in expressions.names(condition)]

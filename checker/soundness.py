@@ -286,3 +286,87 @@ def template_problems(fields: Iterable[tuple[str, str]], types: Mapping[str, typ
         for name, spec in fields
         if name in types and (found := format_problem(name, spec, types[name]))
     ]
+
+
+def never_holds(condition: Condition) -> str | None:
+    """Why a condition can never hold, where its top-level `and` says so itself: bounds
+    of one fact that leave no value (`x > 5 and x < 3`), or a fact equal to two values.
+    Not a proof of the converse: `rules test` counts which checks anything fails."""
+    low: dict[str, tuple[Fraction, bool]] = {}  # fact -> (bound, strict)
+    high: dict[str, tuple[Fraction, bool]] = {}
+    equal: dict[str, object] = {}
+    for part in conjuncts(condition):
+        bound = _constant_bound(part)
+        if bound is None:
+            continue
+        fact, op, value = bound
+        if op == "==":
+            if fact in equal and equal[fact] != value:
+                return f"{fact} cannot equal both {equal[fact]!r} and {value!r}"
+            equal[fact] = value
+        if isinstance(value, bool) or not isinstance(value, int | float) or op == "!=":
+            continue
+        exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+        whole = FACTS[fact].type is int
+        if op in (">", ">=", "=="):
+            new = (
+                (Fraction(math.floor(exact) + 1), False)
+                if whole and op == ">"
+                else (exact, op == ">")
+            )
+            old = low.get(fact)
+            if old is None or new[0] > old[0] or (new[0] == old[0] and new[1]):
+                low[fact] = new
+        if op in ("<", "<=", "=="):
+            new = (
+                (Fraction(math.ceil(exact) - 1), False)
+                if whole and op == "<"
+                else (exact, op == "<")
+            )
+            old = high.get(fact)
+            if old is None or new[0] < old[0] or (new[0] == old[0] and new[1]):
+                high[fact] = new
+    for fact in low.keys() & high.keys():
+        (lo, lo_strict), (hi, hi_strict) = low[fact], high[fact]
+        if lo > hi or (lo == hi and (lo_strict or hi_strict)):
+            return f"no value of {fact} meets every bound the condition puts on it"
+    return None
+
+
+def _constant_bound(part: Condition) -> tuple[str, str, object] | None:
+    """(fact, op, constant) for a comparison of a fact alone with a constant."""
+    if not isinstance(part, Comparison):
+        return None
+    if isinstance(part.left, Fact) and isinstance(part.right, Const):
+        return part.left.name, part.op, part.right.value
+    if isinstance(part.right, Fact) and isinstance(part.left, Const):
+        return part.right.name, MIRROR[part.op], part.left.value
+    return None
+
+
+def literals_outside(condition: Condition, references: Mapping[str, frozenset[str]]) -> list[str]:
+    """Text literals compared with a fact whose values come from the pack's reference
+    data (`batch == "CN-H200-2026-B2"` where the pack lists no such batch)."""
+    found = []
+    for test in tests(condition):
+        pairs: list[tuple[Operand, object]]
+        if isinstance(test, Member):
+            pairs = [(test.item, v) for v in test.values]
+        else:
+            pairs = [
+                (fact, other.value)
+                for fact, other in ((test.left, test.right), (test.right, test.left))
+                if isinstance(other, Const)
+            ]
+        for fact, value in pairs:
+            if not isinstance(fact, Fact) or not isinstance(value, str):
+                continue
+            known = references.get(fact.name)
+            if known is not None and value not in known:
+                close = difflib.get_close_matches(value, sorted(known), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                found.append(
+                    f"{value!r} is no {fact.name} in the pack's reference data{hint}, so "
+                    f"`{source(test)}` never holds for a known one"
+                )
+    return found

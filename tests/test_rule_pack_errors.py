@@ -338,3 +338,31 @@ def test_a_pack_yaml_error_does_not_hide_the_rule_files_errors(cli: Any, tmp_pat
     assert run.code == 2
     assert f"pack/pack.yaml:{_line_of(pack, 'pack.yaml', 'colour: red')}:" in run.err
     assert f"pack/known-models.yaml:{_line_of(pack, 'known-models.yaml', 'rumoured')}:" in run.err
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "needle", "words"),
+    [
+        ("domestic-ratio.yaml", "  ratio:\n", "  spare:\n    value: 3\n  ratio:\n", "  spare:",
+         "parameter 'spare' is used by no condition or message"),
+        ("batch-window.yaml", "when: batch_known == false",
+         'when: batch_known == false and batch != "CN-H200-2026-B2"', "batch_known == false",
+         "'CN-H200-2026-B2' is no batch in the pack's reference data (did you mean "
+         "'CN-H200-2026-B1'?)"),
+        ("known-models.yaml", "when: unknown_model_count > 0",
+         "when: unknown_model_count > 5 and unknown_model_count < 6", "unknown_model_count > 5",
+         "this can never hold: no value of unknown_model_count meets every bound"),
+    ],
+)  # fmt: skip
+def test_authoring_warnings_and_strict(
+    cli: Any, tmp_path: Path, file: str, old: str, new: str, needle: str, words: str
+) -> None:
+    """The pack still judges as written (exit 0), but `rules test --strict` fails."""
+    pack = _pack_copy(tmp_path, file, old, new)
+    run = cli("rules", "--rules", pack)
+    assert run.code == 0
+    line = _line_of(pack, file, needle)
+    assert f"warning: {pack / file}:{line}:" in run.err and words in run.err, run.err
+    strict = cli("rules", "test", "--rules", pack, "--generated", "0", "--strict")
+    assert strict.code == 1
+    assert "--strict: 1 warning(s) about the pack" in strict.err
