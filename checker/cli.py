@@ -603,12 +603,21 @@ def _explain(args: argparse.Namespace, config: Config) -> int:
             if param.note:
                 out.append(f"      {param.note.strip()}")
         out.append("")
+    if rule.effective_from or rule.effective_until:
+        start, end = rule.effective_from or "any date", rule.effective_until or "any date"
+        out += [f"in effect for orders dated: {start} to {end} (skip outside)", ""]
     if rule.skip_when:
         out += [f"skip when: {rule.skip_when}", ""]
     out.append("fails when any of:")
-    out += [f"  - {check.when}\n      {check.message}" for check in rule.checks]
+    for number, check in enumerate(rule.checks, 1):
+        name = f"{number} ({check.id})" if check.id else str(number)
+        fix = f"  [fix: {check.fix}]" if check.fix else ""
+        out.append(f"  {name}. {check.when}{fix}\n      {check.message}")
     out += ["", "reads facts: " + ", ".join(pack_rule.facts), ""]
     out.append("examples:")
-    out += [f"  {e.expect:<4}  {e.name}" for e in rule.examples]
+    out += [
+        f"  {e.expect:<4}  {e.name}" + (f"  (check {e.check})" if e.check is not None else "")
+        for e in rule.examples
+    ]
     print("\n".join(out))
     return 0

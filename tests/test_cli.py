@@ -141,6 +141,9 @@ def test_rules_and_explain(cli: Any) -> None:
     assert "ratio = 1.0  (illustrative)" in explained.out
     assert "domestic_units < controlled_units * ratio" in explained.out
     assert "pass  exactly at the ratio" in explained.out
+    quota = cli("explain", "batch-quota")
+    assert "  1. buyer_used_before <= buyer_allocation and controlled_units" in quota.out
+    assert "[fix: controlled_units]" in quota.out
     unknown = cli("explain", "no-such-rule")
     assert unknown.code == 2
     assert "no rule 'no-such-rule'" in unknown.err
