@@ -17,9 +17,9 @@ from typing import Any
 # format characters (Cf: bidi overrides, zero-width spaces), lone surrogates (Cs), and
 # the line and paragraph separators (Zl, Zp), which some terminals break lines at.
 _HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE = r"[\ud800-\udfff]"
 # Characters XML 1.0 does not allow at all, even as character references.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -50,12 +50,12 @@ def for_terminal(text: str) -> str:
 
 def for_xml(text: str) -> str:
     """`text` with the characters XML 1.0 cannot hold escaped; ElementTree does the rest."""
-    return _NOT_XML.sub(_escape_match, text)
+    return re.sub(_NOT_XML, _escape_match, text)  # compiled once, by re's cache
 
 
 def unicode_safe(text: str) -> str:
     """`text` with lone surrogates escaped, so it encodes as UTF-8."""
-    return _SURROGATE.sub(_escape_match, text)
+    return re.sub(_SURROGATE, _escape_match, text)
 
 
 def unicode_safe_data(data: Any) -> Any:

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from checker.expressions import Value, evaluate
 from checker.rulepack import CompiledCheck
 from checker.soundness import Fix
 
+if TYPE_CHECKING:
+    from fractions import Fraction
+
 # For an integer fact, the nearest value making `fact OP limit` false.
-_NEAREST_FALSE: dict[str, Callable[[Fraction], int]] = {
+_NEAREST_FALSE: dict[str, Callable[[float | Fraction], int]] = {
     "<": math.ceil,
     "<=": lambda limit: math.floor(limit) + 1,
     ">": math.floor,
@@ -38,8 +41,10 @@ def fix_values(fix: Fix, facts: Mapping[str, Value]) -> dict[str, Value]:
     if not fix.slope:
         target: int | float = limit
         if isinstance(value, int):
-            target = _NEAREST_FALSE[fix.op](Fraction(limit))
+            target = _NEAREST_FALSE[fix.op](limit)  # exact on an int or a float
     else:
+        from fractions import Fraction
+
         # x OP limit + slope * (x - value) turns false at x = (limit - slope * value) / (1 - slope)
         exact = (Fraction(limit) - fix.slope * Fraction(value)) / (1 - fix.slope)
         target = _NEAREST_FALSE[fix.op](exact) if isinstance(value, int) else float(exact)

@@ -13,8 +13,10 @@ import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
-from fractions import Fraction
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 from checker.expressions import (
     MIRROR,
@@ -156,7 +158,7 @@ class Fix(NamedTuple):
     fact: str
     op: str
     right: Operand
-    slope: Fraction
+    slope: Fraction | int  # 0 (an int) where right does not move with fact
     no_number: str
 
 
@@ -204,15 +206,18 @@ def find_fix(condition: Condition, named: str | None) -> Fix | str:
             f"`{source(right).strip('()')}` grows by {float(slope):g} per unit of {fact}, so "
             f"changing {fact} alone cannot make the check pass: say what to change in words"
         )
-    return Fix(fact, op, right, slope or Fraction(0), no_number)
+    return Fix(fact, op, right, slope or 0, no_number)
 
 
 def _linear(operand: Operand) -> tuple[dict[str, Fraction], Fraction] | None:
     """`operand` as coefficients per fact plus a constant, if it is linear."""
+    from fractions import Fraction
+
     if isinstance(operand, Const):
         if isinstance(operand.value, bool | str):
             return None
-        return {}, Fraction(operand.value)
+        value = operand.value
+        return {}, Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
     if isinstance(operand, Fact):
         return {operand.name: Fraction(1)}, Fraction(0)
     left, right = _linear(operand.left), _linear(operand.right)
@@ -233,11 +238,13 @@ def _linear(operand: Operand) -> tuple[dict[str, Fraction], Fraction] | None:
     return None
 
 
-def _slope(fact: str, right: Operand) -> Fraction | None:
+def _slope(fact: str, right: Operand) -> Fraction | int | None:
     """How much `right` moves per unit of `fact` (None: not in proportion)."""
     moved = {fact: 1, **dict(FACTS[fact].moves)}
     if not set(names_of(right)) & set(moved):
-        return Fraction(0)
+        return 0
+    from fractions import Fraction
+
     linear = _linear(right)
     if linear is None:
         return None
@@ -292,8 +299,8 @@ def never_holds(condition: Condition) -> str | None:
     """Why a condition can never hold, where its top-level `and` says so itself: bounds
     of one fact that leave no value (`x > 5 and x < 3`), or a fact equal to two values.
     Not a proof of the converse: `rules test` counts which checks anything fails."""
-    low: dict[str, tuple[Fraction, bool]] = {}  # fact -> (bound, strict)
-    high: dict[str, tuple[Fraction, bool]] = {}
+    low: dict[str, tuple[float, bool]] = {}  # fact -> (bound, strict); int/float compare exactly
+    high: dict[str, tuple[float, bool]] = {}
     equal: dict[str, object] = {}
     for part in conjuncts(condition):
         bound = _constant_bound(part)
@@ -306,23 +313,15 @@ def never_holds(condition: Condition) -> str | None:
             equal[fact] = value
         if isinstance(value, bool) or not isinstance(value, int | float) or op == "!=":
             continue
-        exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+        exact = value
         whole = FACTS[fact].type is int
         if op in (">", ">=", "=="):
-            new = (
-                (Fraction(math.floor(exact) + 1), False)
-                if whole and op == ">"
-                else (exact, op == ">")
-            )
+            new = (math.floor(exact) + 1, False) if whole and op == ">" else (exact, op == ">")
             old = low.get(fact)
             if old is None or new[0] > old[0] or (new[0] == old[0] and new[1]):
                 low[fact] = new
         if op in ("<", "<=", "=="):
-            new = (
-                (Fraction(math.ceil(exact) - 1), False)
-                if whole and op == "<"
-                else (exact, op == "<")
-            )
+            new = (math.ceil(exact) - 1, False) if whole and op == "<" else (exact, op == "<")
             old = high.get(fact)
             if old is None or new[0] < old[0] or (new[0] == old[0] and new[1]):
                 high[fact] = new
