@@ -8,10 +8,11 @@ is in error, the rule pack is invalid, or the command line or configuration is w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
@@ -338,10 +339,16 @@ class _Output:
     def writelines(self, chunks: Iterable[str]) -> None:
         if self._gone:
             return
-        try:
+        with self._writing():
             if self._file is None:
                 self._file = self._open()
             self._file.writelines(chunks)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A closed pipe drops the rest quietly; any other failure is the user's to fix."""
+        try:
+            yield
         except BrokenPipeError:
             self._drop()
         except OSError as exc:
@@ -373,18 +380,11 @@ class _Output:
     def close(self) -> None:
         if self._file is None:
             return
-        try:
-            if self._file is sys.stdout:
-                if not self._gone:
-                    self._file.flush()
-            else:
+        with self._writing():
+            if self._file is not sys.stdout:
                 self._file.close()
-        except BrokenPipeError:
-            self._drop()
-        except OSError as exc:
-            raise UsageError(
-                f"cannot write {self.path or 'stdout'}: {exc.strerror or exc}"
-            ) from None
+            elif not self._gone:
+                self._file.flush()
 
 
 def _write(text: str, path: Path | None, fmt: str) -> None:

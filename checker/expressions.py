@@ -109,20 +109,6 @@ def kind(t: type) -> str:
     return "number" if t in (int, float) else "text" if t is str else "boolean"
 
 
-def operands(condition: Condition) -> Iterator[Operand]:
-    """Every operand of the condition's tests, in order."""
-    if isinstance(condition, Comparison):
-        yield condition.left
-        yield condition.right
-    elif isinstance(condition, Member):
-        yield condition.item
-    elif isinstance(condition, Not):
-        yield from operands(condition.operand)
-    else:
-        for part in condition.parts:
-            yield from operands(part)
-
-
 def tests(condition: Condition) -> Iterator[Comparison | Member]:
     """Every comparison and membership test of the condition, in order."""
     if isinstance(condition, Comparison | Member):
@@ -132,6 +118,16 @@ def tests(condition: Condition) -> Iterator[Comparison | Member]:
     else:
         for part in condition.parts:
             yield from tests(part)
+
+
+def operands(condition: Condition) -> Iterator[Operand]:
+    """Every operand of the condition's tests, in order."""
+    for test in tests(condition):
+        if isinstance(test, Comparison):
+            yield test.left
+            yield test.right
+        else:
+            yield test.item
 
 
 def leaves(operand: Operand) -> Iterator[Fact | Const]:
