@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from checker.expressions import (
-    INVERSE,
     MIRROR,
     AllOf,
     AnyOf,
@@ -32,10 +31,10 @@ from checker.expressions import (
     Const,
     Fact,
     Member,
-    Not,
     Operand,
     leaves,
     names,
+    normal_form,
     width,
 )
 from checker.facts import FACTS
@@ -60,33 +59,6 @@ class Derived(NamedTuple):
 
 def engine_rule_name(rule_id: str, check: int | str) -> str:
     return f"{rule_id}#{check}"
-
-
-def normal_form(condition: Condition, negate: bool = False) -> Condition:
-    """The condition with `not` pushed down to its tests and short `in` lists expanded
-    (a longer one stays a Member, looked up before the assert)."""
-    if isinstance(condition, Not):
-        return normal_form(condition.operand, not negate)
-    if isinstance(condition, AllOf | AnyOf):
-        parts = tuple(normal_form(p, negate) for p in condition.parts)
-        conjunction = isinstance(condition, AllOf) != negate
-        return AllOf(parts) if conjunction else AnyOf(parts)
-    if isinstance(condition, Member):
-        negated = condition.negated != negate
-        if len(condition.values) > ENGINE_LIST_TESTS:
-            return condition._replace(negated=negated)
-        tests: tuple[Condition, ...] = tuple(
-            Comparison(condition.item, "!=" if negated else "==", Const(v))
-            for v in condition.values
-        )
-        if not tests:  # `x in []` never holds, `x not in []` always does
-            return Comparison(condition.item, "==" if negated else "!=", condition.item)
-        if len(tests) == 1:
-            return tests[0]
-        return AllOf(tests) if negated else AnyOf(tests)
-    assert isinstance(condition, Comparison)
-    op = INVERSE[condition.op] if negate else condition.op
-    return Comparison(condition.left, op, condition.right)
 
 
 class _Compiler:
@@ -155,10 +127,27 @@ def compile_rules(
     `float_facts`: the facts whose values may have decimals."""
     compiler = _Compiler(float_facts)
     definition = {
-        name: {"all": [{"m": compiler.condition(normal_form(condition))}]}
+        name: {"all": [{"m": compiler.condition(normal_form(condition, ENGINE_LIST_TESTS))}]}
         for name, condition in conditions.items()
     }
     return definition, tuple(compiler.derived.values())
+
+
+def group_rules(
+    conditions: Mapping[str, Condition], definition: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The compiled rules in order, cut into rulesets of at most ENGINE_MAX_TESTS tests
+    (a condition is never split; checker.soundness refuses one wider than that)."""
+    groups: list[dict[str, Any]] = [{}]
+    held = 0
+    for name, condition in conditions.items():
+        tests = width(condition, ENGINE_LIST_TESTS)
+        if held + tests > ENGINE_MAX_TESTS and groups[-1]:
+            groups.append({})
+            held = 0
+        groups[-1][name] = definition[name]
+        held += tests
+    return groups
 
 
 class Compiled(NamedTuple):
@@ -179,15 +168,7 @@ def compile_pack(pack: RulePack) -> Compiled:
         if pack_rule.period is not None:
             conditions[engine_rule_name(pack_rule.rule.id, PERIOD)] = pack_rule.period
     definition, derived = compile_rules(conditions, FLOAT_FACTS)
-    groups: list[dict[str, Any]] = [{}]
-    held = 0
-    for name, condition in conditions.items():
-        tests = width(condition, ENGINE_LIST_TESTS)
-        if held + tests > ENGINE_MAX_TESTS and groups[-1]:
-            groups.append({})
-            held = 0
-        groups[-1][name] = definition[name]
-        held += tests
+    groups = group_rules(conditions, definition)
     base = f"{pack.name}-{pack.sha256[:16]}"
     rulesets = tuple((base if i == 0 else f"{base}-{i}", group) for i, group in enumerate(groups))
     read = dict.fromkeys(name for condition in conditions.values() for name in names(condition))

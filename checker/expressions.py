@@ -146,6 +146,48 @@ def names(condition: Condition) -> list[str]:
     return list(found)
 
 
+def normal_form(condition: Condition, list_tests: int, negate: bool = False) -> Condition:
+    """The condition with `not` pushed down to its tests (De Morgan; `<` becomes `>=`),
+    nested `and`s and `or`s of one kind merged, and lists of at most `list_tests`
+    values expanded (`x in [a, b]` is `x == a or x == b`); a longer one stays a Member,
+    looked up before the assert."""
+    if isinstance(condition, Not):
+        return normal_form(condition.operand, list_tests, not negate)
+    if isinstance(condition, AllOf | AnyOf):
+        conjunction = isinstance(condition, AllOf) != negate
+        kind_ = AllOf if conjunction else AnyOf
+        parts: list[Condition] = []
+        for part in condition.parts:  # (a and b) and c is a and b and c: fewer groups
+            normal = normal_form(part, list_tests, negate)
+            parts += normal.parts if isinstance(normal, kind_) else (normal,)
+        return kind_(tuple(parts))
+    if isinstance(condition, Member):
+        negated = condition.negated != negate
+        if len(condition.values) > list_tests:
+            return condition._replace(negated=negated)
+        tests: tuple[Condition, ...] = tuple(
+            Comparison(condition.item, "!=" if negated else "==", Const(v))
+            for v in condition.values
+        )
+        if not tests:  # `x in []` never holds, `x not in []` always does
+            return Comparison(condition.item, "==" if negated else "!=", condition.item)
+        if len(tests) == 1:
+            return tests[0]
+        return AllOf(tests) if negated else AnyOf(tests)
+    assert isinstance(condition, Comparison)
+    op = INVERSE[condition.op] if negate else condition.op
+    return Comparison(condition.left, op, condition.right)
+
+
+def groups(condition: Condition) -> int:
+    """`and` and `or` groups below the top of a normal-form condition."""
+    if not isinstance(condition, AllOf | AnyOf):
+        return 0
+    return sum(
+        1 + groups(part) if isinstance(part, AllOf | AnyOf) else 0 for part in condition.parts
+    )
+
+
 def width(condition: Condition, list_tests: int) -> int:
     """Tests the engine holds for the condition: each comparison, each value of a list
     of at most `list_tests` values, one for a longer list (looked up before)."""

@@ -29,6 +29,10 @@ ENGINE_MAX_TESTS = 63
 # A list of up to this many values is tested by the engine (`x == a or x == b ...`); a
 # longer one (a catalog of certified chips) is looked up before the assert.
 ENGINE_LIST_TESTS = 8
+# durable_rules keeps a rule's nested `and`/`or` groups in an expression sequence of 32
+# entries and refuses a ruleset past it (ERR_EXPRESSION_LIMIT_EXCEEDED): measured, 14
+# groups below a condition's top build and 15 do not (tests/test_engine.py).
+ENGINE_MAX_GROUPS = 14
 
 # GB 32100-2015: the 31-character alphabet and the weights of positions 1-17.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -28,7 +28,9 @@ from checker.expressions import (
     Member,
     Operand,
     conjuncts,
+    groups,
     leaves,
+    normal_form,
     source,
     tests,
     width,
@@ -37,6 +39,7 @@ from checker.facts import FACTS
 from checker.formats import (
     ENGINE_EXACT,
     ENGINE_LIST_TESTS,
+    ENGINE_MAX_GROUPS,
     ENGINE_MAX_TESTS,
     ENGINE_SMALLEST_FLOAT,
 )
@@ -96,6 +99,12 @@ def condition_problems(condition: Condition) -> list[str]:
         problems.append(
             f"the condition has {held} tests (comparisons, and values of short lists); the "
             f"engine holds at most {ENGINE_MAX_TESTS} in one rule: split it into checks"
+        )
+    nested = groups(normal_form(condition, ENGINE_LIST_TESTS))
+    if nested > ENGINE_MAX_GROUPS:
+        problems.append(
+            f"the condition nests {nested} and/or groups (short lists count as one); the "
+            f"engine builds at most {ENGINE_MAX_GROUPS} in one rule: split it into checks"
         )
     for test in tests(condition):
         sides = (test.left, test.right) if isinstance(test, Comparison) else (test.item,)

@@ -388,3 +388,72 @@ def test_a_session_that_cannot_be_cleared_breaks_the_engine_for_good() -> None:
         e.engine._clear(must_exist=True)  # no session exists: durable refuses, as after a loss
     with pytest.raises(EngineError, match="could not clear its session"):
         e.fired({"a": 1})
+
+
+SPLIT_PROBE = """
+import random, sys
+from checker.compiling import compile_rules, group_rules
+from checker.engine import Engine
+from checker.expressions import parse
+
+rng = random.Random(int(sys.argv[1]))
+types = {"a": int, "b": int}
+
+
+def tree(depth):
+    # every test holds for a = b = 10**6: the most nodes pending at once
+    if depth == 0 or rng.random() < 0.3:
+        kind = rng.random()
+        if kind < 0.6:
+            return f"{rng.choice('ab')} > {rng.randrange(1000)}"
+        if kind < 0.8:
+            return f"not {rng.choice('ab')} < {rng.randrange(1000)}"
+        count = rng.randint(1, 7)  # with 10**6 below, a list the engine tests (<= 8 values)
+        values = ", ".join(str(v) for v in rng.sample(range(10**6 - 10, 10**6), count))
+        return f"{rng.choice('ab')} in [{values}, 1000000]"
+    parts = [tree(depth - 1) for _ in range(rng.randint(2, 4))]
+    return "(" + f" {rng.choice(['and', 'or'])} ".join(parts) + ")"
+
+
+for pack in range(40):
+    conditions = {}
+    for i in range(rng.randint(1, 40)):
+        condition = parse(tree(3), types, {})
+        from checker.expressions import groups, normal_form, width
+        if width(condition, 8) <= 63 and groups(normal_form(condition, 8)) <= 14:
+            conditions[f"r{i}"] = condition  # what checker.soundness lets a pack hold
+    definition, derived = compile_rules(conditions, frozenset())
+    assert not derived
+    fired = []
+    for n, group in enumerate(group_rules(conditions, definition)):
+        fired += Engine(f"p{pack}-{n}", group).fired({"a": 10**6, "b": 10**6})
+    assert sorted(fired) == sorted(conditions), (pack, sorted(set(conditions) - set(fired)))
+print("ok")
+"""
+
+
+def test_14_nested_groups_build_and_15_are_refused() -> None:
+    """Why a condition nests at most ENGINE_MAX_GROUPS and/or groups."""
+    from checker.formats import ENGINE_MAX_GROUPS
+
+    def nested(count: int) -> str:
+        return " and ".join(f"(a > {i} or b > {i})" for i in range(count))
+
+    Judge({"r": nested(ENGINE_MAX_GROUPS)})
+    with pytest.raises(EngineError, match="rejected the compiled ruleset"):
+        Judge({"r": nested(ENGINE_MAX_GROUPS + 1)})
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_split_rulesets_never_overflow_the_match_stack(seed: int) -> None:
+    """Random packs of and/or/not/in trees whose every test holds (the most pending
+    nodes an order can cause), split as compile_pack splits them, judged in a process
+    of their own: an overflow fails the assert or aborts the process."""
+    done = subprocess.run(
+        [sys.executable, "-c", SPLIT_PROBE, str(seed)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stdout + done.stderr

@@ -298,3 +298,15 @@ def test_an_effective_period_that_ends_before_it_starts_is_a_load_error(
     run = cli("rules", "--rules", pack)
     assert run.code == 2
     assert "effective_until is before effective_from" in run.err
+
+
+def test_a_condition_nesting_more_groups_than_the_engine_builds_is_a_load_error(
+    cli: Any, tmp_path: Path
+) -> None:
+    nested = " and ".join(f"(total_units > {i} or domestic_units > {i})" for i in range(15))
+    run = cli("rules", "--rules", pack_with(tmp_path, [nested]))
+    assert run.code == 2
+    assert "the condition nests 15 and/or groups" in run.err and "at most 14" in run.err
+    # (a and b) and c is one group: merged before counting
+    flat = " and ".join(f"(total_units > {i} and domestic_units > {i})" for i in range(15))
+    assert cli("rules", "--rules", pack_with(tmp_path / "flat", [flat])).code == 0
