@@ -309,4 +309,5 @@ def test_a_condition_nesting_more_groups_than_the_engine_builds_is_a_load_error(
     assert "the condition nests 15 and/or groups" in run.err and "at most 14" in run.err
     # (a and b) and c is one group: merged before counting
     flat = " and ".join(f"(total_units > {i} and domestic_units > {i})" for i in range(15))
+    (tmp_path / "flat").mkdir()
     assert cli("rules", "--rules", pack_with(tmp_path / "flat", [flat])).code == 0
