@@ -1,10 +1,11 @@
 """Where a rule result points in its order file: the field its failing check judged.
 
 SARIF and GitHub annotations show a result at a line, so a quota failure should point
-at the `units` of the controlled line, a wrong name at `buyer.name`. The judged fact is
-the one in the last comparison of the first failing check (`has_justification == true
-and purpose_chars < ...` judges `purpose_chars`); each fact maps to the field it comes
-from. A field the order lacks points at its nearest present parent, else line 1.
+at the `units` of the controlled line, a wrong name at `buyer.name`. The judged fact of
+the first failing check is its fix fact (`has_justification == true and purpose_chars
+< ...` judges `purpose_chars`), else the first fact of its last top-level conjunct;
+each fact maps to the field it comes from. A field the order lacks points at its
+nearest present parent, else line 1.
 """
 
 from __future__ import annotations
