@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from checker.compiling import PERIOD, SKIP, compile_pack, engine_rule_name
 from checker.engine import Engine, EngineError
 from checker.explaining import explain_check
-from checker.expressions import Member, evaluate, holds
+from checker.expressions import Member, evaluate, holds, names_of
 from checker.facts import FACTS, Deriver, Local, ledger
 from checker.formats import ENGINE_EXACT
 from checker.loading import Document, Mark, discover, read_document
@@ -40,7 +40,7 @@ from checker.results import (
     Verdict,
 )
 from checker.rulepack import PackRule, RulePack
-from checker.soundness import names_of
+from checker.templates import Template
 from checker.validation import validate
 
 PARALLEL_FILES = 3000
@@ -324,6 +324,8 @@ class _RuleJudge:
         self.results: dict[tuple[Any, ...], RuleResult] = {}
         self.wordings: dict[tuple[Any, ...], tuple[Status, str]] = {}
         self.reads: dict[tuple[int, ...], Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
+        skips = ((PERIOD_MARK, rule.period_message), (SKIP_MARK, rule.skip_message))
+        self.skips = {mark: template for mark, template in skips if template is not None}
 
     def result(self, facts: Mapping[str, Any], marks: tuple[int, ...]) -> RuleResult:
         key = (marks, self.shown(facts))
@@ -349,15 +351,16 @@ class _RuleJudge:
             found = self.wordings[key] = self._word(facts, marks)
         return found
 
+    def _skipped(self, marks: tuple[int, ...]) -> Template | None:
+        """The message of a skip outcome, or None: marks sort the period, then the skip
+        condition, before any check."""
+        return self.skips.get(marks[0]) if marks else None
+
     def _read_by(self, marks: tuple[int, ...]) -> tuple[str, ...]:
         """Facts the messages of an outcome read, fix values included."""
         pack_rule = self.rule
-        if marks[:1] == (PERIOD_MARK,):
-            assert pack_rule.period_message is not None
-            return pack_rule.period_message.fields
-        if marks[:1] == (SKIP_MARK,):
-            assert pack_rule.skip_message is not None
-            return pack_rule.skip_message.fields
+        if skipped := self._skipped(marks):
+            return skipped.fields
         if not marks:
             return pack_rule.pass_message.fields
         read = list(pack_rule.message.fields)
@@ -370,12 +373,8 @@ class _RuleJudge:
 
     def _word(self, facts: Mapping[str, Any], marks: tuple[int, ...]) -> tuple[Status, str]:
         pack_rule = self.rule
-        if marks[:1] == (PERIOD_MARK,):
-            assert pack_rule.period_message is not None
-            return "skip", pack_rule.period_message.render(facts)
-        if marks[:1] == (SKIP_MARK,):
-            assert pack_rule.skip_message is not None
-            return "skip", pack_rule.skip_message.render(facts)
+        if skipped := self._skipped(marks):
+            return "skip", skipped.render(facts)
         if not marks:
             return "pass", pack_rule.pass_message.render(facts)
         details = "; ".join(explain_check(pack_rule.checks[i], facts) for i in marks)

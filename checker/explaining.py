@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from fractions import Fraction
 
 from checker.expressions import Value, evaluate
 from checker.rulepack import CompiledCheck
 from checker.soundness import Fix
-
-if TYPE_CHECKING:
-    from fractions import Fraction
 
 # For an integer fact, the nearest value making `fact OP limit` false.
 _NEAREST_FALSE: dict[str, Callable[[float | Fraction], int]] = {
@@ -35,16 +32,15 @@ def fix_values(fix: Fix, facts: Mapping[str, Value]) -> dict[str, Value]:
     value = facts[fix.fact]
     limit = evaluate(fix.right, facts)
     result: dict[str, Value] = {"value": value, "limit": limit}
-    if fix.no_number or isinstance(value, bool) or not isinstance(value, int | float):
+    # (int, float), not int | float: a union is built on every call, on a hot path
+    if fix.no_number or isinstance(value, bool) or not isinstance(value, (int, float)):
         return result
-    assert isinstance(limit, int | float)
+    assert isinstance(limit, (int, float))
     if not fix.slope:
         target: int | float = limit
         if isinstance(value, int):
             target = _NEAREST_FALSE[fix.op](limit)  # exact on an int or a float
     else:
-        from fractions import Fraction
-
         # x OP limit + slope * (x - value) turns false at x = (limit - slope * value) / (1 - slope)
         exact = (Fraction(limit) - fix.slope * Fraction(value)) / (1 - fix.slope)
         target = _NEAREST_FALSE[fix.op](exact) if isinstance(value, int) else float(exact)

@@ -27,10 +27,8 @@ import difflib
 import math
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from fractions import Fraction
+from fractions import Fraction
+from typing import NamedTuple
 
 Value = int | float | bool | str
 ParamValue = Value | tuple[Value, ...]
@@ -138,12 +136,14 @@ def leaves(operand: Operand) -> Iterator[Fact | Const]:
         yield operand
 
 
+def names_of(operand: Operand) -> list[str]:
+    """Facts an operand reads, in order (with repeats)."""
+    return [leaf.name for leaf in leaves(operand) if isinstance(leaf, Fact)]
+
+
 def names(condition: Condition) -> list[str]:
     """Facts a condition reads, in first-use order."""
-    found = dict.fromkeys(
-        leaf.name for op in operands(condition) for leaf in leaves(op) if isinstance(leaf, Fact)
-    )
-    return list(found)
+    return list(dict.fromkeys(name for op in operands(condition) for name in names_of(op)))
 
 
 def normal_form(condition: Condition, list_tests: int, negate: bool = False) -> Condition:
@@ -236,8 +236,6 @@ def _nodes(operand: Operand) -> Iterator[Operand]:
 
 
 def _exact(operand: Operand, facts: Mapping[str, Value]) -> int | Fraction:
-    from fractions import Fraction  # here: 1.5 ms of imports only arithmetic needs
-
     if isinstance(operand, Const | Fact):
         value = operand.value if isinstance(operand, Const) else facts[operand.name]
         assert isinstance(value, int | float) and not isinstance(value, bool)
@@ -308,7 +306,14 @@ def _bare(operand: Operand) -> str:
     return text[1:-1] if isinstance(operand, Arith) else text
 
 
-def parse(text: str, facts: Mapping[str, type], params: Mapping[str, ParamValue]) -> Condition:
+def parse(
+    text: str,
+    facts: Mapping[str, type],
+    params: Mapping[str, ParamValue],
+    used: set[str] | None = None,
+) -> Condition:
+    """The condition `text`, typed against `facts` and `params`; the parameters it
+    names are added to `used`, if given (for the unused-parameter warning)."""
     tokens: list[tuple[str, str, int]] = []
     position = 0
     while position < len(text.rstrip()):
@@ -320,6 +325,8 @@ def parse(text: str, facts: Mapping[str, type], params: Mapping[str, ParamValue]
         position = match.end()
     parser = _Parser(tokens, len(text), facts, params)
     condition = parser.condition()
+    if used is not None:
+        used.update(parser.used)
     if (extra := parser.peek()) is not None:
         raise ExpressionError(f"expected 'and', 'or' or the end, found {extra[1]!r}", extra[2])
     return condition
@@ -341,6 +348,7 @@ class _Parser:
         self.end = end
         self.facts = facts
         self.params = params
+        self.used: set[str] = set()
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -451,6 +459,7 @@ class _Parser:
         kind_, text, offset = token
         if kind_ == "name" and text in self.params:
             value = self.params[text]
+            self.used.add(text)
             if not isinstance(value, tuple):
                 raise ExpressionError(f"parameter {text!r} is not a list", offset)
             return value, type(value[0]) if value else str, offset
@@ -547,6 +556,7 @@ class _Parser:
                 return Fact(text), self.facts[text], offset
             if text in self.params:
                 param = self.params[text]
+                self.used.add(text)
                 if isinstance(param, tuple):
                     raise ExpressionError(
                         f"parameter {text!r} is a list: use it after 'in'", offset
@@ -568,8 +578,6 @@ def _number(text: str, offset: int) -> int | float:
     if not exponent and "." not in mantissa:
         return int(plain)
     if exponent:
-        from fractions import Fraction
-
         exact = Fraction(plain)
         if exact.denominator == 1:
             return int(exact)  # 5e4 is the whole number 50000

@@ -9,7 +9,6 @@ do not exist. Any of these makes the whole pack invalid, reported with file:line
 from __future__ import annotations
 
 import difflib
-import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -188,7 +187,7 @@ def _authoring_warnings(
     doc: Document,
     rule: Rule,
     conditions: list[tuple[Loc, Condition]],
-    used_in_messages: set[str],
+    used: set[str],
     references: dict[str, frozenset[str]],
 ) -> list[Problem]:
     """What a pack author should look at, though the pack judges as written: a check
@@ -200,14 +199,8 @@ def _authoring_warnings(
         found += [
             doc.problem(loc, f"in {loc[-1]}: {m}") for m in literals_outside(condition, references)
         ]
-    texts = [rule.skip_when or "", *(c.when for c in rule.checks)]
-    named = {
-        name
-        for text in texts
-        for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"\"[^\"]*\"|'[^']*'", "", text))
-    }
     for name in rule.parameters:
-        if name not in named and name not in used_in_messages:
+        if name not in used:
             found.append(
                 doc.problem(
                     ("parameters", name),
@@ -267,12 +260,13 @@ def _load_rule(
                     doc.problem(("parameters", name, "value"), f"parameter {name}: {found}")
                 )
     types = {**FACT_TYPES, **{name: type(value) for name, value in params.items()}}
-    skip = _condition(doc, ("skip_when",), rule.skip_when, params, problems)
+    used: set[str] = set()  # parameters named by a condition or a message
+    skip = _condition(doc, ("skip_when",), rule.skip_when, params, problems, used)
     checks = []
     shown: list[str] = []
     for index, check in enumerate(rule.checks):
         loc = ("checks", index)
-        condition = _condition(doc, (*loc, "when"), check.when, params, problems)
+        condition = _condition(doc, (*loc, "when"), check.when, params, problems, used)
         if condition is None:
             continue
         chosen = find_fix(condition, check.fix)
@@ -314,7 +308,8 @@ def _load_rule(
         )
     located: list[tuple[Loc, Condition]] = [(("skip_when",), skip)] if skip else []
     located += [(("checks", i, "when"), c.condition) for i, c in enumerate(checks)]
-    warnings += _authoring_warnings(doc, rule, located, set(shown), references)
+    used.update(shown)
+    warnings += _authoring_warnings(doc, rule, located, used, references)
     period, period_message = _period(rule)
     conditions = [c for c in (period, skip) if c] + [c.condition for c in checks]
     read = [name for condition in conditions for name in expressions.names(condition)]
@@ -400,11 +395,14 @@ def _condition(
     text: str | None,
     params: dict[str, ParamValue],
     problems: list[Problem],
+    used: set[str],
 ) -> Condition | None:
+    """The condition at `loc`, or None with its problems; the parameters it names go
+    into `used`."""
     if text is None:
         return None
     try:
-        condition = expressions.parse(text, FACT_TYPES, params)
+        condition = expressions.parse(text, FACT_TYPES, params, used)
     except ExpressionError as exc:
         mark = doc.locate(loc)
         line, column = mark if mark else (None, None)

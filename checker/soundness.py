@@ -13,10 +13,8 @@ import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from fractions import Fraction
+from fractions import Fraction
+from typing import NamedTuple
 
 from checker.expressions import (
     MIRROR,
@@ -30,6 +28,7 @@ from checker.expressions import (
     conjuncts,
     groups,
     leaves,
+    names_of,
     normal_form,
     source,
     tests,
@@ -220,7 +219,6 @@ def find_fix(condition: Condition, named: str | None) -> Fix | str:
 
 def _linear(operand: Operand) -> tuple[dict[str, Fraction], Fraction] | None:
     """`operand` as coefficients per fact plus a constant, if it is linear."""
-    from fractions import Fraction
 
     if isinstance(operand, Const):
         if isinstance(operand.value, bool | str):
@@ -252,17 +250,11 @@ def _slope(fact: str, right: Operand) -> Fraction | int | None:
     moved = {fact: 1, **dict(FACTS[fact].moves)}
     if not set(names_of(right)) & set(moved):
         return 0
-    from fractions import Fraction
-
     linear = _linear(right)
     if linear is None:
         return None
     coefs, _ = linear
     return sum((coefs.get(name, Fraction(0)) * step for name, step in moved.items()), Fraction(0))
-
-
-def names_of(operand: Operand) -> list[str]:
-    return [leaf.name for leaf in leaves(operand) if isinstance(leaf, Fact)]
 
 
 def fix_types(fix: Fix) -> dict[str, type]:
