@@ -210,6 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     schema.add_argument("kind", choices=SCHEMAS)
+    schema.add_argument(
+        "--rules",
+        type=_path,
+        metavar="DIR",
+        help="the pack whose declared fields and attributes the schema includes ("
+        + rules_help.removeprefix("rule pack directory (")
+        + ")",
+    )
 
     explain = commands.add_parser(
         "explain", help="show one rule's documentation and examples", parents=[common]
@@ -259,7 +267,7 @@ def _main(argv: list[str]) -> int:
         if args.command == "diff-rules":
             return _diff_rules(args, config)
         if args.command == "schema":
-            return _schema(args.kind)
+            return _schema(args, config)
         return _explain(args, config)
     except (UsageError, ReadError, WriteError) as exc:
         print(f"chipcheck: error: {exc}", file=sys.stderr)
@@ -554,12 +562,18 @@ def _rules_test(pack: RulePack, args: argparse.Namespace) -> int:
     return 1 if wrong or (args.strict and (untested or pack.warnings)) else 0
 
 
-def _schema(kind: str) -> int:
+def _schema(args: argparse.Namespace, config: Config) -> int:
     import json
 
     from pydantic import BaseModel
 
     from checker import models
+    from checker.schemas import with_declarations
+
+    kind = args.kind
+    pack = _load_pack(args, config)
+    if pack is None:
+        return 2
 
     choices: dict[str, tuple[type[BaseModel], str]] = {
         "order": (models.Order, "chipcheck order file"),
@@ -569,7 +583,7 @@ def _schema(kind: str) -> int:
     model, title = choices[kind]
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **model.model_json_schema(),
+        **with_declarations(model.model_json_schema(), kind, pack.meta),
         "title": title,
     }
     print(json.dumps(schema, indent=2, ensure_ascii=False))

@@ -37,7 +37,6 @@ from checker.expressions import (
     normal_form,
     width,
 )
-from checker.facts import FACTS
 from checker.formats import ENGINE_LIST_TESTS, ENGINE_MAX_TESTS
 from checker.rulepack import RulePack
 
@@ -46,7 +45,6 @@ PERIOD = "period"
 _OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "==": "$eq", "!=": "$neq"}
 _ARITH = {"*": "$mul", "+": "$add", "-": "$sub"}
 DERIVED_PREFIX = "="  # no fact name starts so: derived fields cannot shadow facts
-FLOAT_FACTS = frozenset(name for name, spec in FACTS.items() if spec.type is float)
 
 
 class Derived(NamedTuple):
@@ -167,7 +165,8 @@ def compile_pack(pack: RulePack) -> Compiled:
             conditions[engine_rule_name(pack_rule.rule.id, SKIP)] = pack_rule.skip
         if pack_rule.period is not None:
             conditions[engine_rule_name(pack_rule.rule.id, PERIOD)] = pack_rule.period
-    definition, derived = compile_rules(conditions, FLOAT_FACTS)
+    floats = frozenset(n for n, spec in pack.vocabulary.facts.items() if spec.type is float)
+    definition, derived = compile_rules(conditions, floats)
     groups = group_rules(conditions, definition)
     base = f"{pack.name}-{pack.sha256[:16]}"
     rulesets = tuple((base if i == 0 else f"{base}-{i}", group) for i, group in enumerate(groups))

@@ -173,6 +173,44 @@ def pack_references(meta: P) -> P:
     return meta
 
 
+_NUMBERS = ("integer", "decimal")
+_FACT_KINDS = ("value", "present", "length", "days", "sum", "min", "max", "count", "all", "exists")
+_OVER_KINDS = ("sum", "min", "max", "count", "all", "exists")
+
+
+def declared_shape(declared: P) -> P:
+    """`of` only for a list, `values` only for text, `min`/`max` only for numbers."""
+    data: Any = declared
+    if (data.type == "list") != (data.of is not None):
+        raise ValueError("a list needs `of:` (the type of its items), and only a list has it")
+    item = data.of or data.type
+    if data.values is not None and item != "text":
+        raise ValueError("`values:` lists the text allowed: use it with type text")
+    if (data.min is not None or data.max is not None) and item not in _NUMBERS:
+        raise ValueError("`min:` and `max:` bound numbers: use them with integer or decimal")
+    if data.min is not None and data.max is not None and data.max < data.min:
+        raise ValueError("max is below min")
+    return declared
+
+
+def fact_shape(fact: P) -> P:
+    """Exactly one kind; `where` and `over` only for kinds over items; `default` only
+    where a value can be missing."""
+    data: Any = fact
+    kinds = [k for k in _FACT_KINDS if getattr(data, k) is not None]
+    if len(kinds) != 1:
+        listed = ", ".join(_FACT_KINDS)
+        raise ValueError(f"a fact has exactly one of {listed}; this one has {len(kinds) or 'none'}")
+    (kind,) = kinds
+    if kind not in _OVER_KINDS and (data.where is not None or data.over != "lines"):
+        raise ValueError(f"`where:` and `over:` select items for {', '.join(_OVER_KINDS)}")
+    if data.default is not None and kind not in ("value", "days", "min", "max"):
+        raise ValueError("`default:` is the value when there is none: for value, days, min, max")
+    if data.at_least is not None and kind not in ("value", "days"):
+        raise ValueError("`at_least:` floors a number: for value and days")
+    return fact
+
+
 def rule_period(rule: P) -> P:
     data: Any = rule
     if data.effective_from and data.effective_until and data.effective_until < data.effective_from:

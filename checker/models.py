@@ -22,6 +22,8 @@ from pydantic import (
 from checker.formats import (
     ENGINE_EXACT,
     batch_window,
+    declared_shape,
+    fact_shape,
     free_text,
     iso_date,
     pack_references,
@@ -85,16 +87,16 @@ RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*
 ParamName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
+# A catalog model, a batch and an entity carry the attributes the pack declares
+# (`attributes:`); those are validated against the declarations (checker.declared),
+# so here are only the keys every pack has.
 class Chip(Strict):
-    vendor: Text
-    origin: Literal["domestic", "foreign"]
-    controlled: bool
+    illustrative: bool = False
 
 
 class Batch(Strict):
     opens: IsoDate
     closes: IsoDate
-    cap: int = Field(gt=0, le=ENGINE_EXACT)
     illustrative: bool = False
 
     _window = model_validator(mode="after")(batch_window)
@@ -115,12 +117,87 @@ class Entity(Strict):
     batches: dict[Id, Standing]
 
 
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+# a field of the order (`justification.purpose`) or an attribute of what it names
+# (`batch.cap`, `entity.name`): see checker.vocabulary
+Path = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")]
+
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class Declared(Strict):
+    """A field or attribute a pack declares: its type, and whether it must be given."""
+
+    type: Literal["text", "integer", "decimal", "boolean", "date", "list"] = "text"
+    of: Literal["text", "integer", "decimal", "boolean", "date"] | None = None  # a list's items
+    values: list[Text] | None = Field(default=None, min_length=1)  # the only text allowed
+    min: int | Finite | None = None
+    max: int | Finite | None = None
+    required: bool = False
+    description: LongText | None = None
+
+    _shape = model_validator(mode="after")(declared_shape)
+
+
+class Attributes(Strict):
+    catalog: dict[Name, Declared] = {}
+    batches: dict[Name, Declared] = {}
+    entities: dict[Name, Declared] = {}
+
+
+class Fields(Strict):
+    order: dict[Name, Declared] = {}
+    buyer: dict[Name, Declared] = {}
+    lines: dict[Name, Declared] = {}
+    justification: dict[Name, Declared] = {}
+
+
+class FactDecl(Strict):
+    """A fact derived from the order by one of the kinds below (checker.vocabulary)."""
+
+    description: LongText
+    value: Path | None = None  # a field or attribute as it is
+    present: Path | None = None  # whether it is given
+    length: Path | None = None  # its length in visible code points
+    days: list[Path] | None = Field(default=None, min_length=2, max_length=2)  # [from, to]
+    sum: Name | None = None  # of a number over `over`
+    min: Name | None = None
+    max: Name | None = None
+    count: Path | None = None  # items of a list: `lines`, or a list field
+    all: ConditionText | None = None  # holds for every item of `over` that `where` selects
+    exists: ConditionText | None = None
+    over: Path = "lines"
+    where: ConditionText | None = None  # which items of `over` count
+    default: int | float | bool | str | None = None  # when the path is not given
+    at_least: int | None = None  # a floor: days before an opening are never negative
+
+    _shape = model_validator(mode="after")(fact_shape)
+
+
+class LedgerDecl(Strict):
+    """A cumulative total over the checked set: `<name>_used_before` and friends."""
+
+    description: LongText
+    key: list[Name] = Field(min_length=1)  # facts whose values share one total
+    amount: Name  # the fact each order adds
+    counts: ConditionText | None = None  # which orders add (default: all)
+    limit: Name | None = None  # gives <name>_remaining and <name>_remaining_after
+    order: list[Name] = ["date", "order_id"]  # the order orders are taken in
+    period: Literal["month", "quarter", "year"] | None = None  # totals start over
+
+
 class PackMeta(Strict):
     name: Id
     version: Text
     title: Text
     description: LongText
     rules: list[RuleId] = Field(min_length=1)
+    attributes: Attributes | None = None
+    fields: Fields | None = None
+    lists: dict[Name, list[Text]] = {}
+    facts: dict[Name, FactDecl] = {}
+    ledgers: dict[Name, LedgerDecl] = {}
     catalog: dict[Id, Chip] = Field(min_length=1)
     batches: dict[Id, Batch]
     entities: list[Entity]

@@ -96,26 +96,18 @@ class Order(Record):
 
 
 class Chip(Record):
-    __slots__ = (
-        "vendor",
-        "origin",
-        "controlled",
-    )
-    vendor: str
-    origin: Literal["domestic", "foreign"]
-    controlled: bool
+    __slots__ = ("illustrative",)
+    illustrative: bool
 
 
 class Batch(Record):
     __slots__ = (
         "opens",
         "closes",
-        "cap",
         "illustrative",
     )
     opens: dt.date
     closes: dt.date
-    cap: int
     illustrative: bool
 
 
@@ -143,6 +135,103 @@ class Entity(Record):
     batches: dict[str, Standing]
 
 
+class Declared(Record):
+    __slots__ = (
+        "type",
+        "of",
+        "values",
+        "min",
+        "max",
+        "required",
+        "description",
+    )
+    type: Literal["text", "integer", "decimal", "boolean", "date", "list"]
+    of: Literal["text", "integer", "decimal", "boolean", "date"] | None
+    values: list[str] | None
+    min: int | float | None
+    max: int | float | None
+    required: bool
+    description: str | None
+
+
+class Attributes(Record):
+    __slots__ = (
+        "catalog",
+        "batches",
+        "entities",
+    )
+    catalog: dict[str, Declared]
+    batches: dict[str, Declared]
+    entities: dict[str, Declared]
+
+
+class Fields(Record):
+    __slots__ = (
+        "order",
+        "buyer",
+        "lines",
+        "justification",
+    )
+    order: dict[str, Declared]
+    buyer: dict[str, Declared]
+    lines: dict[str, Declared]
+    justification: dict[str, Declared]
+
+
+class FactDecl(Record):
+    __slots__ = (
+        "description",
+        "value",
+        "present",
+        "length",
+        "days",
+        "sum",
+        "min",
+        "max",
+        "count",
+        "all",
+        "exists",
+        "over",
+        "where",
+        "default",
+        "at_least",
+    )
+    description: str
+    value: str | None
+    present: str | None
+    length: str | None
+    days: list[str] | None
+    sum: str | None
+    min: str | None
+    max: str | None
+    count: str | None
+    all: str | None
+    exists: str | None
+    over: str
+    where: str | None
+    default: int | float | bool | str | None
+    at_least: int | None
+
+
+class LedgerDecl(Record):
+    __slots__ = (
+        "description",
+        "key",
+        "amount",
+        "counts",
+        "limit",
+        "order",
+        "period",
+    )
+    description: str
+    key: list[str]
+    amount: str
+    counts: str | None
+    limit: str | None
+    order: list[str]
+    period: Literal["month", "quarter", "year"] | None
+
+
 class PackMeta(Record):
     __slots__ = (
         "name",
@@ -150,6 +239,11 @@ class PackMeta(Record):
         "title",
         "description",
         "rules",
+        "attributes",
+        "fields",
+        "lists",
+        "facts",
+        "ledgers",
         "catalog",
         "batches",
         "entities",
@@ -159,6 +253,11 @@ class PackMeta(Record):
     title: str
     description: str
     rules: list[str]
+    attributes: Attributes | None
+    fields: Fields | None
+    lists: dict[str, list[str]]
+    facts: dict[str, FactDecl]
+    ledgers: dict[str, LedgerDecl]
     catalog: dict[str, Chip]
     batches: dict[str, Batch]
     entities: list[Entity]
@@ -546,244 +645,890 @@ SCHEMAS: dict[str, Any] = {
         "ref": "Order",
     },
     "PackMeta": {
-        "type": "function-after",
-        "function": {
-            "type": "no-info",
-            "function": formats.pack_references,
-        },
+        "type": "definitions",
         "schema": {
-            "type": "dataclass",
-            "cls": PackMeta,
-            "fields": [
-                "name",
-                "version",
-                "title",
-                "description",
-                "rules",
-                "catalog",
-                "batches",
-                "entities",
-            ],
+            "type": "function-after",
+            "function": {
+                "type": "no-info",
+                "function": formats.pack_references,
+            },
             "schema": {
-                "type": "dataclass-args",
-                "dataclass_name": "PackMeta",
+                "type": "dataclass",
+                "cls": PackMeta,
                 "fields": [
-                    {
-                        "type": "dataclass-field",
-                        "name": "name",
-                        "kw_only": True,
-                        "schema": {
-                            "type": "str",
-                            "pattern": "^[A-Za-z0-9._-]{1,64}$",
-                        },
-                    },
-                    {
-                        "type": "dataclass-field",
-                        "name": "version",
-                        "kw_only": True,
-                        "schema": {
-                            "type": "function-after",
-                            "function": {
-                                "type": "no-info",
-                                "function": formats.plain_text,
-                            },
+                    "name",
+                    "version",
+                    "title",
+                    "description",
+                    "rules",
+                    "attributes",
+                    "fields",
+                    "lists",
+                    "facts",
+                    "ledgers",
+                    "catalog",
+                    "batches",
+                    "entities",
+                ],
+                "schema": {
+                    "type": "dataclass-args",
+                    "dataclass_name": "PackMeta",
+                    "fields": [
+                        {
+                            "type": "dataclass-field",
+                            "name": "name",
+                            "kw_only": True,
                             "schema": {
-                                "type": "str",
-                                "min_length": 1,
-                                "max_length": 500,
-                            },
-                        },
-                    },
-                    {
-                        "type": "dataclass-field",
-                        "name": "title",
-                        "kw_only": True,
-                        "schema": {
-                            "type": "function-after",
-                            "function": {
-                                "type": "no-info",
-                                "function": formats.plain_text,
-                            },
-                            "schema": {
-                                "type": "str",
-                                "min_length": 1,
-                                "max_length": 500,
-                            },
-                        },
-                    },
-                    {
-                        "type": "dataclass-field",
-                        "name": "description",
-                        "kw_only": True,
-                        "schema": {
-                            "type": "function-after",
-                            "function": {
-                                "type": "no-info",
-                                "function": formats.free_text,
-                            },
-                            "schema": {
-                                "type": "str",
-                                "max_length": 5000,
-                            },
-                        },
-                    },
-                    {
-                        "type": "dataclass-field",
-                        "name": "rules",
-                        "kw_only": True,
-                        "schema": {
-                            "type": "list",
-                            "items_schema": {
-                                "type": "str",
-                                "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-                            },
-                            "min_length": 1,
-                        },
-                    },
-                    {
-                        "type": "dataclass-field",
-                        "name": "catalog",
-                        "kw_only": True,
-                        "schema": {
-                            "type": "dict",
-                            "keys_schema": {
                                 "type": "str",
                                 "pattern": "^[A-Za-z0-9._-]{1,64}$",
                             },
-                            "values_schema": {
-                                "type": "dataclass",
-                                "cls": Chip,
-                                "fields": [
-                                    "vendor",
-                                    "origin",
-                                    "controlled",
-                                ],
-                                "schema": {
-                                    "type": "dataclass-args",
-                                    "dataclass_name": "Chip",
-                                    "fields": [
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "vendor",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "function-after",
-                                                "function": {
-                                                    "type": "no-info",
-                                                    "function": formats.plain_text,
-                                                },
-                                                "schema": {
-                                                    "type": "str",
-                                                    "min_length": 1,
-                                                    "max_length": 500,
-                                                },
-                                            },
-                                        },
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "origin",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "literal",
-                                                "expected": [
-                                                    "domestic",
-                                                    "foreign",
-                                                ],
-                                            },
-                                        },
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "controlled",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "bool",
-                                            },
-                                        },
-                                    ],
-                                    "extra_behavior": "forbid",
-                                },
-                                "slots": True,
-                                "frozen": True,
-                                "strict": False,
-                                "config": {
-                                    "extra_fields_behavior": "forbid",
-                                    "strict": True,
-                                    "title": "Chip",
-                                },
-                                "ref": "Chip",
-                            },
-                            "min_length": 1,
                         },
-                    },
-                    {
-                        "type": "dataclass-field",
-                        "name": "batches",
-                        "kw_only": True,
-                        "schema": {
-                            "type": "dict",
-                            "keys_schema": {
-                                "type": "str",
-                                "pattern": "^[A-Za-z0-9._-]{1,64}$",
-                            },
-                            "values_schema": {
+                        {
+                            "type": "dataclass-field",
+                            "name": "version",
+                            "kw_only": True,
+                            "schema": {
                                 "type": "function-after",
                                 "function": {
                                     "type": "no-info",
-                                    "function": formats.batch_window,
+                                    "function": formats.plain_text,
                                 },
                                 "schema": {
+                                    "type": "str",
+                                    "min_length": 1,
+                                    "max_length": 500,
+                                },
+                            },
+                        },
+                        {
+                            "type": "dataclass-field",
+                            "name": "title",
+                            "kw_only": True,
+                            "schema": {
+                                "type": "function-after",
+                                "function": {
+                                    "type": "no-info",
+                                    "function": formats.plain_text,
+                                },
+                                "schema": {
+                                    "type": "str",
+                                    "min_length": 1,
+                                    "max_length": 500,
+                                },
+                            },
+                        },
+                        {
+                            "type": "dataclass-field",
+                            "name": "description",
+                            "kw_only": True,
+                            "schema": {
+                                "type": "function-after",
+                                "function": {
+                                    "type": "no-info",
+                                    "function": formats.free_text,
+                                },
+                                "schema": {
+                                    "type": "str",
+                                    "max_length": 5000,
+                                },
+                            },
+                        },
+                        {
+                            "type": "dataclass-field",
+                            "name": "rules",
+                            "kw_only": True,
+                            "schema": {
+                                "type": "list",
+                                "items_schema": {
+                                    "type": "str",
+                                    "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
+                                },
+                                "min_length": 1,
+                            },
+                        },
+                        {
+                            "type": "dataclass-field",
+                            "name": "attributes",
+                            "kw_only": True,
+                            "schema": {
+                                "type": "default",
+                                "schema": {
+                                    "type": "nullable",
+                                    "schema": {
+                                        "type": "dataclass",
+                                        "cls": Attributes,
+                                        "fields": [
+                                            "catalog",
+                                            "batches",
+                                            "entities",
+                                        ],
+                                        "schema": {
+                                            "type": "dataclass-args",
+                                            "dataclass_name": "Attributes",
+                                            "fields": [
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "catalog",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "dict",
+                                                            "keys_schema": {
+                                                                "type": "str",
+                                                                "max_length": 64,
+                                                                "pattern": "^[a-z][a-z0-9_]*$",
+                                                            },
+                                                            "values_schema": {
+                                                                "type": "definition-ref",
+                                                                "schema_ref": "Declared",
+                                                            },
+                                                        },
+                                                        "default": {},
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "batches",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "dict",
+                                                            "keys_schema": {
+                                                                "type": "str",
+                                                                "max_length": 64,
+                                                                "pattern": "^[a-z][a-z0-9_]*$",
+                                                            },
+                                                            "values_schema": {
+                                                                "type": "definition-ref",
+                                                                "schema_ref": "Declared",
+                                                            },
+                                                        },
+                                                        "default": {},
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "entities",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "dict",
+                                                            "keys_schema": {
+                                                                "type": "str",
+                                                                "max_length": 64,
+                                                                "pattern": "^[a-z][a-z0-9_]*$",
+                                                            },
+                                                            "values_schema": {
+                                                                "type": "definition-ref",
+                                                                "schema_ref": "Declared",
+                                                            },
+                                                        },
+                                                        "default": {},
+                                                    },
+                                                },
+                                            ],
+                                            "extra_behavior": "forbid",
+                                        },
+                                        "slots": True,
+                                        "frozen": True,
+                                        "strict": False,
+                                        "config": {
+                                            "extra_fields_behavior": "forbid",
+                                            "strict": True,
+                                            "title": "Attributes",
+                                        },
+                                        "ref": "Attributes",
+                                    },
+                                },
+                                "default": None,
+                            },
+                        },
+                        {
+                            "type": "dataclass-field",
+                            "name": "fields",
+                            "kw_only": True,
+                            "schema": {
+                                "type": "default",
+                                "schema": {
+                                    "type": "nullable",
+                                    "schema": {
+                                        "type": "dataclass",
+                                        "cls": Fields,
+                                        "fields": [
+                                            "order",
+                                            "buyer",
+                                            "lines",
+                                            "justification",
+                                        ],
+                                        "schema": {
+                                            "type": "dataclass-args",
+                                            "dataclass_name": "Fields",
+                                            "fields": [
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "order",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "dict",
+                                                            "keys_schema": {
+                                                                "type": "str",
+                                                                "max_length": 64,
+                                                                "pattern": "^[a-z][a-z0-9_]*$",
+                                                            },
+                                                            "values_schema": {
+                                                                "type": "definition-ref",
+                                                                "schema_ref": "Declared",
+                                                            },
+                                                        },
+                                                        "default": {},
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "buyer",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "dict",
+                                                            "keys_schema": {
+                                                                "type": "str",
+                                                                "max_length": 64,
+                                                                "pattern": "^[a-z][a-z0-9_]*$",
+                                                            },
+                                                            "values_schema": {
+                                                                "type": "definition-ref",
+                                                                "schema_ref": "Declared",
+                                                            },
+                                                        },
+                                                        "default": {},
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "lines",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "dict",
+                                                            "keys_schema": {
+                                                                "type": "str",
+                                                                "max_length": 64,
+                                                                "pattern": "^[a-z][a-z0-9_]*$",
+                                                            },
+                                                            "values_schema": {
+                                                                "type": "definition-ref",
+                                                                "schema_ref": "Declared",
+                                                            },
+                                                        },
+                                                        "default": {},
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "justification",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "dict",
+                                                            "keys_schema": {
+                                                                "type": "str",
+                                                                "max_length": 64,
+                                                                "pattern": "^[a-z][a-z0-9_]*$",
+                                                            },
+                                                            "values_schema": {
+                                                                "type": "definition-ref",
+                                                                "schema_ref": "Declared",
+                                                            },
+                                                        },
+                                                        "default": {},
+                                                    },
+                                                },
+                                            ],
+                                            "extra_behavior": "forbid",
+                                        },
+                                        "slots": True,
+                                        "frozen": True,
+                                        "strict": False,
+                                        "config": {
+                                            "extra_fields_behavior": "forbid",
+                                            "strict": True,
+                                            "title": "Fields",
+                                        },
+                                        "ref": "Fields",
+                                    },
+                                },
+                                "default": None,
+                            },
+                        },
+                        {
+                            "type": "dataclass-field",
+                            "name": "lists",
+                            "kw_only": True,
+                            "schema": {
+                                "type": "default",
+                                "schema": {
+                                    "type": "dict",
+                                    "keys_schema": {
+                                        "type": "str",
+                                        "max_length": 64,
+                                        "pattern": "^[a-z][a-z0-9_]*$",
+                                    },
+                                    "values_schema": {
+                                        "type": "list",
+                                        "items_schema": {
+                                            "type": "function-after",
+                                            "function": {
+                                                "type": "no-info",
+                                                "function": formats.plain_text,
+                                            },
+                                            "schema": {
+                                                "type": "str",
+                                                "min_length": 1,
+                                                "max_length": 500,
+                                            },
+                                        },
+                                    },
+                                },
+                                "default": {},
+                            },
+                        },
+                        {
+                            "type": "dataclass-field",
+                            "name": "facts",
+                            "kw_only": True,
+                            "schema": {
+                                "type": "default",
+                                "schema": {
+                                    "type": "dict",
+                                    "keys_schema": {
+                                        "type": "str",
+                                        "max_length": 64,
+                                        "pattern": "^[a-z][a-z0-9_]*$",
+                                    },
+                                    "values_schema": {
+                                        "type": "function-after",
+                                        "function": {
+                                            "type": "no-info",
+                                            "function": formats.fact_shape,
+                                        },
+                                        "schema": {
+                                            "type": "dataclass",
+                                            "cls": FactDecl,
+                                            "fields": [
+                                                "description",
+                                                "value",
+                                                "present",
+                                                "length",
+                                                "days",
+                                                "sum",
+                                                "min",
+                                                "max",
+                                                "count",
+                                                "all",
+                                                "exists",
+                                                "over",
+                                                "where",
+                                                "default",
+                                                "at_least",
+                                            ],
+                                            "schema": {
+                                                "type": "dataclass-args",
+                                                "dataclass_name": "FactDecl",
+                                                "fields": [
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "description",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "function-after",
+                                                            "function": {
+                                                                "type": "no-info",
+                                                                "function": formats.free_text,
+                                                            },
+                                                            "schema": {
+                                                                "type": "str",
+                                                                "max_length": 5000,
+                                                            },
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "value",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?$",
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "present",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?$",
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "length",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?$",
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "days",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "list",
+                                                                    "items_schema": {
+                                                                        "type": "str",
+                                                                        "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?$",
+                                                                    },
+                                                                    "min_length": 2,
+                                                                    "max_length": 2,
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "sum",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "max_length": 64,
+                                                                    "pattern": "^[a-z][a-z0-9_]*$",
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "min",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "max_length": 64,
+                                                                    "pattern": "^[a-z][a-z0-9_]*$",
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "max",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "max_length": 64,
+                                                                    "pattern": "^[a-z][a-z0-9_]*$",
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "count",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?$",
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "all",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "function-after",
+                                                                    "function": {
+                                                                        "type": "no-info",
+                                                                        "function": formats.free_text,
+                                                                    },
+                                                                    "schema": {
+                                                                        "type": "str",
+                                                                        "min_length": 1,
+                                                                        "max_length": 5000,
+                                                                    },
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "exists",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "function-after",
+                                                                    "function": {
+                                                                        "type": "no-info",
+                                                                        "function": formats.free_text,
+                                                                    },
+                                                                    "schema": {
+                                                                        "type": "str",
+                                                                        "min_length": 1,
+                                                                        "max_length": 5000,
+                                                                    },
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "over",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "str",
+                                                                "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?$",
+                                                            },
+                                                            "default": "lines",
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "where",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "function-after",
+                                                                    "function": {
+                                                                        "type": "no-info",
+                                                                        "function": formats.free_text,
+                                                                    },
+                                                                    "schema": {
+                                                                        "type": "str",
+                                                                        "min_length": 1,
+                                                                        "max_length": 5000,
+                                                                    },
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "default",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "union",
+                                                                    "choices": [
+                                                                        {
+                                                                            "type": "int",
+                                                                        },
+                                                                        {
+                                                                            "type": "float",
+                                                                        },
+                                                                        {
+                                                                            "type": "bool",
+                                                                        },
+                                                                        {
+                                                                            "type": "str",
+                                                                        },
+                                                                    ],
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                    {
+                                                        "type": "dataclass-field",
+                                                        "name": "at_least",
+                                                        "kw_only": True,
+                                                        "schema": {
+                                                            "type": "default",
+                                                            "schema": {
+                                                                "type": "nullable",
+                                                                "schema": {
+                                                                    "type": "int",
+                                                                },
+                                                            },
+                                                            "default": None,
+                                                        },
+                                                    },
+                                                ],
+                                                "extra_behavior": "forbid",
+                                            },
+                                            "slots": True,
+                                            "frozen": True,
+                                            "strict": False,
+                                            "config": {
+                                                "extra_fields_behavior": "forbid",
+                                                "strict": True,
+                                                "title": "FactDecl",
+                                            },
+                                        },
+                                        "ref": "FactDecl",
+                                    },
+                                },
+                                "default": {},
+                            },
+                        },
+                        {
+                            "type": "dataclass-field",
+                            "name": "ledgers",
+                            "kw_only": True,
+                            "schema": {
+                                "type": "default",
+                                "schema": {
+                                    "type": "dict",
+                                    "keys_schema": {
+                                        "type": "str",
+                                        "max_length": 64,
+                                        "pattern": "^[a-z][a-z0-9_]*$",
+                                    },
+                                    "values_schema": {
+                                        "type": "dataclass",
+                                        "cls": LedgerDecl,
+                                        "fields": [
+                                            "description",
+                                            "key",
+                                            "amount",
+                                            "counts",
+                                            "limit",
+                                            "order",
+                                            "period",
+                                        ],
+                                        "schema": {
+                                            "type": "dataclass-args",
+                                            "dataclass_name": "LedgerDecl",
+                                            "fields": [
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "description",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "function-after",
+                                                        "function": {
+                                                            "type": "no-info",
+                                                            "function": formats.free_text,
+                                                        },
+                                                        "schema": {
+                                                            "type": "str",
+                                                            "max_length": 5000,
+                                                        },
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "key",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "list",
+                                                        "items_schema": {
+                                                            "type": "str",
+                                                            "max_length": 64,
+                                                            "pattern": "^[a-z][a-z0-9_]*$",
+                                                        },
+                                                        "min_length": 1,
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "amount",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "str",
+                                                        "max_length": 64,
+                                                        "pattern": "^[a-z][a-z0-9_]*$",
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "counts",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-after",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": formats.free_text,
+                                                                },
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "min_length": 1,
+                                                                    "max_length": 5000,
+                                                                },
+                                                            },
+                                                        },
+                                                        "default": None,
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "limit",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "str",
+                                                                "max_length": 64,
+                                                                "pattern": "^[a-z][a-z0-9_]*$",
+                                                            },
+                                                        },
+                                                        "default": None,
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "order",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "list",
+                                                            "items_schema": {
+                                                                "type": "str",
+                                                                "max_length": 64,
+                                                                "pattern": "^[a-z][a-z0-9_]*$",
+                                                            },
+                                                        },
+                                                        "default": [
+                                                            "date",
+                                                            "order_id",
+                                                        ],
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "period",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "literal",
+                                                                "expected": [
+                                                                    "month",
+                                                                    "quarter",
+                                                                    "year",
+                                                                ],
+                                                            },
+                                                        },
+                                                        "default": None,
+                                                    },
+                                                },
+                                            ],
+                                            "extra_behavior": "forbid",
+                                        },
+                                        "slots": True,
+                                        "frozen": True,
+                                        "strict": False,
+                                        "config": {
+                                            "extra_fields_behavior": "forbid",
+                                            "strict": True,
+                                            "title": "LedgerDecl",
+                                        },
+                                        "ref": "LedgerDecl",
+                                    },
+                                },
+                                "default": {},
+                            },
+                        },
+                        {
+                            "type": "dataclass-field",
+                            "name": "catalog",
+                            "kw_only": True,
+                            "schema": {
+                                "type": "dict",
+                                "keys_schema": {
+                                    "type": "str",
+                                    "pattern": "^[A-Za-z0-9._-]{1,64}$",
+                                },
+                                "values_schema": {
                                     "type": "dataclass",
-                                    "cls": Batch,
+                                    "cls": Chip,
                                     "fields": [
-                                        "opens",
-                                        "closes",
-                                        "cap",
                                         "illustrative",
                                     ],
                                     "schema": {
                                         "type": "dataclass-args",
-                                        "dataclass_name": "Batch",
+                                        "dataclass_name": "Chip",
                                         "fields": [
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "opens",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "function-before",
-                                                    "function": {
-                                                        "type": "no-info",
-                                                        "function": formats.iso_date,
-                                                    },
-                                                    "schema": {
-                                                        "type": "date",
-                                                    },
-                                                },
-                                            },
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "closes",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "function-before",
-                                                    "function": {
-                                                        "type": "no-info",
-                                                        "function": formats.iso_date,
-                                                    },
-                                                    "schema": {
-                                                        "type": "date",
-                                                    },
-                                                },
-                                            },
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "cap",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "int",
-                                                    "gt": 0,
-                                                    "le": 9007199254740992,
-                                                },
-                                            },
                                             {
                                                 "type": "dataclass-field",
                                                 "name": "illustrative",
@@ -805,38 +1550,364 @@ SCHEMAS: dict[str, Any] = {
                                     "config": {
                                         "extra_fields_behavior": "forbid",
                                         "strict": True,
-                                        "title": "Batch",
+                                        "title": "Chip",
                                     },
+                                    "ref": "Chip",
                                 },
-                                "ref": "Batch",
+                                "min_length": 1,
                             },
                         },
-                    },
-                    {
-                        "type": "dataclass-field",
-                        "name": "entities",
-                        "kw_only": True,
-                        "schema": {
-                            "type": "list",
-                            "items_schema": {
-                                "type": "dataclass",
-                                "cls": Entity,
-                                "fields": [
-                                    "name",
-                                    "aliases",
-                                    "uscc",
-                                    "illustrative",
-                                    "batches",
-                                ],
-                                "schema": {
-                                    "type": "dataclass-args",
-                                    "dataclass_name": "Entity",
+                        {
+                            "type": "dataclass-field",
+                            "name": "batches",
+                            "kw_only": True,
+                            "schema": {
+                                "type": "dict",
+                                "keys_schema": {
+                                    "type": "str",
+                                    "pattern": "^[A-Za-z0-9._-]{1,64}$",
+                                },
+                                "values_schema": {
+                                    "type": "function-after",
+                                    "function": {
+                                        "type": "no-info",
+                                        "function": formats.batch_window,
+                                    },
+                                    "schema": {
+                                        "type": "dataclass",
+                                        "cls": Batch,
+                                        "fields": [
+                                            "opens",
+                                            "closes",
+                                            "illustrative",
+                                        ],
+                                        "schema": {
+                                            "type": "dataclass-args",
+                                            "dataclass_name": "Batch",
+                                            "fields": [
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "opens",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "function-before",
+                                                        "function": {
+                                                            "type": "no-info",
+                                                            "function": formats.iso_date,
+                                                        },
+                                                        "schema": {
+                                                            "type": "date",
+                                                        },
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "closes",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "function-before",
+                                                        "function": {
+                                                            "type": "no-info",
+                                                            "function": formats.iso_date,
+                                                        },
+                                                        "schema": {
+                                                            "type": "date",
+                                                        },
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "illustrative",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "bool",
+                                                        },
+                                                        "default": False,
+                                                    },
+                                                },
+                                            ],
+                                            "extra_behavior": "forbid",
+                                        },
+                                        "slots": True,
+                                        "frozen": True,
+                                        "strict": False,
+                                        "config": {
+                                            "extra_fields_behavior": "forbid",
+                                            "strict": True,
+                                            "title": "Batch",
+                                        },
+                                    },
+                                    "ref": "Batch",
+                                },
+                            },
+                        },
+                        {
+                            "type": "dataclass-field",
+                            "name": "entities",
+                            "kw_only": True,
+                            "schema": {
+                                "type": "list",
+                                "items_schema": {
+                                    "type": "dataclass",
+                                    "cls": Entity,
                                     "fields": [
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "name",
-                                            "kw_only": True,
-                                            "schema": {
+                                        "name",
+                                        "aliases",
+                                        "uscc",
+                                        "illustrative",
+                                        "batches",
+                                    ],
+                                    "schema": {
+                                        "type": "dataclass-args",
+                                        "dataclass_name": "Entity",
+                                        "fields": [
+                                            {
+                                                "type": "dataclass-field",
+                                                "name": "name",
+                                                "kw_only": True,
+                                                "schema": {
+                                                    "type": "function-after",
+                                                    "function": {
+                                                        "type": "no-info",
+                                                        "function": formats.plain_text,
+                                                    },
+                                                    "schema": {
+                                                        "type": "str",
+                                                        "min_length": 1,
+                                                        "max_length": 500,
+                                                    },
+                                                },
+                                            },
+                                            {
+                                                "type": "dataclass-field",
+                                                "name": "aliases",
+                                                "kw_only": True,
+                                                "schema": {
+                                                    "type": "default",
+                                                    "schema": {
+                                                        "type": "list",
+                                                        "items_schema": {
+                                                            "type": "function-after",
+                                                            "function": {
+                                                                "type": "no-info",
+                                                                "function": formats.plain_text,
+                                                            },
+                                                            "schema": {
+                                                                "type": "str",
+                                                                "min_length": 1,
+                                                                "max_length": 500,
+                                                            },
+                                                        },
+                                                    },
+                                                    "default": [],
+                                                },
+                                            },
+                                            {
+                                                "type": "dataclass-field",
+                                                "name": "uscc",
+                                                "kw_only": True,
+                                                "schema": {
+                                                    "type": "function-after",
+                                                    "function": {
+                                                        "type": "no-info",
+                                                        "function": formats.valid_uscc,
+                                                    },
+                                                    "schema": {
+                                                        "type": "str",
+                                                    },
+                                                },
+                                            },
+                                            {
+                                                "type": "dataclass-field",
+                                                "name": "illustrative",
+                                                "kw_only": True,
+                                                "schema": {
+                                                    "type": "default",
+                                                    "schema": {
+                                                        "type": "bool",
+                                                    },
+                                                    "default": False,
+                                                },
+                                            },
+                                            {
+                                                "type": "dataclass-field",
+                                                "name": "batches",
+                                                "kw_only": True,
+                                                "schema": {
+                                                    "type": "dict",
+                                                    "keys_schema": {
+                                                        "type": "str",
+                                                        "pattern": "^[A-Za-z0-9._-]{1,64}$",
+                                                    },
+                                                    "values_schema": {
+                                                        "type": "function-after",
+                                                        "function": {
+                                                            "type": "no-info",
+                                                            "function": formats.standing_allocation,
+                                                        },
+                                                        "schema": {
+                                                            "type": "dataclass",
+                                                            "cls": Standing,
+                                                            "fields": [
+                                                                "status",
+                                                                "allocation",
+                                                            ],
+                                                            "schema": {
+                                                                "type": "dataclass-args",
+                                                                "dataclass_name": "Standing",
+                                                                "fields": [
+                                                                    {
+                                                                        "type": "dataclass-field",
+                                                                        "name": "status",
+                                                                        "kw_only": True,
+                                                                        "schema": {
+                                                                            "type": "literal",
+                                                                            "expected": [
+                                                                                "approved",
+                                                                                "queued",
+                                                                            ],
+                                                                        },
+                                                                    },
+                                                                    {
+                                                                        "type": "dataclass-field",
+                                                                        "name": "allocation",
+                                                                        "kw_only": True,
+                                                                        "schema": {
+                                                                            "type": "default",
+                                                                            "schema": {
+                                                                                "type": "nullable",
+                                                                                "schema": {
+                                                                                    "type": "int",
+                                                                                    "ge": 0,
+                                                                                    "le": 9007199254740992,
+                                                                                },
+                                                                            },
+                                                                            "default": None,
+                                                                        },
+                                                                    },
+                                                                ],
+                                                                "extra_behavior": "forbid",
+                                                            },
+                                                            "slots": True,
+                                                            "frozen": True,
+                                                            "strict": False,
+                                                            "config": {
+                                                                "extra_fields_behavior": "forbid",
+                                                                "strict": True,
+                                                                "title": "Standing",
+                                                            },
+                                                        },
+                                                        "ref": "Standing",
+                                                    },
+                                                },
+                                            },
+                                        ],
+                                        "extra_behavior": "forbid",
+                                    },
+                                    "slots": True,
+                                    "frozen": True,
+                                    "strict": False,
+                                    "config": {
+                                        "extra_fields_behavior": "forbid",
+                                        "strict": True,
+                                        "title": "Entity",
+                                    },
+                                    "ref": "Entity",
+                                },
+                            },
+                        },
+                    ],
+                    "extra_behavior": "forbid",
+                },
+                "slots": True,
+                "frozen": True,
+                "strict": False,
+                "config": {
+                    "extra_fields_behavior": "forbid",
+                    "strict": True,
+                    "title": "PackMeta",
+                },
+            },
+            "ref": "PackMeta",
+        },
+        "definitions": [
+            {
+                "type": "function-after",
+                "function": {
+                    "type": "no-info",
+                    "function": formats.declared_shape,
+                },
+                "schema": {
+                    "type": "dataclass",
+                    "cls": Declared,
+                    "fields": [
+                        "type",
+                        "of",
+                        "values",
+                        "min",
+                        "max",
+                        "required",
+                        "description",
+                    ],
+                    "schema": {
+                        "type": "dataclass-args",
+                        "dataclass_name": "Declared",
+                        "fields": [
+                            {
+                                "type": "dataclass-field",
+                                "name": "type",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "literal",
+                                        "expected": [
+                                            "text",
+                                            "integer",
+                                            "decimal",
+                                            "boolean",
+                                            "date",
+                                            "list",
+                                        ],
+                                    },
+                                    "default": "text",
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "of",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "literal",
+                                            "expected": [
+                                                "text",
+                                                "integer",
+                                                "decimal",
+                                                "boolean",
+                                                "date",
+                                            ],
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "values",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "list",
+                                            "items_schema": {
                                                 "type": "function-after",
                                                 "function": {
                                                     "type": "no-info",
@@ -848,158 +1919,110 @@ SCHEMAS: dict[str, Any] = {
                                                     "max_length": 500,
                                                 },
                                             },
+                                            "min_length": 1,
                                         },
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "aliases",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "list",
-                                                    "items_schema": {
-                                                        "type": "function-after",
-                                                        "function": {
-                                                            "type": "no-info",
-                                                            "function": formats.plain_text,
-                                                        },
-                                                        "schema": {
-                                                            "type": "str",
-                                                            "min_length": 1,
-                                                            "max_length": 500,
-                                                        },
-                                                    },
-                                                },
-                                                "default": [],
-                                            },
-                                        },
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "uscc",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "function-after",
-                                                "function": {
-                                                    "type": "no-info",
-                                                    "function": formats.valid_uscc,
-                                                },
-                                                "schema": {
-                                                    "type": "str",
-                                                },
-                                            },
-                                        },
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "illustrative",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "bool",
-                                                },
-                                                "default": False,
-                                            },
-                                        },
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "batches",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "dict",
-                                                "keys_schema": {
-                                                    "type": "str",
-                                                    "pattern": "^[A-Za-z0-9._-]{1,64}$",
-                                                },
-                                                "values_schema": {
-                                                    "type": "function-after",
-                                                    "function": {
-                                                        "type": "no-info",
-                                                        "function": formats.standing_allocation,
-                                                    },
-                                                    "schema": {
-                                                        "type": "dataclass",
-                                                        "cls": Standing,
-                                                        "fields": [
-                                                            "status",
-                                                            "allocation",
-                                                        ],
-                                                        "schema": {
-                                                            "type": "dataclass-args",
-                                                            "dataclass_name": "Standing",
-                                                            "fields": [
-                                                                {
-                                                                    "type": "dataclass-field",
-                                                                    "name": "status",
-                                                                    "kw_only": True,
-                                                                    "schema": {
-                                                                        "type": "literal",
-                                                                        "expected": [
-                                                                            "approved",
-                                                                            "queued",
-                                                                        ],
-                                                                    },
-                                                                },
-                                                                {
-                                                                    "type": "dataclass-field",
-                                                                    "name": "allocation",
-                                                                    "kw_only": True,
-                                                                    "schema": {
-                                                                        "type": "default",
-                                                                        "schema": {
-                                                                            "type": "nullable",
-                                                                            "schema": {
-                                                                                "type": "int",
-                                                                                "ge": 0,
-                                                                                "le": 9007199254740992,
-                                                                            },
-                                                                        },
-                                                                        "default": None,
-                                                                    },
-                                                                },
-                                                            ],
-                                                            "extra_behavior": "forbid",
-                                                        },
-                                                        "slots": True,
-                                                        "frozen": True,
-                                                        "strict": False,
-                                                        "config": {
-                                                            "extra_fields_behavior": "forbid",
-                                                            "strict": True,
-                                                            "title": "Standing",
-                                                        },
-                                                    },
-                                                    "ref": "Standing",
-                                                },
-                                            },
-                                        },
-                                    ],
-                                    "extra_behavior": "forbid",
+                                    },
+                                    "default": None,
                                 },
-                                "slots": True,
-                                "frozen": True,
-                                "strict": False,
-                                "config": {
-                                    "extra_fields_behavior": "forbid",
-                                    "strict": True,
-                                    "title": "Entity",
-                                },
-                                "ref": "Entity",
                             },
-                        },
+                            {
+                                "type": "dataclass-field",
+                                "name": "min",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "union",
+                                            "choices": [
+                                                {
+                                                    "type": "int",
+                                                },
+                                                {
+                                                    "type": "float",
+                                                    "allow_inf_nan": False,
+                                                },
+                                            ],
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "max",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "union",
+                                            "choices": [
+                                                {
+                                                    "type": "int",
+                                                },
+                                                {
+                                                    "type": "float",
+                                                    "allow_inf_nan": False,
+                                                },
+                                            ],
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "required",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "bool",
+                                    },
+                                    "default": False,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "description",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {
+                                                "type": "no-info",
+                                                "function": formats.free_text,
+                                            },
+                                            "schema": {
+                                                "type": "str",
+                                                "max_length": 5000,
+                                            },
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                        ],
+                        "extra_behavior": "forbid",
                     },
-                ],
-                "extra_behavior": "forbid",
+                    "slots": True,
+                    "frozen": True,
+                    "strict": False,
+                    "config": {
+                        "extra_fields_behavior": "forbid",
+                        "strict": True,
+                        "title": "Declared",
+                    },
+                },
+                "ref": "Declared",
             },
-            "slots": True,
-            "frozen": True,
-            "strict": False,
-            "config": {
-                "extra_fields_behavior": "forbid",
-                "strict": True,
-                "title": "PackMeta",
-            },
-        },
-        "ref": "PackMeta",
+        ],
     },
     "Rule": {
         "type": "definitions",
@@ -1896,6 +2919,288 @@ SCHEMAS: dict[str, Any] = {
                     "title": "Order",
                 },
                 "ref": "Order",
+            },
+        ],
+    },
+    "Attributes": {
+        "type": "definitions",
+        "schema": {
+            "type": "dataclass",
+            "cls": Attributes,
+            "fields": [
+                "catalog",
+                "batches",
+                "entities",
+            ],
+            "schema": {
+                "type": "dataclass-args",
+                "dataclass_name": "Attributes",
+                "fields": [
+                    {
+                        "type": "dataclass-field",
+                        "name": "catalog",
+                        "kw_only": True,
+                        "schema": {
+                            "type": "default",
+                            "schema": {
+                                "type": "dict",
+                                "keys_schema": {
+                                    "type": "str",
+                                    "max_length": 64,
+                                    "pattern": "^[a-z][a-z0-9_]*$",
+                                },
+                                "values_schema": {
+                                    "type": "definition-ref",
+                                    "schema_ref": "Declared",
+                                },
+                            },
+                            "default": {},
+                        },
+                    },
+                    {
+                        "type": "dataclass-field",
+                        "name": "batches",
+                        "kw_only": True,
+                        "schema": {
+                            "type": "default",
+                            "schema": {
+                                "type": "dict",
+                                "keys_schema": {
+                                    "type": "str",
+                                    "max_length": 64,
+                                    "pattern": "^[a-z][a-z0-9_]*$",
+                                },
+                                "values_schema": {
+                                    "type": "definition-ref",
+                                    "schema_ref": "Declared",
+                                },
+                            },
+                            "default": {},
+                        },
+                    },
+                    {
+                        "type": "dataclass-field",
+                        "name": "entities",
+                        "kw_only": True,
+                        "schema": {
+                            "type": "default",
+                            "schema": {
+                                "type": "dict",
+                                "keys_schema": {
+                                    "type": "str",
+                                    "max_length": 64,
+                                    "pattern": "^[a-z][a-z0-9_]*$",
+                                },
+                                "values_schema": {
+                                    "type": "definition-ref",
+                                    "schema_ref": "Declared",
+                                },
+                            },
+                            "default": {},
+                        },
+                    },
+                ],
+                "extra_behavior": "forbid",
+            },
+            "slots": True,
+            "frozen": True,
+            "strict": False,
+            "config": {
+                "extra_fields_behavior": "forbid",
+                "strict": True,
+                "title": "Attributes",
+            },
+            "ref": "Attributes",
+        },
+        "definitions": [
+            {
+                "type": "function-after",
+                "function": {
+                    "type": "no-info",
+                    "function": formats.declared_shape,
+                },
+                "schema": {
+                    "type": "dataclass",
+                    "cls": Declared,
+                    "fields": [
+                        "type",
+                        "of",
+                        "values",
+                        "min",
+                        "max",
+                        "required",
+                        "description",
+                    ],
+                    "schema": {
+                        "type": "dataclass-args",
+                        "dataclass_name": "Declared",
+                        "fields": [
+                            {
+                                "type": "dataclass-field",
+                                "name": "type",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "literal",
+                                        "expected": [
+                                            "text",
+                                            "integer",
+                                            "decimal",
+                                            "boolean",
+                                            "date",
+                                            "list",
+                                        ],
+                                    },
+                                    "default": "text",
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "of",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "literal",
+                                            "expected": [
+                                                "text",
+                                                "integer",
+                                                "decimal",
+                                                "boolean",
+                                                "date",
+                                            ],
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "values",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "list",
+                                            "items_schema": {
+                                                "type": "function-after",
+                                                "function": {
+                                                    "type": "no-info",
+                                                    "function": formats.plain_text,
+                                                },
+                                                "schema": {
+                                                    "type": "str",
+                                                    "min_length": 1,
+                                                    "max_length": 500,
+                                                },
+                                            },
+                                            "min_length": 1,
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "min",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "union",
+                                            "choices": [
+                                                {
+                                                    "type": "int",
+                                                },
+                                                {
+                                                    "type": "float",
+                                                    "allow_inf_nan": False,
+                                                },
+                                            ],
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "max",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "union",
+                                            "choices": [
+                                                {
+                                                    "type": "int",
+                                                },
+                                                {
+                                                    "type": "float",
+                                                    "allow_inf_nan": False,
+                                                },
+                                            ],
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "required",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "bool",
+                                    },
+                                    "default": False,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "description",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {
+                                                "type": "no-info",
+                                                "function": formats.free_text,
+                                            },
+                                            "schema": {
+                                                "type": "str",
+                                                "max_length": 5000,
+                                            },
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                        ],
+                        "extra_behavior": "forbid",
+                    },
+                    "slots": True,
+                    "frozen": True,
+                    "strict": False,
+                    "config": {
+                        "extra_fields_behavior": "forbid",
+                        "strict": True,
+                        "title": "Declared",
+                    },
+                },
+                "ref": "Declared",
             },
         ],
     },

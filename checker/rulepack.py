@@ -13,6 +13,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from checker import expressions
+from checker.declared import (
+    EXAMPLE_ORDERS,
+    NO_PLACES,
+    REFERENCE_PLACES,
+    Extras,
+    Places,
+    validate_declared,
+)
 from checker.expressions import (
     AnyOf,
     Comparison,
@@ -24,10 +32,9 @@ from checker.expressions import (
     conjuncts,
     names,
 )
-from checker.facts import FACTS
 from checker.loading import Document, Loc, read_document
 from checker.problems import Problem
-from checker.records import PackMeta, Rule
+from checker.records import Attributes, PackMeta, Rule
 from checker.soundness import (
     GAP_NAMES,
     RESERVED,
@@ -42,7 +49,8 @@ from checker.soundness import (
 )
 from checker.templates import Template, TemplateError
 from checker.templates import parse as parse_template
-from checker.validation import validate
+from checker.vocabulary import Vocabulary, order_places
+from checker.vocabulary import build as build_vocabulary
 
 try:  # CPython's own SHA-256: hashlib loads OpenSSL first, 3 ms of a 100 ms cold start
     from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]
@@ -54,7 +62,6 @@ except ImportError:  # 3.12 renamed the module; elsewhere, hashlib
 
 DEFAULT_PACK = Path(__file__).parent / "rules" / "cn-h200-2026"
 PACK_FILE = "pack.yaml"
-FACT_TYPES = {name: spec.type for name, spec in FACTS.items()}
 
 
 class CompiledCheck(NamedTuple):
@@ -78,6 +85,7 @@ class PackRule(NamedTuple):
     pass_message: Template
     skip_message: Template | None
     period_message: Template | None
+    extras: Extras  # the declared fields of its example orders, by location in the file
 
 
 class RulePack(NamedTuple):
@@ -89,6 +97,9 @@ class RulePack(NamedTuple):
     rules: tuple[PackRule, ...]
     warnings: tuple[Problem, ...]
     files: tuple[Path, ...]  # the YAML files hashed into sha256
+    vocabulary: Vocabulary
+    attrs: Extras  # the declared attributes of the reference data, by location
+    order_places: Places  # where an order may hold the pack's declared fields
 
     def rule(self, rule_id: str) -> PackRule | None:
         return next((r for r in self.rules if r.rule.id == rule_id), None)
@@ -113,13 +124,15 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     problems: list[Problem] = []
     # A broken pack.yaml does not hide the rule files' problems: all are reported.
-    meta = _load_meta(directory / PACK_FILE, problems)
+    loaded_meta = _load_meta(directory / PACK_FILE, problems)
+    meta, attrs, vocabulary = loaded_meta if loaded_meta else (None, {}, None)
+    places = Places(order_places(meta)) if meta else NO_PLACES
     rules: dict[str, PackRule] = {}
     warnings: list[Problem] = []
     for path in files:
         if path.name == PACK_FILE:
             continue
-        loaded = _load_rule(path, problems, warnings, _references(meta))
+        loaded = _load_rule(path, problems, warnings, vocabulary, places)
         if loaded is None:
             continue
         if meta is not None and loaded.rule.id not in meta.rules:
@@ -133,7 +146,7 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
                 )
             )
         rules[loaded.rule.id] = loaded
-    if meta is None:
+    if meta is None or vocabulary is None:
         return problems
     for rule_id in meta.rules:
         if rule_id not in rules and not (directory / f"{rule_id}.yaml").exists():
@@ -157,30 +170,46 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
         ordered,
         tuple(warnings),
         tuple(files),
+        vocabulary,
+        attrs,
+        places,
     )
 
 
-def _load_meta(path: Path, problems: list[Problem]) -> PackMeta | None:
+def _load_meta(path: Path, problems: list[Problem]) -> tuple[PackMeta, Extras, Vocabulary] | None:
+    """pack.yaml: its reference data with their declared attributes, and the
+    vocabulary its declarations make."""
     doc = read_document(path)
     if isinstance(doc, list):
         problems.extend(doc)
         return None
-    meta = validate(PackMeta, doc)
-    if isinstance(meta, list):
-        problems.extend(meta)
+    found = validate_declared(PackMeta, doc, attribute_places(doc))
+    if isinstance(found, list):
+        problems.extend(found)
         return None
-    return meta
+    meta, attrs = found
+    vocabulary = build_vocabulary(doc, meta, attrs)
+    if isinstance(vocabulary, list):
+        problems.extend(vocabulary)
+        return None
+    return meta, attrs, vocabulary
 
 
-def _references(meta: PackMeta | None) -> dict[str, frozenset[str]]:
-    """The text facts whose every known value is listed in the pack's reference data."""
-    if meta is None:
-        return {}
-    return {
-        "batch": frozenset(meta.batches),
-        "buyer_uscc": frozenset(e.uscc for e in meta.entities),
-        "registered_name": frozenset(e.name for e in meta.entities),
-    }
+def attribute_places(doc: Document) -> Places:
+    """Where pack.yaml holds declared attributes, from its `attributes:` (if that is
+    invalid, validating pack.yaml says so, and no attribute is taken out)."""
+    from pydantic_core import ValidationError
+
+    from checker.validation import record
+
+    data = doc.data if isinstance(doc.data, dict) else {}
+    try:
+        attributes = record(Attributes, data.get("attributes") or {})
+    except ValidationError:
+        return NO_PLACES
+    return Places(
+        {pattern: dict(getattr(attributes, place)) for place, pattern in REFERENCE_PLACES.items()}
+    )
 
 
 def _authoring_warnings(
@@ -188,16 +217,17 @@ def _authoring_warnings(
     rule: Rule,
     conditions: list[tuple[Loc, Condition]],
     used: set[str],
-    references: dict[str, frozenset[str]],
+    vocabulary: Vocabulary,
 ) -> list[Problem]:
     """What a pack author should look at, though the pack judges as written: a check
     that can never fail, a literal no reference data has, a parameter nothing uses."""
     found = []
     for loc, condition in conditions:
-        if why := never_holds(condition):
+        if why := never_holds(condition, vocabulary.facts):
             found.append(doc.problem(loc, f"in {loc[-1]}: this can never hold: {why}"))
         found += [
-            doc.problem(loc, f"in {loc[-1]}: {m}") for m in literals_outside(condition, references)
+            doc.problem(loc, f"in {loc[-1]}: {m}")
+            for m in literals_outside(condition, vocabulary.references)
         ]
     for name in rule.parameters:
         if name not in used:
@@ -215,16 +245,21 @@ def _load_rule(
     path: Path,
     problems: list[Problem],
     warnings: list[Problem],
-    references: dict[str, frozenset[str]],
+    vocabulary: Vocabulary | None,
+    places: Places,
 ) -> PackRule | None:
     doc = read_document(path)
     if isinstance(doc, list):
         problems.extend(doc)
         return None
-    rule = validate(Rule, doc)
-    if isinstance(rule, list):
-        problems.extend(rule)
+    found = validate_declared(Rule, doc, places.under(EXAMPLE_ORDERS))
+    if isinstance(found, list):
+        problems.extend(found)
         return None
+    rule, extras = found
+    if vocabulary is None:  # pack.yaml is broken: its problems are reported
+        return None
+    facts = vocabulary.facts
     before = len(problems)
     if path.stem != rule.id:
         twin = path.with_name(f"{rule.id}{path.suffix}")
@@ -239,7 +274,15 @@ def _load_rule(
         for name, p in rule.parameters.items()
     }
     for name, value in params.items():
-        if name in FACTS:
+        if name in vocabulary.lists:
+            problems.append(
+                doc.problem(
+                    ("parameters", name),
+                    f"parameter {name!r} shadows a list of the pack: rename it",
+                    key=True,
+                )
+            )
+        elif name in facts:
             problems.append(
                 doc.problem(
                     ("parameters", name), f"parameter {name!r} shadows a fact: rename it", key=True
@@ -255,24 +298,27 @@ def _load_rule(
                 )
             )
         for item in value if isinstance(value, tuple) else (value,):
-            if found := number_problem(item):
+            if bad := number_problem(item):
                 problems.append(
-                    doc.problem(("parameters", name, "value"), f"parameter {name}: {found}")
+                    doc.problem(("parameters", name, "value"), f"parameter {name}: {bad}")
                 )
-    types = {**FACT_TYPES, **{name: type(value) for name, value in params.items()}}
+    types = {**vocabulary.types(), **{name: type(value) for name, value in params.items()}}
+    names_given = {**vocabulary.lists, **params}  # what a condition may name besides facts
     used: set[str] = set()  # parameters named by a condition or a message
-    skip = _condition(doc, ("skip_when",), rule.skip_when, params, problems, used)
+    skip = _condition(doc, ("skip_when",), rule.skip_when, names_given, vocabulary, problems, used)
     checks = []
     shown: list[str] = []
     for index, check in enumerate(rule.checks):
         loc = ("checks", index)
-        condition = _condition(doc, (*loc, "when"), check.when, params, problems, used)
+        condition = _condition(
+            doc, (*loc, "when"), check.when, names_given, vocabulary, problems, used
+        )
         if condition is None:
             continue
-        chosen = find_fix(condition, check.fix)
+        chosen = find_fix(condition, check.fix, facts)
         fix = chosen if isinstance(chosen, Fix) else None
         # without a fix, the fix values are reported below with the reason
-        extra: dict[str, type] = fix_types(fix) if fix else dict.fromkeys(RESERVED, float)
+        extra: dict[str, type] = fix_types(fix, facts) if fix else dict.fromkeys(RESERVED, float)
         template = _template(doc, (*loc, "message"), check.message, {**types, **extra}, problems)
         if template is None:
             continue
@@ -309,11 +355,11 @@ def _load_rule(
     located: list[tuple[Loc, Condition]] = [(("skip_when",), skip)] if skip else []
     located += [(("checks", i, "when"), c.condition) for i, c in enumerate(checks)]
     used.update(shown)
-    warnings += _authoring_warnings(doc, rule, located, used, references)
+    warnings += _authoring_warnings(doc, rule, located, used, vocabulary)
     period, period_message = _period(rule)
     conditions = [c for c in (period, skip) if c] + [c.condition for c in checks]
     read = [name for condition in conditions for name in expressions.names(condition)]
-    facts = tuple(dict.fromkeys(n for n in read + shown if n in FACTS))
+    shown_facts = tuple(dict.fromkeys(n for n in read + shown if n in facts))
     message_template, pass_template = templates["message"], templates["pass_message"]
     assert message_template and pass_template  # the model requires both
     return PackRule(
@@ -323,11 +369,12 @@ def _load_rule(
         skip,
         period,
         tuple(checks),
-        facts,
+        shown_facts,
         message_template,
         pass_template,
         templates["skip_message"],
         period_message,
+        extras,
     )
 
 
@@ -394,6 +441,7 @@ def _condition(
     loc: Loc,
     text: str | None,
     params: dict[str, ParamValue],
+    vocabulary: Vocabulary,
     problems: list[Problem],
     used: set[str],
 ) -> Condition | None:
@@ -402,7 +450,7 @@ def _condition(
     if text is None:
         return None
     try:
-        condition = expressions.parse(text, FACT_TYPES, params, used)
+        condition = expressions.parse(text, vocabulary.types(), params, used)
     except ExpressionError as exc:
         mark = doc.locate(loc)
         line, column = mark if mark else (None, None)
@@ -410,7 +458,7 @@ def _condition(
             column += exc.offset + _quote_width(doc, loc)
         problems.append(Problem(doc.file, line, column, f"in {loc[-1]}: {exc}"))
         return None
-    found = condition_problems(condition)
+    found = condition_problems(condition, vocabulary.facts)
     problems.extend(doc.problem(loc, f"in {loc[-1]}: {message}") for message in found)
     return None if found else condition
 

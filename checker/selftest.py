@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checker.checking import Checker
+from checker.declared import within
 from checker.records import Example, Rule
 from checker.results import Report, RuleResult
 from checker.rulepack import RulePack, check_index
@@ -51,8 +52,14 @@ def _judged_examples(
     """(rule index, example, results of every rule) for every example of the pack."""
     judged: list[tuple[int, Example, tuple[RuleResult, ...] | Exception]] = []
     for index, pack_rule in enumerate(checker.pack.rules):
-        for example in pack_rule.rule.examples:
-            outcome = checker.evaluate([*example.prior_orders, example.order])[-1]
+        for number, example in enumerate(pack_rule.rule.examples):
+            at = ("examples", number)
+            extras = [
+                within(pack_rule.extras, (*at, "prior_orders", i))
+                for i in range(len(example.prior_orders))
+            ]
+            extras.append(within(pack_rule.extras, (*at, "order")))
+            outcome = checker.evaluate([*example.prior_orders, example.order], extras=extras)[-1]
             judged.append((index, example, outcome))
     return judged
 

@@ -34,7 +34,6 @@ from checker.expressions import (
     tests,
     width,
 )
-from checker.facts import FACTS
 from checker.formats import (
     ENGINE_EXACT,
     ENGINE_LIST_TESTS,
@@ -42,6 +41,9 @@ from checker.formats import (
     ENGINE_MAX_TESTS,
     ENGINE_SMALLEST_FLOAT,
 )
+from checker.vocabulary import FactSpec
+
+Facts = Mapping[str, FactSpec]
 
 # A check message's fix values (checker.explaining), which no parameter may shadow.
 EXPLAIN_NAMES = ("value", "limit")
@@ -69,14 +71,14 @@ def number_problem(value: object) -> str | None:
     return None
 
 
-def _bound(operand: Operand) -> float:
+def _bound(operand: Operand, facts: Facts) -> float:
     """The largest magnitude `operand` can take over every valid order."""
     if isinstance(operand, Const):
         value = operand.value
         return 0 if isinstance(value, bool | str) else abs(value)
     if isinstance(operand, Fact):
-        return FACTS[operand.name].bound
-    left, right = _bound(operand.left), _bound(operand.right)
+        return facts[operand.name].bound
+    left, right = _bound(operand.left, facts), _bound(operand.right, facts)
     if operand.op == "*":
         return left * right
     if operand.op == "/":
@@ -90,7 +92,7 @@ def _constants(operand: Operand) -> list[Const]:
     return [leaf for leaf in leaves(operand) if isinstance(leaf, Const)]
 
 
-def condition_problems(condition: Condition) -> list[str]:
+def condition_problems(condition: Condition, facts: Facts) -> list[str]:
     """Why a parsed condition could misjudge, one message per reason."""
     problems: list[str] = []
     held = width(condition, ENGINE_LIST_TESTS)
@@ -113,17 +115,17 @@ def condition_problems(condition: Condition) -> list[str]:
         bad = [found for value in values if (found := number_problem(value))]
         problems += [f"in `{source(test)}`: {found}" for found in bad]
         for side in sides:
-            bound = _bound(side)
+            bound = _bound(side, facts)
             if bound > ENGINE_EXACT and not bad:
                 problems.append(
                     f"`{source(side).strip('()')}` can reach {bound:,.0f} for a valid order, "
                     f"outside {_RANGE}: use smaller parameters"
                 )
-        problems += _choice_problems(test)
+        problems += _choice_problems(test, facts)
     return problems
 
 
-def _choice_problems(test: Comparison | Member) -> list[str]:
+def _choice_problems(test: Comparison | Member, facts: Facts) -> list[str]:
     if isinstance(test, Member):
         pairs = [(test.item, v) for v in test.values]
     else:
@@ -133,7 +135,7 @@ def _choice_problems(test: Comparison | Member) -> list[str]:
     for fact, value in pairs:
         if not isinstance(fact, Fact):
             continue
-        choices = FACTS[fact.name].choices
+        choices = facts[fact.name].choices
         if not choices or not isinstance(value, str) or value in choices:
             continue
         close = difflib.get_close_matches(value, choices, n=1)
@@ -146,12 +148,14 @@ def _choice_problems(test: Comparison | Member) -> list[str]:
     return problems
 
 
-def operand_type(operand: Operand) -> type:
+def operand_type(operand: Operand, facts: Facts) -> type:
     if isinstance(operand, Const):
         return type(operand.value)
     if isinstance(operand, Fact):
-        return FACTS[operand.name].type
-    both_int = operand_type(operand.left) is int and operand_type(operand.right) is int
+        return facts[operand.name].type
+    both_int = (
+        operand_type(operand.left, facts) is int and operand_type(operand.right, facts) is int
+    )
     return int if both_int and operand.op != "/" else float
 
 
@@ -170,7 +174,7 @@ class Fix(NamedTuple):
     no_number: str
 
 
-def find_fix(condition: Condition, named: str | None) -> Fix | str:
+def find_fix(condition: Condition, named: str | None, facts: Facts) -> Fix | str:
     """The comparison a check's message explains: the one of the top-level `and` that
     has `named` (the check's `fix:`) alone on one side, or without `fix:`, the only
     ordering comparison with a fact alone on one side. A reason instead if none is."""
@@ -203,7 +207,7 @@ def find_fix(condition: Condition, named: str | None) -> Fix | str:
                 "name the fact with `fix:` on the check"
             )
     fact, op, right = found[0]
-    slope = _slope(fact, right)
+    slope = _slope(fact, right, facts)
     no_number = ""
     if op not in ORDERING:
         no_number = f"{fact} {op} ... is not an ordering comparison"
@@ -245,10 +249,13 @@ def _linear(operand: Operand) -> tuple[dict[str, Fraction], Fraction] | None:
     return None
 
 
-def _slope(fact: str, right: Operand) -> Fraction | int | None:
+def _slope(fact: str, right: Operand, facts: Facts) -> Fraction | int | None:
     """How much `right` moves per unit of `fact` (None: not in proportion)."""
-    moved = {fact: 1, **dict(FACTS[fact].moves)}
-    if not set(names_of(right)) & set(moved):
+    moved = {fact: 1, **dict(facts[fact].moves)}
+    read = set(names_of(right))
+    if read & set(facts[fact].unsure):
+        return None
+    if not read & set(moved):
         return 0
     linear = _linear(right)
     if linear is None:
@@ -257,10 +264,10 @@ def _slope(fact: str, right: Operand) -> Fraction | int | None:
     return sum((coefs.get(name, Fraction(0)) * step for name, step in moved.items()), Fraction(0))
 
 
-def fix_types(fix: Fix) -> dict[str, type]:
+def fix_types(fix: Fix, facts: Facts) -> dict[str, type]:
     """The type of each fix value a check's message may name (checker.explaining)."""
-    value = FACTS[fix.fact].type
-    limit = operand_type(fix.right)
+    value = facts[fix.fact].type
+    limit = operand_type(fix.right, facts)
     if fix.slope:
         limit = float
     types = {"value": value, "limit": limit}
@@ -296,7 +303,7 @@ def template_problems(fields: Iterable[tuple[str, str]], types: Mapping[str, typ
     ]
 
 
-def never_holds(condition: Condition) -> str | None:
+def never_holds(condition: Condition, facts: Facts) -> str | None:
     """Why a condition can never hold, where its top-level `and` says so itself: bounds
     of one fact that leave no value (`x > 5 and x < 3`), or a fact equal to two values.
     Not a proof of the converse: `rules test` counts which checks anything fails."""
@@ -315,7 +322,7 @@ def never_holds(condition: Condition) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int | float) or op == "!=":
             continue
         exact = value
-        whole = FACTS[fact].type is int
+        whole = facts[fact].type is int
         if op in (">", ">=", "=="):
             new = (math.floor(exact) + 1, False) if whole and op == ">" else (exact, op == ">")
             old = low.get(fact)

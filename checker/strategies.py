@@ -22,7 +22,7 @@ import datetime as dt
 import functools
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,22 +69,36 @@ def _spellings(name: str) -> tuple[str, ...]:
     return (name, name.upper(), f"  {'  '.join(name.split())} ", lookalike)
 
 
+def _whole_numbers(attrs: Mapping[str, object]) -> list[int]:
+    return [v for v in attrs.values() if type(v) is int and v > 0]
+
+
 def _space(packs: Sequence[RulePack]) -> _Space:
     if not packs:
         raise ValueError("give at least one rule pack")
     buyers: dict[str, _Buyer] = {}
     batches: dict[str, tuple[dt.date, dt.date]] = {}
-    catalog: dict[str, tuple[str, bool]] = {}
+    controlled: set[str] = set()
+    counted: set[str] = set()
     edges: set[int] = set()
+    caps: set[int] = set()
+    catalog: dict[str, object] = {}
     ints: set[int] = set()
     shares: set[float] = set()
     for pack in packs:
         meta = pack.meta
         for batch_id, batch in meta.batches.items():
             batches.setdefault(batch_id, (batch.opens, batch.closes))
-            edges.update((batch.cap - 1, batch.cap, batch.cap + 1))
-        for chip_id, chip in meta.catalog.items():
-            catalog.setdefault(chip_id, (chip.origin, chip.controlled))
+            for cap in _whole_numbers(pack.attrs.get(("batches", batch_id), {})):
+                edges.update((cap - 1, cap, cap + 1))
+                caps.add(cap)
+        # Lines of models a ledger adds up (the quota), of models other sums count (the
+        # share), and of models no sum selects.
+        vocabulary = pack.vocabulary
+        amounts = {ledger.amount for ledger in vocabulary.ledgers}
+        for name, models in vocabulary.selections.items():
+            (controlled if name in amounts else counted).update(models)
+        catalog.update(meta.catalog)
         for entity in meta.entities:
             allocations = tuple(s.allocation for s in entity.batches.values() if s.allocation)
             names = tuple(s for n in (entity.name, *entity.aliases) for s in _spellings(n))
@@ -112,11 +126,11 @@ def _space(packs: Sequence[RulePack]) -> _Space:
     return _Space(
         buyers=tuple(buyers.values()),
         batches=batches,
-        controlled=tuple(c for c, (_, ctrl) in catalog.items() if ctrl),
-        domestic=tuple(c for c, (origin, _) in catalog.items() if origin == "domestic"),
-        other=tuple(c for c, (o, ctrl) in catalog.items() if o != "domestic" and not ctrl),
+        controlled=tuple(c for c in catalog if c in controlled),
+        domestic=tuple(c for c in catalog if c in counted - controlled),
+        other=tuple(c for c in catalog if c not in controlled | counted),
         unit_edges=tuple(sorted(edges)),
-        caps=tuple(sorted({b.cap for p in packs for b in p.meta.batches.values()})),
+        caps=tuple(sorted(caps)),
         ints=tuple(sorted(i for i in ints if 0 <= i <= 400)),
         shares=tuple(sorted(shares | {0.0, 1.0})),
     )

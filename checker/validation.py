@@ -12,6 +12,7 @@ import difflib
 import functools
 import types
 import typing
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic_core import SchemaValidator, ValidationError
@@ -23,7 +24,8 @@ from checker.problems import Problem
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-R = TypeVar("R", records.Order, records.PackMeta, records.Rule)
+Loc = tuple[str | int, ...]
+R = TypeVar("R", records.Order, records.PackMeta, records.Rule, records.Attributes)
 
 _TYPE_HINTS = {
     "int_type": "a whole number without quotes, such as 8000",
@@ -64,11 +66,15 @@ _BOUNDS = {
 }
 
 
-def _message(error: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+def _message(
+    error: Any,
+    allowed_keys: Callable[[tuple[str | int, ...]], list[str]],
+    loc: tuple[str | int, ...],
+) -> str:
     kind = error["type"]
     where = _where(loc)
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(model, loc[:-1])
+        allowed = allowed_keys(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
         return f"unknown key {loc[-1]!r} at {_where(loc[:-1])}: {hint}"
@@ -161,8 +167,11 @@ def record(kind: type[R], data: Any) -> R:
     return result
 
 
-def validate(kind: type[R], doc: Document) -> R | list[Problem]:
-    """The document's data as a record, or every problem with it, located in the file."""
+def validate(
+    kind: type[R], doc: Document, declared: Callable[[Loc], list[str]] | None = None
+) -> R | list[Problem]:
+    """The document's data as a record, or every problem with it, located in the file;
+    `declared` gives the keys a pack declares at a location, for the hints."""
     try:
         return record(kind, doc.data)
     except ValidationError:
@@ -173,7 +182,7 @@ def validate(kind: type[R], doc: Document) -> R | list[Problem]:
     try:
         model.model_validate(doc.data)
     except ValidationError as exc:
-        return _problems(exc, model, doc)
+        return _problems(exc, model, doc, declared or (lambda _: []))
     return [
         doc.problem(
             (),
@@ -183,17 +192,37 @@ def validate(kind: type[R], doc: Document) -> R | list[Problem]:
     ]
 
 
-def _problems(exc: ValidationError, model: type[BaseModel], doc: Document) -> list[Problem]:
+def _problems(
+    exc: ValidationError,
+    model: type[BaseModel],
+    doc: Document,
+    declared: Callable[[Loc], list[str]],
+) -> list[Problem]:
+    return located_problems(
+        exc, doc, allowed=lambda loc: sorted({*_allowed_keys(model, loc), *declared(loc)})
+    )
+
+
+def located_problems(
+    exc: ValidationError,
+    doc: Document,
+    prefix: tuple[str | int, ...] = (),
+    allowed: Callable[[tuple[str | int, ...]], list[str]] | None = None,
+) -> list[Problem]:
+    """Each error of validating the data at `prefix` in `doc`, worded and located."""
+    data = doc.data
+    for part in prefix:
+        data = data[part]
     problems = []
     # A value matching no member of a union (int | float | bool | str) gets one type
     # error per member from pydantic; they are said together, once.
     expected: dict[tuple[str | int, ...], list[Any]] = {}
     for error in exc.errors(include_url=False):
-        loc = _data_loc(doc.data, error["loc"], missing=error["type"] == "missing")
+        loc = (*prefix, *_data_loc(data, error["loc"], missing=error["type"] == "missing"))
         if error["type"] in _TYPE_HINTS:
             expected.setdefault(loc, []).append(error)
             continue
-        message = _message(error, model, loc)
+        message = _message(error, allowed or (lambda _: []), loc)
         problems.append(doc.problem(loc, message, key=error["type"] == "extra_forbidden"))
     for loc, errors in expected.items():
         hints = list(dict.fromkeys(_TYPE_HINTS[e["type"]] for e in errors))

@@ -26,12 +26,13 @@ def judge(
     meta = pack.meta
     params = {r.rule.id: r.params for r in pack.rules}
     entities = {e.uscc: e for e in meta.entities}
+    chips = {m: pack.attrs[("catalog", m)] for m in meta.catalog}  # the declared attributes
 
     def controlled(order: Order) -> int:
         return sum(
             line.units
             for line in order.lines
-            if line.model in meta.catalog and meta.catalog[line.model].controlled
+            if line.model in chips and chips[line.model]["controlled"]
         )
 
     def allocation(order: Order) -> int | None:
@@ -74,14 +75,15 @@ def judge(
             status["batch-quota"] = "skip"
         else:
             c = controlled(o)
-            over = buyer_used + c > alloc or batch_used + c > batch.cap
+            cap = pack.attrs[("batches", o.batch)]["cap"]
+            over = buyer_used + c > alloc or batch_used + c > cap
             status["batch-quota"] = "fail" if over else "pass"
 
         c = controlled(o)
         domestic = sum(
             line.units
             for line in o.lines
-            if line.model in meta.catalog and meta.catalog[line.model].origin == "domestic"
+            if line.model in chips and chips[line.model]["origin"] == "domestic"
         )
         if "domestic-ratio" in params:
             ratio = params["domestic-ratio"]["ratio"]

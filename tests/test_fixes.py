@@ -30,7 +30,7 @@ Document = dict[str, Any]
 
 
 def _domestic_model(pack: RulePack) -> str:
-    return next(m for m, chip in pack.meta.catalog.items() if chip.origin == "domestic")
+    return next(m for m in pack.meta.catalog if pack.attrs[("catalog", m)]["origin"] == "domestic")
 
 
 def _add_domestic(order: Document, gap: int, target: int, pack: RulePack) -> None:
@@ -39,7 +39,7 @@ def _add_domestic(order: Document, gap: int, target: int, pack: RulePack) -> Non
 
 def _cut_controlled(order: Document, gap: int, target: int, pack: RulePack) -> None:
     """Reduce the controlled lines, largest first, by `gap` units in all."""
-    controlled = {m for m, chip in pack.meta.catalog.items() if chip.controlled}
+    controlled = {m for m in pack.meta.catalog if pack.attrs[("catalog", m)]["controlled"]}
     for line in sorted(order["lines"], key=lambda line: -line["units"]):
         if gap and line["model"] in controlled:
             cut = min(gap, line["units"])

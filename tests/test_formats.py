@@ -12,9 +12,8 @@ import jsonschema
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from checker.facts import FACTS
-from checker.locating import _FIELDS
-from tests.conftest import REPO, SPEC_RULE_IDS, order_text, write
+from checker.rulepack import RulePack, load_pack
+from tests.conftest import PACK, REPO, SPEC_RULE_IDS, order_text, write
 
 SARIF_SCHEMA = json.loads(
     (REPO / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
@@ -57,12 +56,15 @@ def test_results_point_at_the_field_they_judged(cli: Any, orders: Path) -> None:
     }
     assert at[("Q-1", "batch-quota")] == (line_of(orders / "quota.yaml", "units: 160000"), 5)
     assert at[("N-1", "approved-buyer")] == (line_of(orders / "name.yaml", "name: Beijing"), 3)
-    assert at[("R-1", "domestic-ratio")] == (line_of(orders / "ratio.yaml", "lines:"), 1)
+    # the domestic line's units: the number to raise
+    assert at[("R-1", "domestic-ratio")] == (line_of(orders / "ratio.yaml", "units: 7999"), 5)
     assert at[("T-1", "batch-quota")] == (None, None)  # passing results have no location
 
 
 def test_every_fact_has_a_field_to_point_at() -> None:
-    assert set(_FIELDS) == set(FACTS)
+    pack = load_pack(PACK)
+    assert isinstance(pack, RulePack)
+    assert set(pack.vocabulary.locators) == set(pack.vocabulary.facts)
 
 
 def test_sarif_is_valid_and_points_at_the_lines(cli: Any, orders: Path) -> None:
@@ -86,7 +88,7 @@ def test_sarif_is_valid_and_points_at_the_lines(cli: Any, orders: Path) -> None:
     )
     assert found[("ratio.yaml", "domestic-ratio")] == (
         "warning",
-        line_of(orders / "ratio.yaml", "lines:"),
+        line_of(orders / "ratio.yaml", "units: 7999"),
     )
     assert found[("bad.yaml", "input-error")] == ("error", line_of(orders / "bad.yaml", "date:"))
     # One SARIF result per failing or warning rule result, and per input error.

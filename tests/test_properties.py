@@ -157,7 +157,9 @@ def test_file_round_trip_keeps_verdicts(documents: list[dict[str, Any]], suffix:
     st.data(),
     st.integers(1, 200_000),
     st.sampled_from(
-        sorted(c for c, chip in DEFAULT.meta.catalog.items() if chip.origin == "domestic")
+        sorted(
+            c for c in DEFAULT.meta.catalog if DEFAULT.attrs[("catalog", c)]["origin"] == "domestic"
+        )
     ),
 )
 def test_adding_domestic_units_never_makes_a_rule_worse(
