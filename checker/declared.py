@@ -50,7 +50,7 @@ def _text() -> dict[str, Any]:
     return {
         "type": "function-after",
         "function": {"type": "no-info", "function": formats.plain_text},
-        "schema": {"type": "str", "min_length": 1, "max_length": 500},
+        "schema": {"type": "str", "min_length": 1, "max_length": 500, "strict": True},
     }
 
 
@@ -60,18 +60,18 @@ def _item_schema(kind: str, declared: Declared) -> dict[str, Any]:
             return {"type": "literal", "expected": list(declared.values)}
         return _text()
     if kind == "boolean":
-        return {"type": "bool"}
+        return {"type": "bool", "strict": True}
     if kind == "date":
         return {
             "type": "function-before",
             "function": {"type": "no-info", "function": formats.iso_date},
-            "schema": {"type": "date"},
+            "schema": {"type": "date", "strict": True},
         }
     low = -ENGINE_EXACT if declared.min is None else declared.min
     high = ENGINE_EXACT if declared.max is None else declared.max
     if kind == "integer":
-        return {"type": "int", "ge": low, "le": high}
-    return {"type": "float", "ge": low, "le": high, "allow_inf_nan": False}
+        return {"type": "int", "ge": low, "le": high, "strict": True}
+    return {"type": "float", "ge": low, "le": high, "allow_inf_nan": False, "strict": True}
 
 
 def value_schema(declared: Declared) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def value_schema(declared: Declared) -> dict[str, Any]:
     if declared.type == "list":
         assert declared.of is not None  # checker.formats.declared_shape
         items = _item_schema(declared.of, declared)
-        return {"type": "list", "items_schema": items, "max_length": MAX_ITEMS}
+        return {"type": "list", "items_schema": items, "max_length": MAX_ITEMS, "strict": True}
     return _item_schema(declared.type, declared)
 
 
@@ -93,8 +93,9 @@ def validator(declarations: Mapping[str, Declared]) -> SchemaValidator:
         }
         for name, d in declarations.items()
     }
-    schema = {"type": "typed-dict", "fields": fields, "extra_behavior": "forbid"}
-    return SchemaValidator(schema, {"strict": True})
+    # strict on every schema: a validator-wide config does not reach typed-dict fields
+    schema = {"type": "typed-dict", "fields": fields, "extra_behavior": "forbid", "strict": True}
+    return SchemaValidator(schema)
 
 
 def split(data: Any, places: Mapping[Pattern, frozenset[str]]) -> tuple[Any, Extras]:

@@ -287,7 +287,7 @@ def source(condition: Condition | Operand) -> str:
     if isinstance(condition, Fact):
         return condition.name
     if isinstance(condition, Arith):
-        return f"({source(condition.left)} {condition.op} {source(condition.right)})"
+        return f"({_bare(condition)})"
     if isinstance(condition, Comparison):
         return f"{_bare(condition.left)} {condition.op} {_bare(condition.right)}"
     if isinstance(condition, Member):
@@ -301,9 +301,28 @@ def source(condition: Condition | Operand) -> str:
     )
 
 
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2}
+
+
 def _bare(operand: Operand) -> str:
-    text = source(operand)
-    return text[1:-1] if isinstance(operand, Arith) else text
+    """An operand written with the parentheses its precedence needs, and no others."""
+    if not isinstance(operand, Arith):
+        return source(operand)
+    level = _PRECEDENCE[operand.op]
+
+    def side(child: Operand, right: bool) -> str:
+        if not isinstance(child, Arith):
+            return source(child)
+        inner = _PRECEDENCE[child.op]
+        needs = inner < level or (right and inner == level)
+        return f"({_bare(child)})" if needs else _bare(child)
+
+    return f"{side(operand.left, False)} {operand.op} {side(operand.right, True)}"
+
+
+def written(operand: Operand) -> str:
+    """An operand as a message quotes it: `a + b * c`."""
+    return _bare(operand)
 
 
 def parse(

@@ -346,7 +346,10 @@ def _compose(text: str, file: str) -> Document:
         raise _NotPlain
     values: dict[Loc, Mark] = {}
     keys: dict[Loc, Mark] = {}
-    return Document(file, _build(root, (), values, keys), values, keys, text)
+    data = _build(root, (), values, keys)
+    if data is None:  # a document of one null (`Null`, `~`): the event walk says empty
+        raise _NotPlain
+    return Document(file, data, values, keys, text)
 
 
 def _decline(_event: Any, _message: str) -> None:

@@ -33,6 +33,7 @@ from checker.expressions import (
     source,
     tests,
     width,
+    written,
 )
 from checker.formats import (
     ENGINE_EXACT,
@@ -118,7 +119,7 @@ def condition_problems(condition: Condition, facts: Facts) -> list[str]:
             bound = _bound(side, facts)
             if bound > ENGINE_EXACT and not bad:
                 problems.append(
-                    f"`{source(side).strip('()')}` can reach {bound:,.0f} for a valid order, "
+                    f"`{written(side)}` can reach {bound:,.0f} for a valid order, "
                     f"outside {_RANGE}: use smaller parameters"
                 )
         problems += _choice_problems(test, facts)
@@ -212,10 +213,10 @@ def find_fix(condition: Condition, named: str | None, facts: Facts) -> Fix | str
     if op not in ORDERING:
         no_number = f"{fact} {op} ... is not an ordering comparison"
     elif slope is None:
-        no_number = f"`{source(right).strip('()')}` does not change in proportion to {fact}"
+        no_number = f"`{written(right)}` does not change in proportion to {fact}"
     elif slope >= 1:
         no_number = (
-            f"`{source(right).strip('()')}` grows by {float(slope):g} per unit of {fact}, so "
+            f"`{written(right)}` grows by {float(slope):g} per unit of {fact}, so "
             f"changing {fact} alone cannot make the check pass: say what to change in words"
         )
     return Fix(fact, op, right, slope or 0, no_number)
