@@ -144,6 +144,8 @@ class _LedgerPlan:
         totals: dict[tuple[Any, ...], int] = defaultdict(int)
         counts = self.ledger.counts
         read = [(n, self.index[n]) for n in names(counts)] if counts else []
+        read_names = [n for n, _ in read]
+        decided: dict[tuple[Any, ...], bool] = {}
         order = self.order
         for i in sorted(range(len(locals_)), key=lambda i: _sort_key(locals_[i], order)):
             local = locals_[i]
@@ -151,8 +153,17 @@ class _LedgerPlan:
             if self.period:
                 key += (self.period(local[self.date]),)
             used[i] = totals[key]
-            if counts is None or holds(counts, {n: local[k] for n, k in read}):
-                totals[key] += local[self.amount]
+            if counts is not None:
+                values = tuple(local[k] for _, k in read)
+                counted = decided.get(values)
+                if counted is None:  # few distinct inputs: each is decided once
+                    if len(decided) >= 4096:
+                        decided.clear()
+                    inputs = dict(zip(read_names, values, strict=True))
+                    counted = decided[values] = holds(counts, inputs)
+                if not counted:
+                    continue
+            totals[key] += local[self.amount]
         return used
 
     def facts(self, local: Local, before: int) -> list[int]:

@@ -568,11 +568,16 @@ class Builder:
             if decl.default is not None:
                 self.problem(("facts", name, "default"), "a sum of nothing is 0: drop default")
                 return None
+            models = self._model_set(where, item) if over == "lines" else None
             if over == "lines" and field == "units":
-                self.line_sums[name] = (field, self._model_set(where, item))
+                self.line_sums[name] = (field, models)
+            total: Callable[[Order_], Any]
+            if field == "units" and (models is not None or where is None):
+                total = _unit_sum(models)  # the common case, without an item per line
+            else:
 
-            def total(c: Order_) -> Any:
-                return sum((read(i) for i in items(c) if selects(i)), py(0))
+                def total(c: Order_) -> Any:
+                    return sum((read(i) for i in items(c) if selects(i)), py(0))
 
             spec = FactSpec(py, doc, bound=field_bound * MAX_LINES)
             return Derivation(name, spec, total, locate)
@@ -764,6 +769,13 @@ class Builder:
             self.problem(loc, f"{name!r} is not a fact of the order{hint}")
         elif spec.type not in kinds:
             self.problem(loc, f"{name} is {expressions.kind(spec.type)}, which does not fit here")
+
+
+def _unit_sum(models: frozenset[str] | None) -> Callable[[Order_], int]:
+    """Units of the lines whose model is in `models` (of every line, if None)."""
+    if models is None:
+        return lambda c: sum(line.units for line in c.order.lines)
+    return lambda c: sum(line.units for line in c.order.lines if line.model in models)
 
 
 def _items(over: str, get: Callable[[Order_], Any]) -> Callable[[Order_], Any]:
