@@ -220,9 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     explain = commands.add_parser(
-        "explain", help="show one rule's documentation and examples", parents=[common]
+        "explain",
+        help="show one rule's documentation and examples, or without RULE-ID every fact "
+        "the pack's rules may read",
+        parents=[common],
     )
-    explain.add_argument("rule_id", metavar="RULE-ID")
+    explain.add_argument("rule_id", metavar="RULE-ID", nargs="?")
     explain.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     return parser
 
@@ -590,10 +593,58 @@ def _schema(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _kind(python_type: type) -> str:
+    return {int: "integer", float: "decimal", bool: "boolean", str: "text"}[python_type]
+
+
+def _yaml_value(value: object) -> str:
+    """A declaration's value as it is written in YAML (flow style)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_yaml_value, value)) + "]"
+    if value == "":
+        return "''"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _vocabulary(pack: RulePack) -> list[str]:
+    """Every fact of the pack: built in, declared (with its declaration), by ledgers."""
+    from checker.vocabulary import BUILTIN, ledger_names
+
+    facts = pack.vocabulary.facts
+    out = [f"facts of {pack.name} {pack.version} (rules read these by name):", "", "built in:"]
+    out += [f"  {n} ({_kind(facts[n].type)}): {facts[n].doc}" for n in BUILTIN]
+    if pack.meta.facts:
+        out += ["", "declared in pack.yaml (facts:):"]
+    for name, decl in pack.meta.facts.items():
+        how = ", ".join(
+            f"{key}: {_yaml_value(value)}"
+            for key, value in (
+                (k, getattr(decl, k)) for k in type(decl).__slots__ if k != "description"
+            )
+            if value is not None and not (key == "over" and value == "lines")
+        )
+        out.append(f"  {name} ({_kind(facts[name].type)}): {facts[name].doc}")
+        out.append(f"      {how}")
+    for ledger in pack.vocabulary.ledgers:
+        decl = pack.meta.ledgers[ledger.name]
+        out += ["", f"ledger {ledger.name} (ledgers:): {decl.description.strip()}"]
+        counts = f", counting orders where {decl.counts}" if decl.counts else ""
+        period = f", per calendar {decl.period}" if decl.period else ""
+        out.append(
+            f"  {decl.amount} by {', '.join(decl.key)}, in ({', '.join(decl.order)}) order"
+            f"{counts}{period}"
+        )
+        out += [f"  {n} (integer): {facts[n].doc}" for n in ledger_names(ledger)]
+    return out
+
+
 def _explain(args: argparse.Namespace, config: Config) -> int:
     pack = _load_pack(args, config)
     if pack is None:
         return 2
+    if args.rule_id is None:
+        print("\n".join(_vocabulary(pack)))
+        return 0
     pack_rule = pack.rule(args.rule_id)
     if pack_rule is None:
         known = ", ".join(r.rule.id for r in pack.rules)
@@ -627,7 +678,10 @@ def _explain(args: argparse.Namespace, config: Config) -> int:
         name = f"{number} ({check.id})" if check.id else str(number)
         fix = f"  [fix: {check.fix}]" if check.fix else ""
         out.append(f"  {name}. {check.when}{fix}\n      {check.message}")
-    out += ["", "reads facts: " + ", ".join(pack_rule.facts), ""]
+    out += ["", "reads facts:"]
+    facts = pack.vocabulary.facts
+    out += [f"  {n} ({_kind(facts[n].type)}): {facts[n].doc}" for n in pack_rule.facts]
+    out.append("")
     out.append("examples:")
     out += [
         f"  {e.expect:<4}  {e.name}" + (f"  (check {e.check})" if e.check is not None else "")

@@ -744,15 +744,20 @@ class Builder:
             return None
         amount = self.specs[decl.amount]
         move = {f"{name}_used_after": 1, f"{name}_remaining_after": -1}
+        amount_name, same = decl.amount, " and ".join(decl.key)
+        if decl.period:
+            same += f" and calendar {decl.period}"
         shown = {
-            f"{name}_used_before": "in earlier orders (in ledger order) with the same key",
-            f"{name}_used_after": "used before plus this order's",
-            f"{name}_remaining": f"{decl.limit} minus used before, at least 0",
-            f"{name}_remaining_after": "remaining minus this order's, may be negative",
+            f"{name}_used_before": f"{amount_name} of earlier orders with the same {same}",
+            f"{name}_used_after": f"{name}_used_before plus this order's {amount_name}",
+            f"{name}_remaining": f"{decl.limit} minus {name}_used_before, at least 0",
+            f"{name}_remaining_after": (
+                f"{name}_remaining minus this order's {amount_name}, may be negative"
+            ),
         }
         for fact in ledger_names(ledger):
             self.ledger_made.add(fact)
-            self.specs[fact] = FactSpec(int, f"{decl.amount} {shown[fact]}", bound=ENGINE_EXACT)
+            self.specs[fact] = FactSpec(int, shown[fact], bound=ENGINE_EXACT)
             self.locators[fact] = self.locators[decl.amount]
         moves = dict(amount.moves)
         moves.update({f: m for f, m in move.items() if f in self.specs})

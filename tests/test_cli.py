@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from checker.rulepack import RulePack, load_pack
 from tests.conftest import BASE_ORDER, PACK, REPO, SPEC_RULE_IDS, order_text, write
 
 FAILING = order_text(("order_id: T-1", "order_id: T-F"), ("date: 2026-02-03", "date: 2026-01-03"))
@@ -144,9 +145,32 @@ def test_rules_and_explain(cli: Any) -> None:
     quota = cli("explain", "batch-quota")
     assert "  1. buyer_used_before <= buyer_allocation and controlled_units" in quota.out
     assert "[fix: controlled_units]" in quota.out
+    assert "  controlled_units (integer): units of catalog models marked controlled" in quota.out
     unknown = cli("explain", "no-such-rule")
     assert unknown.code == 2
     assert "no rule 'no-such-rule'" in unknown.err
+
+
+def test_explain_without_a_rule_lists_every_fact_and_how_it_is_derived(cli: Any) -> None:
+    run = cli("explain")
+    assert run.code == 0
+    lines = run.out.splitlines()
+    at = lines.index("  controlled_units (integer): units of catalog models marked controlled")
+    assert lines[at + 1] == "      sum: units, where: model.controlled == true"
+    at = lines.index(
+        "  days_before_open (integer): days from the order date to the batch opening (0 if none)"
+    )
+    assert lines[at + 1] == "      days: [date, batch.opens], default: 0, at_least: 0"
+    assert "ledger buyer (ledgers:): the buyer's controlled units in the batch" in lines
+    assert (
+        "  buyer_remaining (integer): buyer_allocation minus buyer_used_before, at least 0" in lines
+    )
+    documented = {
+        line.split(" (")[0].strip() for line in lines if line.startswith("  ") and " (" in line
+    }
+    pack = load_pack(PACK)
+    assert isinstance(pack, RulePack)
+    assert set(pack.vocabulary.facts) <= documented
 
 
 def test_python_dash_m_in_a_subprocess(tmp_path: Path) -> None:
