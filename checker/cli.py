@@ -626,14 +626,12 @@ def _vocabulary(pack: RulePack) -> list[str]:
         out.append(f"  {name} ({_kind(facts[name].type)}): {facts[name].doc}")
         out.append(f"      {how}")
     for ledger in pack.vocabulary.ledgers:
-        decl = pack.meta.ledgers[ledger.name]
-        out += ["", f"ledger {ledger.name} (ledgers:): {decl.description.strip()}"]
-        counts = f", counting orders where {decl.counts}" if decl.counts else ""
-        period = f", per calendar {decl.period}" if decl.period else ""
-        out.append(
-            f"  {decl.amount} by {', '.join(decl.key)}, in ({', '.join(decl.order)}) order"
-            f"{counts}{period}"
-        )
+        ledger_decl = pack.meta.ledgers[ledger.name]
+        out += ["", f"ledger {ledger.name} (ledgers:): {ledger_decl.description.strip()}"]
+        counts = f", counting orders where {ledger_decl.counts}" if ledger_decl.counts else ""
+        period = f", per calendar {ledger_decl.period}" if ledger_decl.period else ""
+        key, order = ", ".join(ledger_decl.key), ", ".join(ledger_decl.order)
+        out.append(f"  {ledger_decl.amount} by {key}, in ({order}) order{counts}{period}")
         out += [f"  {n} (integer): {facts[n].doc}" for n in ledger_names(ledger)]
     return out
 
