@@ -594,7 +594,10 @@ def _schema(args: argparse.Namespace, config: Config) -> int:
 
 
 def _kind(python_type: type) -> str:
-    return {int: "integer", float: "decimal", bool: "boolean", str: "text"}[python_type]
+    from checker.expressions import Date
+
+    kinds = {int: "integer", float: "decimal", bool: "boolean", str: "text", Date: "date"}
+    return kinds[python_type]
 
 
 def _yaml_value(value: object) -> str:

@@ -103,7 +103,17 @@ class ExpressionError(ValueError):
         self.offset = offset
 
 
+class Date(str):
+    """The type of a date fact (a YYYY-MM-DD text, so the engine compares dates as
+    text, which orders them by day): it compares with dates and date literals only."""
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])")
+
+
 def kind(t: type) -> str:
+    if t is Date:
+        return "date"
     return "number" if t in (int, float) else "text" if t is str else "boolean"
 
 
@@ -440,6 +450,13 @@ class _Parser:
             if negated:
                 self._expect("in")
             values, value_type, list_offset = self.list()
+            if left_type is Date and value_type is str:
+                if bad := [v for v in values if not _ISO_DATE.fullmatch(str(v))]:
+                    raise ExpressionError(
+                        f"{_describe(left)} is a date; {bad[0]!r} is not one: write YYYY-MM-DD",
+                        list_offset,
+                    )
+                value_type = Date
             if values and kind(value_type) != kind(left_type):
                 raise ExpressionError(
                     f"{_describe(left)} is {_article(left_type)} and the list holds "
@@ -453,15 +470,18 @@ class _Parser:
                 f"expected a comparison ({' '.join(OPERATORS)}) or 'in', found {op!r}", op_offset
             )
         right, right_type, right_offset = self.sum()
+        left_type = _as_date(left, left_type, right_type, offset)
+        right_type = _as_date(right, right_type, left_type, right_offset)
         if kind(left_type) != kind(right_type):
             raise ExpressionError(
                 f"{_describe(left)} is {_article(left_type)} and cannot be compared with "
                 f"{_article(right_type)}",
                 right_offset,
             )
-        if op in ORDERING and kind(left_type) != "number":
+        if op in ORDERING and kind(left_type) not in ("number", "date"):
             raise ExpressionError(
-                f"{op} needs numbers; {_describe(left)} is {_article(left_type)}", op_offset
+                f"{op} needs numbers or dates; {_describe(left)} is {_article(left_type)}",
+                op_offset,
             )
         return self._depends(Comparison(left, op, right), offset)
 
@@ -533,6 +553,12 @@ class _Parser:
 
     def _arith(self, op: str, left: Typed, right: Typed, op_offset: int) -> Typed:
         for operand, operand_type, at in (left, right):
+            if kind(operand_type) == "date":
+                raise ExpressionError(
+                    f"{op} needs numbers; {_describe(operand)} is a date (days between two "
+                    "dates are a fact declared in pack.yaml: `days: [from, to]`)",
+                    at,
+                )
             if kind(operand_type) != "number":
                 raise ExpressionError(
                     f"{op} needs numbers; {_describe(operand)} is {_article(operand_type)}", at
@@ -604,6 +630,17 @@ def _number(text: str, offset: int) -> int | float:
     if not math.isfinite(result):
         raise ExpressionError(f"{text} is too large for a number", offset)
     return result
+
+
+def _as_date(operand: Operand, own: type, other: type, offset: int) -> type:
+    """A text literal compared with a date is a date, if it is written as one."""
+    if other is not Date or own is not str or not isinstance(operand, Const):
+        return own
+    if not _ISO_DATE.fullmatch(str(operand.value)):
+        raise ExpressionError(
+            f"{operand.value!r} is compared with a date but is not one: write YYYY-MM-DD", offset
+        )
+    return Date
 
 
 def _describe(operand: Operand) -> str:

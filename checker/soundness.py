@@ -22,6 +22,7 @@ from checker.expressions import (
     Comparison,
     Condition,
     Const,
+    Date,
     Fact,
     Member,
     Operand,
@@ -51,8 +52,14 @@ EXPLAIN_NAMES = ("value", "limit")
 GAP_NAMES = ("gap", "target")
 RESERVED = EXPLAIN_NAMES + GAP_NAMES
 MAX_WIDTH = 100  # widths and precisions in a format spec: a message, not a page
-_SAMPLES: dict[type, object] = {int: 1234, float: 0.5, bool: True, str: "text"}
-_KIND = {int: "whole number", float: "number", bool: "boolean", str: "text"}
+_SAMPLES: dict[type, object] = {
+    int: 1234,
+    float: 0.5,
+    bool: True,
+    str: "text",
+    Date: "2026-01-31",
+}
+_KIND = {int: "whole number", float: "number", bool: "boolean", str: "text", Date: "date"}
 _RANGE = f"-{ENGINE_EXACT:,} to {ENGINE_EXACT:,} (2^53), the range the engine computes exactly"
 
 
@@ -190,7 +197,7 @@ def find_fix(condition: Condition, named: str | None, facts: Facts) -> Fix | str
         if isinstance(part.right, Fact):
             sides.append((part.right.name, MIRROR[part.op], part.left))
         candidates += sides
-        if sides and part.op in ORDERING:
+        if sides and part.op in ORDERING and facts[sides[0][0]].type in (int, float):
             ordering.append(sides[0])
     if named is not None:
         found = [c for c in candidates if c[0] == named]
@@ -210,7 +217,9 @@ def find_fix(condition: Condition, named: str | None, facts: Facts) -> Fix | str
     fact, op, right = found[0]
     slope = _slope(fact, right, facts)
     no_number = ""
-    if op not in ORDERING:
+    if facts[fact].type not in (int, float):
+        no_number = f"{fact} is not a number, so no amount to change it by can be given"
+    elif op not in ORDERING:
         no_number = f"{fact} {op} ... is not an ordering comparison"
     elif slope is None:
         no_number = f"`{written(right)}` does not change in proportion to {fact}"
@@ -252,6 +261,8 @@ def _linear(operand: Operand) -> tuple[dict[str, Fraction], Fraction] | None:
 
 def _slope(fact: str, right: Operand, facts: Facts) -> Fraction | int | None:
     """How much `right` moves per unit of `fact` (None: not in proportion)."""
+    if facts[fact].type not in (int, float):
+        return None
     moved = {fact: 1, **dict(facts[fact].moves)}
     read = set(names_of(right))
     if read & set(facts[fact].unsure):

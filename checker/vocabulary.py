@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from checker import expressions
 from checker.declared import ORDER_PLACES, Extras, Pattern
-from checker.expressions import Condition, ExpressionError, ParamValue
+from checker.expressions import Condition, Date, ExpressionError, ParamValue
 from checker.formats import ENGINE_EXACT, visible_length
 from checker.loading import Document, Loc
 from checker.problems import Problem
@@ -35,7 +35,7 @@ MAX_LINES = 1000
 MAX_UNITS = 10**9
 ORDER_UNITS = MAX_LINES * MAX_UNITS
 DAYS = (dt.date.max - dt.date.min).days
-_PY = {"text": str, "date": str, "integer": int, "decimal": float, "boolean": bool}
+_PY = {"text": str, "date": Date, "integer": int, "decimal": float, "boolean": bool}
 Locator = Callable[[Order, Extras], Loc]
 
 
@@ -138,7 +138,7 @@ def _first_unknown(catalog: Mapping[str, Any]) -> Locator:
 # with a standing per batch), so no pack needs to declare them.
 BUILTIN: dict[str, tuple[FactSpec, Locator | None]] = {
     "order_id": (FactSpec(str, "the order's id"), _at("order_id")),
-    "date": (FactSpec(str, "the order date, YYYY-MM-DD"), _at("date")),
+    "date": (FactSpec(Date, "the order date, YYYY-MM-DD"), _at("date")),
     "batch": (FactSpec(str, "the licence batch the order draws on"), _at("batch")),
     "buyer_name": (FactSpec(str, "the buyer name as written in the order"), _at("buyer", "name")),
     "buyer_uscc": (FactSpec(str, "the buyer's USCC"), _at("buyer", "uscc")),
@@ -468,7 +468,7 @@ class Builder:
                 key=True,
             )
             return _MISSING
-        wanted = _PY[kind]
+        wanted = str if kind == "date" else _PY[kind]
         default = decl.default
         ok = type(default) is wanted or (wanted is float and type(default) is int)
         if not ok:
@@ -712,9 +712,9 @@ class Builder:
         before = len(self.problems)
         local = {n: s for n, s in self.specs.items() if n not in self.ledger_made}
         for index, key in enumerate(decl.key):
-            self._local_fact((*at, "key", index), key, local, (str, int, bool))
+            self._local_fact((*at, "key", index), key, local, (str, Date, int, bool))
         for index, key in enumerate(decl.order):
-            self._local_fact((*at, "order", index), key, local, (str, int, float, bool))
+            self._local_fact((*at, "order", index), key, local, (str, Date, int, float, bool))
         self._local_fact((*at, "amount"), decl.amount, local, (int,))
         if decl.limit:
             self._local_fact((*at, "limit"), decl.limit, local, (int,))

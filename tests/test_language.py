@@ -122,6 +122,23 @@ def test_and_or_not_and_parentheses(cli: Any, tmp_path: Path, when: str, holds: 
 @pytest.mark.parametrize(
     ("when", "holds"),
     [
+        ('date >= "2026-02-03"', True),  # the base order is dated 2026-02-03
+        ('date > "2026-02-03"', False),
+        ('"2026-03-01" > date', True),
+        ("needed_by > date", True),  # needed 2026-05-01
+        ("needed_by <= batch_opens", False),
+        ('date in ["2026-02-03", "2026-02-04"]', True),
+        ('date != "2026-02-03"', False),
+    ],
+)
+def test_dates_compare_as_dates(cli: Any, tmp_path: Path, when: str, holds: bool) -> None:
+    pack = pack_with(tmp_path, [when])
+    assert fired(cli, pack, BASE, tmp_path) == (["check 1"] if holds else [])
+
+
+@pytest.mark.parametrize(
+    ("when", "holds"),
+    [
         ('buyer_status in ["approved", "queued"]', True),
         ('buyer_status not in ["approved", "queued"]', False),
         ('buyer_status in ["queued"]', False),
@@ -154,7 +171,11 @@ def test_membership_in_lists(cli: Any, tmp_path: Path, when: str, holds: bool) -
         ("total_units % 0 > 1", "% by zero", 14),
         ("utilization % 2 > 0", "% needs whole numbers", 12),
         ('buyer_status in [1, 2]', "buyer_status is text and the list holds number values", 16),
-        ("buyer_status < 'b'", "< needs numbers; buyer_status is text", 13),
+        ("buyer_status < 'b'", "< needs numbers or dates; buyer_status is text", 13),
+        ('date < "soon"', "'soon' is compared with a date but is not one: write YYYY-MM-DD", 7),
+        ("date == buyer_name", "date is a date and cannot be compared with text", 8),
+        ("date - needed_by > 3", "days between two dates are a fact declared in pack.yaml", 0),
+        ('date in ["2026-02-30x"]', "date is a date; '2026-02-30x' is not one", 8),
         ("1 < 2", "reads no fact: it is true or false for every order", 0),
         ("total_units in few", "parameter 'few' is not a list", 15),
         ("total_units > few", "parameter 'few' is a list: use it after 'in'", None),
