@@ -136,6 +136,29 @@ class Checker:
                 outcomes.append(self._judge(local, used))
             return outcomes
 
+    def evaluate_documents(
+        self, documents: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[RuleResult, ...] | EngineError | LedgerRangeError]:
+        """`evaluate` for plain order documents (generated ones): each is validated,
+        its declared fields taken out first. Raises ValueError for an invalid one."""
+        from checker.declared import matches, split
+        from checker.validation import record
+
+        orders, extras = [], []
+        validators = self._places.validators
+        for document in documents:
+            data, found = split(document, self._places.names) if self._places else (document, {})
+            orders.append(record(Order, data))
+            extras.append(
+                {
+                    loc: next(v for p, v in validators.items() if matches(loc, p)).validate_python(
+                        values
+                    )
+                    for loc, values in found.items()
+                }
+            )
+        return self.evaluate(orders, extras=extras)
+
     def _judge(
         self, local: Local, used: Used
     ) -> tuple[RuleResult, ...] | EngineError | LedgerRangeError:

@@ -16,10 +16,8 @@ from hypothesis import HealthCheck, find, settings
 from hypothesis.errors import NoSuchExample
 
 from checker.checking import Checker
-from checker.records import Order
 from checker.results import OrderResult, PackInfo, Report
 from checker.strategies import orders
-from checker.validation import record
 
 ABSENT = "absent"
 _NO_OBJECTION = {ABSENT, "pass", "skip"}
@@ -113,7 +111,7 @@ def compare_reports(old: Report, new: Report) -> tuple[list[OrderChange], list[O
 
 
 def _judge(checker: Checker, document: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    (outcome,) = checker.evaluate([record(Order, document)])
+    (outcome,) = checker.evaluate_documents([document])
     if isinstance(outcome, Exception):
         raise outcome
     return {r.rule: (r.status, r.message) for r in outcome}

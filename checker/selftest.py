@@ -143,9 +143,7 @@ def _count(counter: Counter[tuple[str, int]], results: Iterable[RuleResult]) -> 
 def _generated(checker: Checker, examples: int) -> Counter[tuple[str, int]]:
     from hypothesis import HealthCheck, Phase, given, settings
 
-    from checker.records import Order
     from checker.strategies import order_sets
-    from checker.validation import record
 
     counter: Counter[tuple[str, int]] = Counter()
 
@@ -159,7 +157,7 @@ def _generated(checker: Checker, examples: int) -> Counter[tuple[str, int]]:
     )
     @given(order_sets(checker.pack))
     def judge(documents: list[dict[str, object]]) -> None:
-        for outcome in checker.evaluate([record(Order, d) for d in documents]):
+        for outcome in checker.evaluate_documents(documents):
             if not isinstance(outcome, Exception):
                 _count(counter, outcome)
 

@@ -18,18 +18,22 @@ with `checker.validation.record(checker.records.Order, order)`.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 import functools
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
 from hypothesis import strategies as st
 
 from checker.formats import uscc_check_digit
+from checker.loading import read_document
 from checker.rulepack import RulePack
 
 Document = dict[str, Any]
@@ -46,6 +50,7 @@ class _Buyer:
     uscc: str
     names: tuple[str, ...]  # every spelling a generated order may use
     allocations: tuple[int, ...]
+    batches: tuple[str, ...] = ()  # where it has an allocation
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class _Space:
 
     buyers: tuple[_Buyer, ...]
     batches: dict[str, tuple[dt.date, dt.date]]
+    windows: tuple[dt.date, ...]  # every batch's opening and closing day, in every pack
     controlled: tuple[str, ...]
     domestic: tuple[str, ...]
     other: tuple[str, ...]
@@ -61,6 +67,9 @@ class _Space:
     caps: tuple[int, ...]
     ints: tuple[int, ...]
     shares: tuple[float, ...]
+    examples: tuple[Document, ...]  # the packs' example orders, as their files hold them
+    # the same, narrowed to what differs between the first two packs (for diff-rules)
+    focus: _Space | None = None
 
 
 def _spellings(name: str) -> tuple[str, ...]:
@@ -82,6 +91,7 @@ def _space(packs: Sequence[RulePack]) -> _Space:
     counted: set[str] = set()
     edges: set[int] = set()
     caps: set[int] = set()
+    windows: set[dt.date] = set()
     catalog: dict[str, object] = {}
     ints: set[int] = set()
     shares: set[float] = set()
@@ -89,6 +99,7 @@ def _space(packs: Sequence[RulePack]) -> _Space:
         meta = pack.meta
         for batch_id, batch in meta.batches.items():
             batches.setdefault(batch_id, (batch.opens, batch.closes))
+            windows.update((batch.opens, batch.closes))
             for cap in _whole_numbers(pack.attrs.get(("batches", batch_id), {})):
                 edges.update((cap - 1, cap, cap + 1))
                 caps.add(cap)
@@ -101,12 +112,14 @@ def _space(packs: Sequence[RulePack]) -> _Space:
         catalog.update(meta.catalog)
         for entity in meta.entities:
             allocations = tuple(s.allocation for s in entity.batches.values() if s.allocation)
+            own = tuple(b for b, s in entity.batches.items() if s.allocation)
             names = tuple(s for n in (entity.name, *entity.aliases) for s in _spellings(n))
             known = buyers.get(entity.uscc)
             if known:
                 names = tuple(dict.fromkeys(known.names + names))
                 allocations = known.allocations + allocations
-            buyers[entity.uscc] = _Buyer(entity.uscc, names, allocations)
+                own = tuple(dict.fromkeys(known.batches + own))
+            buyers[entity.uscc] = _Buyer(entity.uscc, names, allocations, own)
             edges.update(n for a in allocations for n in (a - 1, a, a + 1) if n > 0)
         for pack_rule in pack.rules:
             for value in pack_rule.params.values():
@@ -123,9 +136,10 @@ def _space(packs: Sequence[RulePack]) -> _Space:
     unknown = "9111000000000000" + "1"
     unknown += uscc_check_digit(unknown)
     buyers[unknown] = _Buyer(unknown, ("Unlisted Compute Co., Ltd.",), ())
-    return _Space(
+    space = _Space(
         buyers=tuple(buyers.values()),
         batches=batches,
+        windows=tuple(sorted(windows)),
         controlled=tuple(c for c in catalog if c in controlled),
         domestic=tuple(c for c in catalog if c in counted - controlled),
         other=tuple(c for c in catalog if c not in controlled | counted),
@@ -133,7 +147,52 @@ def _space(packs: Sequence[RulePack]) -> _Space:
         caps=tuple(sorted(caps)),
         ints=tuple(sorted(i for i in ints if 0 <= i <= 400)),
         shares=tuple(sorted(shares | {0.0, 1.0})),
+        examples=tuple(_examples(packs)),
     )
+    return _with_focus(space, packs)
+
+
+def _with_focus(space: _Space, packs: Sequence[RulePack]) -> _Space:
+    """`space` with a focus on the values where the first two packs differ: a single
+    edit (an allocation cut, a new ratio, a moved window) flips orders only there."""
+    if len(packs) < 2 or packs[0].sha256 == packs[1].sha256:
+        return space
+    one, two = _space(packs[:1]), _space(packs[1:2])
+
+    def changed(a: tuple[Any, ...], b: tuple[Any, ...], merged: tuple[Any, ...]) -> Any:
+        differ = tuple(sorted(set(a) ^ set(b)))
+        return differ or merged
+
+    buyers = (
+        tuple(b for b in space.buyers if b not in one.buyers or b not in two.buyers) or space.buyers
+    )
+    focus = dataclasses.replace(
+        space,
+        buyers=buyers,
+        windows=changed(one.windows, two.windows, space.windows),
+        unit_edges=changed(one.unit_edges, two.unit_edges, space.unit_edges),
+        ints=changed(one.ints, two.ints, space.ints),
+        shares=changed(one.shares, two.shares, space.shares),
+    )
+    return dataclasses.replace(space, focus=focus)
+
+
+def _focused(draw: st.DrawFn, space: _Space) -> _Space:
+    """Half the time, the focus of a space that has one."""
+    return space.focus if space.focus is not None and draw(st.booleans()) else space
+
+
+def _examples(packs: Sequence[RulePack]) -> list[Document]:
+    """Every example order of the packs, as data: the rules' own passing and failing
+    orders, which sit next to the boundaries their authors meant."""
+    found = []
+    for pack in packs:
+        for pack_rule in pack.rules:
+            doc = read_document(Path(pack_rule.file))
+            data = doc.data if not isinstance(doc, list) else {}
+            for example in data.get("examples") or ():
+                found.append(example["order"])
+    return found
 
 
 # Strategies are built once per distinct argument: building one per draw made
@@ -162,7 +221,9 @@ def _date(draw: st.DrawFn, space: _Space, batch: str) -> dt.date:
     opens, closes = space.batches.get(batch, (dt.date(2026, 1, 28), dt.date(2026, 12, 31)))
     if draw(st.booleans()):
         return opens + dt.timedelta(draw(_integers(-30, (closes - opens).days + 30)))
-    edge = closes if draw(st.booleans()) else opens
+    # this batch's edges, or any batch's in any pack (a window edit moves one)
+    edges = (opens, closes, *space.windows)
+    edge: dt.date = draw(_sample(edges))
     return edge + dt.timedelta(draw(_OFFSET))
 
 
@@ -196,8 +257,13 @@ def _justification(draw: st.DrawFn, space: _Space, date: dt.date) -> Document | 
         days = draw(_near((*space.ints, -1, 0, 1), -30, 400))
         out["needed_by"] = date + dt.timedelta(days)
     if draw(tenth):
-        out["utilization"] = draw(_sample(space.shares) | _SHARE)
+        out["utilization"] = draw(_sample(_fractions(space.shares)) | _SHARE)
     return out
+
+
+def _fractions(shares: tuple[float, ...]) -> tuple[float, ...]:
+    """The shares a utilization can be (0 to 1; a ratio parameter may exceed 1)."""
+    return tuple(s for s in shares if 0 <= s <= 1)
 
 
 def _split(total: int, parts: int) -> list[int]:
@@ -236,10 +302,19 @@ def _order(
     controlled: int | None = None,
 ) -> Document:
     buyer = buyer or draw(_sample(space.buyers))
-    batch = draw(_sample((*space.batches,) * 7 + (UNKNOWN_BATCH,)))
+    if buyer.batches and draw(_integers(0, 3)):  # mostly a batch it has an allocation in
+        batch = draw(_sample(buyer.batches))
+    else:
+        batch = draw(_sample((*space.batches,) * 7 + (UNKNOWN_BATCH,)))
     date = _date(draw, space, batch)
     if controlled is None:
-        controlled = draw(_near(space.unit_edges, 1, 10**6)) if draw(st.booleans()) else 0
+        # near this buyer's own allocations and the caps, where its quota flips
+        own = tuple(
+            n for a in (*buyer.allocations, *space.caps) for n in (a - 1, a, a + 1) if n > 0
+        )
+        mine = bool(own) and draw(st.booleans())
+        edges = own if mine else space.unit_edges
+        controlled = draw(_near(edges, 1, 10**6)) if draw(st.booleans()) else 0
     order: Document = {
         "order_id": order_id,
         "date": date,
@@ -253,10 +328,42 @@ def _order(
     return order
 
 
+def _variant(draw: st.DrawFn, space: _Space, order_id: str) -> Document:
+    """An example order of the packs with one value moved onto a boundary: the other
+    values stay as the example has them, so a flip of one threshold is not hidden by
+    another check failing at the same time."""
+    order: Document = copy.deepcopy(space.examples[draw(_integers(0, len(space.examples) - 1))])
+    order["order_id"] = order_id
+    date = order["date"] if isinstance(order["date"], dt.date) else dt.date(2026, 2, 3)
+    justification = order.get("justification")
+    aspect = draw(_integers(0, 5))
+    if aspect == 0:
+        line = draw(_sample(tuple(range(len(order["lines"])))))
+        order["lines"][line]["units"] = draw(_near(space.unit_edges + space.ints, 1, 10**6))
+    elif aspect == 1 and space.windows:
+        order["date"] = draw(_sample(space.windows)) + dt.timedelta(draw(_OFFSET))
+    elif aspect == 2 and isinstance(justification, dict):
+        days = draw(_near((*space.ints, -1, 0, 1), -30, 400))
+        justification["needed_by"] = date + dt.timedelta(days)
+    elif aspect == 3 and isinstance(justification, dict):
+        justification["utilization"] = draw(_sample(_fractions(space.shares)))
+    elif aspect == 4 and isinstance(justification, dict):
+        justification["purpose"] = _text(draw, draw(_near(space.ints, 1, 400)))
+    else:
+        buyer = draw(_sample(space.buyers))
+        order["buyer"] = {"name": draw(_sample(buyer.names)), "uscc": buyer.uscc}
+    return order
+
+
 def orders(*packs: RulePack, order_id: str = "GEN-1") -> st.SearchStrategy[Document]:
-    """One valid order document, its values at the packs' boundaries."""
+    """One valid order document, its values at the packs' boundaries: drawn from the
+    reference data, or (one in four) an example order with one value on a boundary."""
     space = _space(packs)
-    return st.composite(lambda draw: _order(draw, space, order_id))()
+    drawn = st.composite(lambda draw: _order(draw, _focused(draw, space), order_id))()
+    if not space.examples:
+        return drawn
+    varied = st.composite(lambda draw: _variant(draw, _focused(draw, space), order_id))()
+    return st.one_of(drawn, drawn, drawn, varied)
 
 
 @st.composite
