@@ -666,6 +666,9 @@ def _explain(args: argparse.Namespace, config: Config) -> int:
         for name, param in rule.parameters.items():
             flag = "  (illustrative)" if param.illustrative else ""
             out.append(f"  {name} = {param.value!r}{flag}")
+            if param.by and param.values:
+                per = ", ".join(f"{k}: {v!r}" for k, v in param.values.items())
+                out.append(f"      by {param.by}: {per} (any other: {param.value!r})")
             if param.note:
                 out.append(f"      {param.note.strip()}")
         out.append("")

@@ -36,15 +36,16 @@ def fix_values(fix: Fix, facts: Mapping[str, Value]) -> dict[str, Value]:
     if fix.no_number or isinstance(value, bool) or not isinstance(value, (int, float)):
         return result
     assert isinstance(limit, (int, float))
-    if not fix.slope:
+    slope = fix.slope_for(facts)
+    if not slope:
         target: int | float = limit
         if isinstance(value, int):
             target = _NEAREST_FALSE[fix.op](limit)  # exact on an int or a float
     else:
         # x OP limit + slope * (x - value) turns false at x = (limit - slope * value) / (1 - slope)
-        exact = (Fraction(limit) - fix.slope * Fraction(value)) / (1 - fix.slope)
+        exact = (Fraction(limit) - slope * Fraction(value)) / (1 - slope)
         target = _NEAREST_FALSE[fix.op](exact) if isinstance(value, int) else float(exact)
-        moved = Fraction(limit) + fix.slope * (Fraction(target) - Fraction(value))
+        moved = Fraction(limit) + slope * (Fraction(target) - Fraction(value))
         result["limit"] = int(moved) if moved.denominator == 1 else float(moved)
     result["target"] = target
     result["gap"] = abs(target - value)

@@ -156,6 +156,38 @@ def names(condition: Condition) -> list[str]:
     return list(dict.fromkeys(name for op in operands(condition) for name in names_of(op)))
 
 
+def rename(condition: Condition, names: Mapping[str, str]) -> Condition:
+    """The condition with facts renamed (a rule's keyed parameter to its own fact)."""
+    if not names:
+        return condition
+
+    def operand(o: Operand) -> Operand:
+        if isinstance(o, Fact):
+            return Fact(names.get(o.name, o.name))
+        if isinstance(o, Arith):
+            return Arith(o.op, operand(o.left), operand(o.right))
+        return o
+
+    if isinstance(condition, Comparison):
+        return Comparison(operand(condition.left), condition.op, operand(condition.right))
+    if isinstance(condition, Member):
+        return condition._replace(item=operand(condition.item))
+    if isinstance(condition, Not):
+        return Not(rename(condition.operand, names))
+    return type(condition)(tuple(rename(p, names) for p in condition.parts))
+
+
+def substitute(operand: Operand, values: Mapping[str, Value]) -> Operand:
+    """The operand with the named facts replaced by values."""
+    if isinstance(operand, Fact) and operand.name in values:
+        return Const(values[operand.name])
+    if isinstance(operand, Arith):
+        return Arith(
+            operand.op, substitute(operand.left, values), substitute(operand.right, values)
+        )
+    return operand
+
+
 def normal_form(condition: Condition, list_tests: int, negate: bool = False) -> Condition:
     """The condition with `not` pushed down to its tests (De Morgan; `<` becomes `>=`),
     nested `and`s and `or`s of one kind merged, and lists of at most `list_tests`

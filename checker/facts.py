@@ -67,13 +67,17 @@ class Deriver:
         self._all = self.local_names + self.ledger_names
         index = {name: i for i, name in enumerate(self.local_names)}
         self._ledgers = tuple(_LedgerPlan(ledger, index) for ledger in vocabulary.ledgers)
+        self._keyed = vocabulary.keyed
 
     def facts(self, local: Local, used: Used) -> dict[str, Any]:
         """All facts of an order, from its local facts and its ledger entries."""
         values: list[Any] = []
         for plan, before in zip(self._ledgers, used, strict=True):
             values += plan.facts(local, before)
-        return dict(zip(self._all, local + tuple(values), strict=True))
+        facts = dict(zip(self._all, local + tuple(values), strict=True))
+        for keyed in self._keyed:
+            facts[keyed.fact] = keyed.values.get(facts[keyed.by], keyed.default)
+        return facts
 
     def local(self, order: Order, extras: Extras | None = None) -> Local:
         """The facts an order determines alone, as a tuple aligned with local_names."""

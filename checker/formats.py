@@ -211,6 +211,16 @@ def fact_shape(fact: P) -> P:
     return fact
 
 
+def keyed_parameter(parameter: P) -> P:
+    """`by` and `values` go together, on a single value (not a list)."""
+    data: Any = parameter
+    if (data.by is None) != (data.values is None):
+        raise ValueError("by: (the fact that picks the value) and values: go together")
+    if data.by is not None and isinstance(data.value, list):
+        raise ValueError("a list parameter cannot take a value per key")
+    return parameter
+
+
 def rule_period(rule: P) -> P:
     data: Any = rule
     if data.effective_from and data.effective_until and data.effective_until < data.effective_from:

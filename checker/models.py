@@ -26,6 +26,7 @@ from checker.formats import (
     fact_shape,
     free_text,
     iso_date,
+    keyed_parameter,
     pack_references,
     plain_text,
     rule_period,
@@ -209,9 +210,15 @@ ParamItem = int | float | bool | str
 
 
 class Parameter(Strict):
-    value: ParamItem | list[ParamItem]
+    value: ParamItem | list[ParamItem]  # with `by:`, the value for keys not in `values`
     illustrative: bool = False
     note: LongText | None = None
+    by: Name | None = None  # a fact whose value picks the parameter's value
+    values: (
+        dict[Annotated[str, StringConstraints(min_length=1, max_length=500)], ParamItem] | None
+    ) = None
+
+    _keyed = model_validator(mode="after")(keyed_parameter)
 
 
 class Check(Strict):

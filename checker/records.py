@@ -268,10 +268,14 @@ class Parameter(Record):
         "value",
         "illustrative",
         "note",
+        "by",
+        "values",
     )
     value: int | float | bool | str | list[int | float | bool | str]
     illustrative: bool
     note: str | None
+    by: str | None
+    values: dict[str, int | float | bool | str] | None
 
 
 class Check(Record):
@@ -2145,104 +2149,167 @@ SCHEMAS: dict[str, Any] = {
                                             "pattern": "^[a-z][a-z0-9_]*$",
                                         },
                                         "values_schema": {
-                                            "type": "dataclass",
-                                            "cls": Parameter,
-                                            "fields": [
-                                                "value",
-                                                "illustrative",
-                                                "note",
-                                            ],
+                                            "type": "function-after",
+                                            "function": {
+                                                "type": "no-info",
+                                                "function": formats.keyed_parameter,
+                                            },
                                             "schema": {
-                                                "type": "dataclass-args",
-                                                "dataclass_name": "Parameter",
+                                                "type": "dataclass",
+                                                "cls": Parameter,
                                                 "fields": [
-                                                    {
-                                                        "type": "dataclass-field",
-                                                        "name": "value",
-                                                        "kw_only": True,
-                                                        "schema": {
-                                                            "type": "union",
-                                                            "choices": [
-                                                                {
-                                                                    "type": "int",
-                                                                },
-                                                                {
-                                                                    "type": "float",
-                                                                },
-                                                                {
+                                                    "value",
+                                                    "illustrative",
+                                                    "note",
+                                                    "by",
+                                                    "values",
+                                                ],
+                                                "schema": {
+                                                    "type": "dataclass-args",
+                                                    "dataclass_name": "Parameter",
+                                                    "fields": [
+                                                        {
+                                                            "type": "dataclass-field",
+                                                            "name": "value",
+                                                            "kw_only": True,
+                                                            "schema": {
+                                                                "type": "union",
+                                                                "choices": [
+                                                                    {
+                                                                        "type": "int",
+                                                                    },
+                                                                    {
+                                                                        "type": "float",
+                                                                    },
+                                                                    {
+                                                                        "type": "bool",
+                                                                    },
+                                                                    {
+                                                                        "type": "str",
+                                                                    },
+                                                                    {
+                                                                        "type": "list",
+                                                                        "items_schema": {
+                                                                            "type": "union",
+                                                                            "choices": [
+                                                                                {
+                                                                                    "type": "int",
+                                                                                },
+                                                                                {
+                                                                                    "type": "float",
+                                                                                },
+                                                                                {
+                                                                                    "type": "bool",
+                                                                                },
+                                                                                {
+                                                                                    "type": "str",
+                                                                                },
+                                                                            ],
+                                                                        },
+                                                                    },
+                                                                ],
+                                                            },
+                                                        },
+                                                        {
+                                                            "type": "dataclass-field",
+                                                            "name": "illustrative",
+                                                            "kw_only": True,
+                                                            "schema": {
+                                                                "type": "default",
+                                                                "schema": {
                                                                     "type": "bool",
                                                                 },
-                                                                {
-                                                                    "type": "str",
-                                                                },
-                                                                {
-                                                                    "type": "list",
-                                                                    "items_schema": {
-                                                                        "type": "union",
-                                                                        "choices": [
-                                                                            {
-                                                                                "type": "int",
-                                                                            },
-                                                                            {
-                                                                                "type": "float",
-                                                                            },
-                                                                            {
-                                                                                "type": "bool",
-                                                                            },
-                                                                            {
-                                                                                "type": "str",
-                                                                            },
-                                                                        ],
-                                                                    },
-                                                                },
-                                                            ],
-                                                        },
-                                                    },
-                                                    {
-                                                        "type": "dataclass-field",
-                                                        "name": "illustrative",
-                                                        "kw_only": True,
-                                                        "schema": {
-                                                            "type": "default",
-                                                            "schema": {
-                                                                "type": "bool",
+                                                                "default": False,
                                                             },
-                                                            "default": False,
                                                         },
-                                                    },
-                                                    {
-                                                        "type": "dataclass-field",
-                                                        "name": "note",
-                                                        "kw_only": True,
-                                                        "schema": {
-                                                            "type": "default",
+                                                        {
+                                                            "type": "dataclass-field",
+                                                            "name": "note",
+                                                            "kw_only": True,
                                                             "schema": {
-                                                                "type": "nullable",
+                                                                "type": "default",
                                                                 "schema": {
-                                                                    "type": "function-after",
-                                                                    "function": {
-                                                                        "type": "no-info",
-                                                                        "function": formats.free_text,
+                                                                    "type": "nullable",
+                                                                    "schema": {
+                                                                        "type": "function-after",
+                                                                        "function": {
+                                                                            "type": "no-info",
+                                                                            "function": formats.free_text,
+                                                                        },
+                                                                        "schema": {
+                                                                            "type": "str",
+                                                                            "max_length": 5000,
+                                                                        },
                                                                     },
+                                                                },
+                                                                "default": None,
+                                                            },
+                                                        },
+                                                        {
+                                                            "type": "dataclass-field",
+                                                            "name": "by",
+                                                            "kw_only": True,
+                                                            "schema": {
+                                                                "type": "default",
+                                                                "schema": {
+                                                                    "type": "nullable",
                                                                     "schema": {
                                                                         "type": "str",
-                                                                        "max_length": 5000,
+                                                                        "max_length": 64,
+                                                                        "pattern": "^[a-z][a-z0-9_]*$",
                                                                     },
                                                                 },
+                                                                "default": None,
                                                             },
-                                                            "default": None,
                                                         },
-                                                    },
-                                                ],
-                                                "extra_behavior": "forbid",
-                                            },
-                                            "slots": True,
-                                            "frozen": True,
-                                            "strict": False,
-                                            "config": {
-                                                "extra_fields_behavior": "forbid",
-                                                "strict": True,
-                                                "title": "Parameter",
+                                                        {
+                                                            "type": "dataclass-field",
+                                                            "name": "values",
+                                                            "kw_only": True,
+                                                            "schema": {
+                                                                "type": "default",
+                                                                "schema": {
+                                                                    "type": "nullable",
+                                                                    "schema": {
+                                                                        "type": "dict",
+                                                                        "keys_schema": {
+                                                                            "type": "str",
+                                                                            "min_length": 1,
+                                                                            "max_length": 500,
+                                                                        },
+                                                                        "values_schema": {
+                                                                            "type": "union",
+                                                                            "choices": [
+                                                                                {
+                                                                                    "type": "int",
+                                                                                },
+                                                                                {
+                                                                                    "type": "float",
+                                                                                },
+                                                                                {
+                                                                                    "type": "bool",
+                                                                                },
+                                                                                {
+                                                                                    "type": "str",
+                                                                                },
+                                                                            ],
+                                                                        },
+                                                                    },
+                                                                },
+                                                                "default": None,
+                                                            },
+                                                        },
+                                                    ],
+                                                    "extra_behavior": "forbid",
+                                                },
+                                                "slots": True,
+                                                "frozen": True,
+                                                "strict": False,
+                                                "config": {
+                                                    "extra_fields_behavior": "forbid",
+                                                    "strict": True,
+                                                    "title": "Parameter",
+                                                },
                                             },
                                             "ref": "Parameter",
                                         },

@@ -49,7 +49,7 @@ from checker.soundness import (
 )
 from checker.templates import Template, TemplateError
 from checker.templates import parse as parse_template
-from checker.vocabulary import Vocabulary, order_places
+from checker.vocabulary import FactSpec, KeyedParam, Vocabulary, order_places
 from checker.vocabulary import build as build_vocabulary
 
 try:  # CPython's own SHA-256: hashlib loads OpenSSL first, 3 ms of a 100 ms cold start
@@ -86,6 +86,7 @@ class PackRule(NamedTuple):
     skip_message: Template | None
     period_message: Template | None
     extras: Extras  # the declared fields of its example orders, by location in the file
+    keyed: tuple[KeyedParam, ...]  # its parameters with a value per key
 
 
 class RulePack(NamedTuple):
@@ -161,6 +162,13 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
     if problems:
         return problems
     ordered = tuple(rules[rule_id] for rule_id in meta.rules)
+    keyed = tuple(k for r in ordered for k in r.keyed)
+    if keyed:  # the rules' keyed parameters are facts the checker looks up per order
+        vocabulary = vocabulary._replace(
+            facts={**vocabulary.facts, **{k.fact: k.spec for k in keyed}},
+            locators={**vocabulary.locators, **{k.fact: vocabulary.locators[k.by] for k in keyed}},
+            keyed=keyed,
+        )
     return RulePack(
         meta.name,
         meta.version,
@@ -273,6 +281,7 @@ def _load_rule(
         name: tuple(p.value) if isinstance(p.value, list) else p.value
         for name, p in rule.parameters.items()
     }
+    keyed = _keyed_parameters(doc, rule, vocabulary, problems)
     for name, value in params.items():
         if name in vocabulary.lists:
             problems.append(
@@ -302,17 +311,26 @@ def _load_rule(
                 problems.append(
                     doc.problem(("parameters", name, "value"), f"parameter {name}: {bad}")
                 )
-    types = {**vocabulary.types(), **{name: type(value) for name, value in params.items()}}
+    rename = {name: k.fact for name, k in keyed.items()}
+    for name in keyed:  # a keyed parameter is a fact of its own, looked up per order
+        del params[name]
+    facts = {**facts, **{k.fact: k.spec for k in keyed.values()}}
+    scope = vocabulary._replace(facts=facts)
+    types = {
+        **vocabulary.types(),
+        **{name: type(value) for name, value in params.items()},
+        **{name: k.spec.type for name, k in keyed.items()},
+    }
     names_given = {**vocabulary.lists, **params}  # what a condition may name besides facts
     used: set[str] = set()  # parameters named by a condition or a message
-    skip = _condition(doc, ("skip_when",), rule.skip_when, names_given, vocabulary, problems, used)
+    readable = {**vocabulary.types(), **{name: k.spec.type for name, k in keyed.items()}}
+    scoped = (readable, facts, rename)
+    skip = _condition(doc, ("skip_when",), rule.skip_when, names_given, scoped, problems, used)
     checks = []
     shown: list[str] = []
     for index, check in enumerate(rule.checks):
         loc = ("checks", index)
-        condition = _condition(
-            doc, (*loc, "when"), check.when, names_given, vocabulary, problems, used
-        )
+        condition = _condition(doc, (*loc, "when"), check.when, names_given, scoped, problems, used)
         if condition is None:
             continue
         chosen = find_fix(condition, check.fix, facts)
@@ -333,6 +351,7 @@ def _load_rule(
                 doc.problem((*loc, "message"), f"{{gap}} and {{target}}: {fix.no_number}")
             )
             continue
+        template = template.renamed(rename)
         shown += template.fields
         judged = fix.fact if fix else names(conjuncts(condition)[-1])[0]
         checks.append(CompiledCheck(condition, template.bind(params), fix, judged))
@@ -340,6 +359,7 @@ def _load_rule(
     for key in ("message", "pass_message", "skip_message"):
         text = getattr(rule, key)
         template = _template(doc, (key,), text, types, problems) if text else None
+        template = template.renamed(rename) if template else None
         templates[key] = template.bind(params) if template else None
         shown += template.fields if template else ()
     problems += _check_references(doc, rule)
@@ -355,7 +375,8 @@ def _load_rule(
     located: list[tuple[Loc, Condition]] = [(("skip_when",), skip)] if skip else []
     located += [(("checks", i, "when"), c.condition) for i, c in enumerate(checks)]
     used.update(shown)
-    warnings += _authoring_warnings(doc, rule, located, used, vocabulary)
+    used.update(name for name, k in keyed.items() if k.fact in used)
+    warnings += _authoring_warnings(doc, rule, located, used, scope)
     period, period_message = _period(rule)
     conditions = [c for c in (period, skip) if c] + [c.condition for c in checks]
     read = [name for condition in conditions for name in expressions.names(condition)]
@@ -375,7 +396,78 @@ def _load_rule(
         templates["skip_message"],
         period_message,
         extras,
+        tuple(keyed.values()),
     )
+
+
+def _keyed_parameters(
+    doc: Document, rule: Rule, vocabulary: Vocabulary, problems: list[Problem]
+) -> dict[str, KeyedParam]:
+    """The rule's parameters with a value per key (`by:` and `values:`), checked: the
+    key is a fact of the order, every key listed is one its reference data knows (a
+    misspelt batch would never apply), every value of the parameter's type."""
+    found: dict[str, KeyedParam] = {}
+    for name, parameter in rule.parameters.items():
+        if parameter.by is None or parameter.values is None:
+            continue
+        at: Loc = ("parameters", name)
+        before = len(problems)
+        spec = vocabulary.facts.get(parameter.by)
+        if spec is None or parameter.by in vocabulary.ledger_facts():
+            close = difflib.get_close_matches(parameter.by, sorted(vocabulary.facts), n=1)
+            hint = f": did you mean {close[0]!r}?" if close else ""
+            problems.append(
+                doc.problem((*at, "by"), f"by: {parameter.by!r} is not a fact of the order{hint}")
+            )
+            continue
+        if spec.type is not str:
+            problems.append(
+                doc.problem((*at, "by"), f"by: {parameter.by} is not text: key by a text fact")
+            )
+            continue
+        known = vocabulary.references.get(parameter.by)
+        default = parameter.value
+        assert not isinstance(default, list)  # checker.formats.keyed_parameter
+        wanted = (
+            float
+            if any(type(v) is float for v in (default, *parameter.values.values()))
+            else type(default)
+        )
+        values: dict[object, object] = {}
+        for key, value in parameter.values.items():
+            where = (*at, "values", key)
+            if known is not None and key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(
+                    doc.problem(
+                        where,
+                        f"{key!r} is no {parameter.by} in the pack's reference data{hint}",
+                        key=True,
+                    )
+                )
+            if not (type(value) is wanted or (wanted is float and type(value) is int)):
+                problems.append(
+                    doc.problem(where, f"{value!r} is not of the type of value: {default!r}")
+                )
+            elif bad := number_problem(value):
+                problems.append(doc.problem(where, f"parameter {name}: {bad}"))
+            else:
+                values[key] = float(value) if wanted is float else value
+        if len(problems) > before:
+            continue
+        default = float(default) if wanted is float else default
+        every = tuple(dict.fromkeys((default, *values.values())))
+        numbers = [abs(v) for v in every if isinstance(v, int | float) and not isinstance(v, bool)]
+        fact_spec = FactSpec(
+            wanted,
+            f"parameter {name} of {rule.id} for the order's {parameter.by}",
+            bound=int(max(numbers)) + 1 if numbers else 0,
+            choices=tuple(str(v) for v in every) if wanted is str else (),
+            constants=every,
+        )
+        found[name] = KeyedParam(f"{name}@{rule.id}", parameter.by, values, default, fact_spec)
+    return found
 
 
 def _period(rule: Rule) -> tuple[Condition | None, Template | None]:
@@ -441,16 +533,18 @@ def _condition(
     loc: Loc,
     text: str | None,
     params: dict[str, ParamValue],
-    vocabulary: Vocabulary,
+    scoped: tuple[dict[str, type], dict[str, FactSpec], dict[str, str]],
     problems: list[Problem],
     used: set[str],
 ) -> Condition | None:
     """The condition at `loc`, or None with its problems; the parameters it names go
-    into `used`."""
+    into `used`. `scoped` is what it may read: the types of the names written, the
+    facts, and the keyed parameters' fact names."""
     if text is None:
         return None
+    types, facts, rename = scoped
     try:
-        condition = expressions.parse(text, vocabulary.types(), params, used)
+        condition = expressions.parse(text, types, params, used)
     except ExpressionError as exc:
         mark = doc.locate(loc)
         line, column = mark if mark else (None, None)
@@ -458,7 +552,10 @@ def _condition(
             column += exc.offset + _quote_width(doc, loc)
         problems.append(Problem(doc.file, line, column, f"in {loc[-1]}: {exc}"))
         return None
-    found = condition_problems(condition, vocabulary.facts)
+    written = expressions.names(condition)
+    used.update(name for name in rename if name in written)
+    condition = expressions.rename(condition, rename)
+    found = condition_problems(condition, facts)
     problems.extend(doc.problem(loc, f"in {loc[-1]}: {message}") for message in found)
     return None if found else condition
 

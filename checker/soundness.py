@@ -10,6 +10,7 @@ misspelt `"aproved"` makes a check that never fails). Each of these is a load er
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -32,6 +33,7 @@ from checker.expressions import (
     names_of,
     normal_form,
     source,
+    substitute,
     tests,
     width,
     written,
@@ -180,6 +182,15 @@ class Fix(NamedTuple):
     right: Operand
     slope: Fraction | int  # 0 (an int) where right does not move with fact
     no_number: str
+    # where right reads parameters with a value per key: their facts, and the slope
+    # for each combination of their values (looked up per order)
+    keyed: tuple[str, ...] = ()
+    slopes: Mapping[tuple[object, ...], Fraction | int] | None = None
+
+    def slope_for(self, facts: Mapping[str, object]) -> Fraction | int:
+        if self.slopes is None:
+            return self.slope
+        return self.slopes[tuple(facts[name] for name in self.keyed)]
 
 
 def find_fix(condition: Condition, named: str | None, facts: Facts) -> Fix | str:
@@ -215,7 +226,19 @@ def find_fix(condition: Condition, named: str | None, facts: Facts) -> Fix | str
                 "name the fact with `fix:` on the check"
             )
     fact, op, right = found[0]
-    slope = _slope(fact, right, facts)
+    keyed = tuple(n for n in dict.fromkeys(names_of(right)) if facts[n].constants)
+    slopes: dict[tuple[object, ...], Fraction | int] | None = None
+    if keyed:
+        slopes = {}
+        for combo in itertools.product(*(facts[n].constants for n in keyed)):
+            each = _slope(fact, substitute(right, dict(zip(keyed, combo, strict=True))), facts)
+            if each is None:
+                slopes = None
+                break
+            slopes[combo] = each
+        slope: Fraction | int | None = max(slopes.values()) if slopes else None
+    else:
+        slope = _slope(fact, right, facts)
     no_number = ""
     if facts[fact].type not in (int, float):
         no_number = f"{fact} is not a number, so no amount to change it by can be given"
@@ -228,7 +251,9 @@ def find_fix(condition: Condition, named: str | None, facts: Facts) -> Fix | str
             f"`{written(right)}` grows by {float(slope):g} per unit of {fact}, so "
             f"changing {fact} alone cannot make the check pass: say what to change in words"
         )
-    return Fix(fact, op, right, slope or 0, no_number)
+    if slopes is not None and not any(slopes.values()):
+        keyed, slopes = (), None  # moves with nothing, whatever the keys
+    return Fix(fact, op, right, slope or 0, no_number, keyed if slopes else (), slopes)
 
 
 def _linear(operand: Operand) -> tuple[dict[str, Fraction], Fraction] | None:

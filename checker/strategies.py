@@ -122,7 +122,8 @@ def _space(packs: Sequence[RulePack]) -> _Space:
             buyers[entity.uscc] = _Buyer(entity.uscc, names, allocations, own)
             edges.update(n for a in allocations for n in (a - 1, a, a + 1) if n > 0)
         for pack_rule in pack.rules:
-            for value in pack_rule.params.values():
+            keyed = [v for k in pack_rule.keyed for v in k.spec.constants]
+            for value in [*pack_rule.params.values(), *keyed]:
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     continue
                 if isinstance(value, int):

@@ -61,6 +61,16 @@ class Template:
         else:
             self._pattern = "".join(literal for literal, _, _ in parts)
 
+    def renamed(self, names: Mapping[str, str]) -> Template:
+        """The template with fields renamed (a keyed parameter to its own fact)."""
+        if not names:
+            return self
+        parts = tuple(
+            (literal, names.get(name, name) if name is not None else None, spec)
+            for literal, name, spec in self.parts
+        )
+        return Template(self.text, parts)
+
     @property
     def fields(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self._fields)

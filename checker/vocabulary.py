@@ -51,6 +51,8 @@ class FactSpec(NamedTuple):
     moves: tuple[tuple[str, int], ...] = ()
     # facts that may or may not change with this one (no fix number can be given)
     unsure: tuple[str, ...] = ()
+    # a parameter's value per key: every value it can take (constant for one order)
+    constants: tuple[Any, ...] = ()
 
 
 class Order_(NamedTuple):
@@ -95,6 +97,16 @@ class Ledger(NamedTuple):
     period: str | None
 
 
+class KeyedParam(NamedTuple):
+    """A rule parameter with a value per key: a fact the Deriver looks up per order."""
+
+    fact: str  # `<parameter>@<rule-id>`: no declared fact or other rule's can clash
+    by: str  # the fact whose value is the key
+    values: Mapping[Any, Any]
+    default: Any  # for a key not in values
+    spec: FactSpec
+
+
 class Vocabulary(NamedTuple):
     """Everything a pack's rules may read, and how each value is derived."""
 
@@ -107,6 +119,7 @@ class Vocabulary(NamedTuple):
     # the catalog models each sum of line units selects, where that depends on the
     # model alone (for generating orders: checker.strategies)
     selections: dict[str, frozenset[str]]
+    keyed: tuple[KeyedParam, ...] = ()  # the rules' parameters with a value per key
 
     def types(self) -> dict[str, type]:
         return {name: spec.type for name, spec in self.facts.items()}

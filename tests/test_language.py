@@ -332,3 +332,62 @@ def test_a_condition_nesting_more_groups_than_the_engine_builds_is_a_load_error(
     flat = " and ".join(f"(total_units > {i} and domestic_units > {i})" for i in range(15))
     (tmp_path / "flat").mkdir()
     assert cli("rules", "--rules", pack_with(tmp_path / "flat", [flat])).code == 0
+
+
+KEYED = (
+    "  share:\n    value: 0.9\n    by: batch\n    values: {CN-H200-2026-B1: 0.6}\n"
+    "  floor:\n    value: 1\n    by: buyer_uscc\n    values: {91110108000000001A: 20000}\n"
+)
+
+
+def test_a_parameter_takes_a_value_per_key(cli: Any, tmp_path: Path) -> None:
+    checks = (
+        "  - when: domestic_units < total_units * share\n"
+        '    message: "{value} domestic of {limit} needed at {share}: add {gap}"\n'
+        "  - when: total_units < floor\n"
+        '    message: "below {floor}"\n'
+    )
+    pack = pack_with(tmp_path, checks, KEYED)
+    write(tmp_path, "orders/b1.yaml", BASE)  # batch B1, ByteDance: share 0.6, floor 20,000
+    other = BASE.replace("batch: CN-H200-2026-B1", "batch: CN-H200-2026-B7")
+    write(tmp_path, "orders/b7.yaml", other.replace("order_id: T-1", "order_id: T-7"))
+    run = cli("check", "orders", "--rules", pack, "--format", "json")
+    assert run.code == 1, run.err
+    # 8,000 of 16,000 is below 0.6: x / (8,000 + x) >= 0.6 first at x = 12,000 domestic,
+    # so add 4,000 (total 20,000, of which 12,000 is 0.6), solved across total_units
+    assert run.message("b1.yaml", "probe") == (
+        "probe: 8,000 domestic of 12,000 needed at 0.6: add 4,000; below 20,000"
+    )
+    # any other batch takes the default 0.9, any other buyer the floor 1
+    assert run.message("b7.yaml", "probe") == (
+        "probe: 8,000 domestic of 72,000 needed at 0.9: add 64,000; below 20,000"
+    )
+    result = run.order("b1.yaml")["results"][0]
+    assert result["facts"]["share@probe"] == 0.6
+
+
+@pytest.mark.parametrize(
+    ("parameters", "words"),
+    [
+        ("  share:\n    value: 0.5\n    by: batch\n    values: {CN-H200-2026-B9: 0.6}\n",
+         "'CN-H200-2026-B9' is no batch in the pack's reference data "
+         "(did you mean 'CN-H200-2026-B1'?)"),
+        ("  share:\n    value: 0.5\n    by: bach\n    values: {CN-H200-2026-B1: 0.6}\n",
+         "by: 'bach' is not a fact of the order: did you mean 'batch'?"),
+        ("  share:\n    value: 0.5\n    by: batch\n    values: {CN-H200-2026-B1: high}\n",
+         "'high' is not of the type of value: 0.5"),
+        ("  share:\n    value: 0.5\n    by: total_units\n    values: {'1': 0.6}\n",
+         "by: total_units is not text: key by a text fact"),
+        ("  share:\n    value: 0.5\n    by: batch\n",
+         "by: (the fact that picks the value) and values: go together"),
+    ],
+)  # fmt: skip
+def test_keyed_parameter_mistakes_are_load_errors(
+    cli: Any, tmp_path: Path, parameters: str, words: str
+) -> None:
+    pack = pack_with(tmp_path, ["domestic_units < total_units * share"], parameters)
+    write(tmp_path, "orders/o.yaml", BASE)
+    run = cli("check", "orders", "--rules", pack)
+    assert run.code == 2
+    assert words in run.err, run.err
+    assert f"{pack / 'probe.yaml'}:" in run.err
