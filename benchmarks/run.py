@@ -56,7 +56,7 @@ from checker.checking import Checker
 from checker.loading import read_document
 from checker.records import Order
 from checker.validation import record
-from checker.rulepack import DEFAULT_PACK, load_pack
+from checker.packs.rulepack import DEFAULT_PACK, load_pack
 orders = [record(Order, read_document(p).data)
           for p in sorted(pathlib.Path(sys.argv[1]).rglob("*.yaml"))]
 checker = Checker(load_pack(DEFAULT_PACK))

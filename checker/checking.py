@@ -20,15 +20,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from checker.compiling import PERIOD, SKIP, compile_pack, engine_rule_name
-from checker.declared import Extras, validate_declared
-from checker.engine import Engine, EngineError
 from checker.explaining import explain_check
-from checker.expressions import Member, evaluate, holds, names_of
 from checker.facts import Deriver, Local, Used
 from checker.formats import ENGINE_EXACT
 from checker.loading import Document, Mark, discover, read_document
 from checker.locating import position
+from checker.packs.compiling import PERIOD, SKIP, compile_pack, engine_rule_name
+from checker.packs.declared import Extras, validate_declared
+from checker.packs.engine import Engine, EngineError
+from checker.packs.expressions import Member, evaluate, holds, names_of
+from checker.packs.rulepack import PackRule, RulePack
+from checker.packs.templates import Template
 from checker.problems import Problem, ReadError
 from checker.records import Order
 from checker.results import (
@@ -40,8 +42,6 @@ from checker.results import (
     Status,
     Verdict,
 )
-from checker.rulepack import PackRule, RulePack
-from checker.templates import Template
 
 PARALLEL_FILES = 3000
 MAX_READERS = 8
@@ -141,7 +141,7 @@ class Checker:
     ) -> list[tuple[RuleResult, ...] | EngineError | LedgerRangeError]:
         """`evaluate` for plain order documents (generated ones): each is validated,
         its declared fields taken out first. Raises ValueError for an invalid one."""
-        from checker.declared import matches, split
+        from checker.packs.declared import matches, split
         from checker.validation import record
 
         orders, extras = [], []

@@ -23,7 +23,7 @@ from checker.problems import Problem, ReadError, WriteError
 from checker.reporting import FORMATS
 
 if TYPE_CHECKING:
-    from checker.rulepack import RulePack
+    from checker.packs.rulepack import RulePack
 
 CONFIG_KEYS = {"orders", "rules"}
 SCHEMAS = ("order", "rules", "pack")
@@ -310,13 +310,13 @@ def _count(text: str) -> int:
 
 
 def _load_pack(args: argparse.Namespace, config: Config) -> RulePack | None:
-    from checker.rulepack import DEFAULT_PACK
+    from checker.packs.rulepack import DEFAULT_PACK
 
     return _load_pack_from(args.rules or config.rules or DEFAULT_PACK)
 
 
 def _load_pack_from(directory: Path) -> RulePack | None:
-    from checker.rulepack import load_pack
+    from checker.packs.rulepack import load_pack
 
     pack = load_pack(directory)
     if isinstance(pack, list):
@@ -594,7 +594,7 @@ def _schema(args: argparse.Namespace, config: Config) -> int:
 
 
 def _kind(python_type: type) -> str:
-    from checker.expressions import Date
+    from checker.packs.expressions import Date
 
     kinds = {int: "integer", float: "decimal", bool: "boolean", str: "text", Date: "date"}
     return kinds[python_type]
@@ -611,7 +611,7 @@ def _yaml_value(value: object) -> str:
 
 def _vocabulary(pack: RulePack) -> list[str]:
     """Every fact of the pack: built in, declared (with its declaration), by ledgers."""
-    from checker.vocabulary import BUILTIN, ledger_names
+    from checker.packs.vocabulary import BUILTIN, ledger_names
 
     facts = pack.vocabulary.facts
     out = [f"facts of {pack.name} {pack.version} (rules read these by name):", "", "built in:"]

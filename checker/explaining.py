@@ -1,7 +1,7 @@
 """Messages a person can act on: templates filled with facts and the size of the fix.
 
 The engine decides which checks fired; this module only explains them. A check's fix
-(`checker.soundness.Fix`) is a comparison `fact OP right` of its condition. `{value}` is
+(`checker.packs.soundness.Fix`) is a comparison `fact OP right` of its condition. `{value}` is
 the fact, `{target}` the nearest value of it that makes the comparison false, `{gap}`
 the distance to it, and `{limit}` the right-hand side at that target. Where `right`
 moves with the fact (`domestic_units < total_units * share`: total_units grows with
@@ -15,9 +15,9 @@ import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 
-from checker.expressions import Value, evaluate
-from checker.rulepack import CompiledCheck
-from checker.soundness import Fix
+from checker.packs.expressions import Value, evaluate
+from checker.packs.rulepack import CompiledCheck
+from checker.packs.soundness import Fix
 
 # For an integer fact, the nearest value making `fact OP limit` false.
 _NEAREST_FALSE: dict[str, Callable[[float | Fraction], int]] = {

@@ -1,5 +1,5 @@
 """Deriving a pack's facts from validated orders: the built-in ones, the declared ones
-(checker.vocabulary), and the cumulative ledgers over the checked set.
+(checker.packs.vocabulary), and the cumulative ledgers over the checked set.
 
 Every fact is always present (no missing field can make a condition silently not
 match); a declared fact says its value when what it reads is not given.
@@ -14,10 +14,10 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from checker.declared import Extras
-from checker.expressions import holds, names
+from checker.packs.declared import Extras
+from checker.packs.expressions import holds, names
+from checker.packs.vocabulary import BUILTIN, Ledger, Order_, Vocabulary, ledger_names
 from checker.records import Order, PackMeta
-from checker.vocabulary import BUILTIN, Ledger, Order_, Vocabulary, ledger_names
 
 Local = tuple[Any, ...]  # an order's local facts (Deriver.local_names), in that order
 Used = tuple[int, ...]  # per ledger: the amount in earlier orders with the same key

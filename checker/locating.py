@@ -4,7 +4,7 @@ SARIF and GitHub annotations show a result at a line, so a quota failure should 
 at the `units` of the controlled line, a wrong name at `buyer.name`. The judged fact of
 the first failing check is its fix fact (`has_justification == true and purpose_chars
 < ...` judges `purpose_chars`), else the first fact of its last top-level conjunct;
-each fact's locator (checker.vocabulary) names the field it comes from. A field the
+each fact's locator (checker.packs.vocabulary) names the field it comes from. A field the
 order lacks points at its nearest present parent, else line 1.
 """
 

@@ -89,7 +89,7 @@ ParamName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 # A catalog model, a batch and an entity carry the attributes the pack declares
-# (`attributes:`); those are validated against the declarations (checker.declared),
+# (`attributes:`); those are validated against the declarations (checker.packs.declared),
 # so here are only the keys every pack has.
 class Chip(Strict):
     illustrative: bool = False
@@ -120,7 +120,7 @@ class Entity(Strict):
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 # a field of the order (`justification.purpose`) or an attribute of what it names
-# (`batch.cap`, `entity.name`): see checker.vocabulary
+# (`batch.cap`, `entity.name`): see checker.packs.vocabulary
 Path = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")]
 
 
@@ -155,7 +155,7 @@ class Fields(Strict):
 
 
 class FactDecl(Strict):
-    """A fact derived from the order by one of the kinds below (checker.vocabulary)."""
+    """A fact derived from the order by one of the kinds below (checker.packs.vocabulary)."""
 
     description: LongText
     value: Path | None = None  # a field or attribute as it is

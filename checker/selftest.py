@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checker.checking import Checker
-from checker.declared import within
+from checker.packs.declared import within
+from checker.packs.rulepack import RulePack, check_index
 from checker.records import Example, Rule
 from checker.results import Report, RuleResult
-from checker.rulepack import RulePack, check_index
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from checker.formats import uscc_check_digit
 from checker.loading import read_document
-from checker.rulepack import RulePack
+from checker.packs.rulepack import RulePack
 
 Document = dict[str, Any]
 

@@ -11,8 +11,8 @@ import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 
+from checker.packs.rulepack import RulePack
 from checker.records import Order
-from checker.rulepack import RulePack
 
 
 def _norm(name: str) -> str:

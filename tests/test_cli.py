@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from checker.rulepack import RulePack, load_pack
+from checker.packs.rulepack import RulePack, load_pack
 from tests.conftest import BASE_ORDER, PACK, REPO, SPEC_RULE_IDS, order_text, write
 
 FAILING = order_text(("order_id: T-1", "order_id: T-F"), ("date: 2026-02-03", "date: 2026-01-03"))
@@ -320,7 +320,7 @@ def test_equal_orders_share_no_mutable_state_and_minus_zero_is_zero(
     """Results are remembered per distinct input: a remembered one must not be changed
     through another order's report, and -0.0 must not reuse or shadow 0.0's."""
     from checker.checking import Checker
-    from checker.rulepack import DEFAULT_PACK, load_pack
+    from checker.packs.rulepack import DEFAULT_PACK, load_pack
 
     minus = order_text(
         ("order_id: T-1", "order_id: T-2"), ("utilization: 0.93", "utilization: -0.0")

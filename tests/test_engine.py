@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker.compiling import compile_rules
-from checker.engine import Engine, EngineError
-from checker.expressions import ExpressionError, evaluate, holds, parse
+from checker.packs.compiling import compile_rules
+from checker.packs.engine import Engine, EngineError
+from checker.packs.expressions import ExpressionError, evaluate, holds, parse
 from tests.conftest import REPO
 
 FACT_TYPES = {"a": int, "b": int, "x": float, "s": str, "flag": bool}
@@ -202,8 +202,8 @@ def test_the_engine_agrees_with_python_on_the_whole_language(
     rewriting (not pushed down, lists expanded, derived fields) keeps the meaning."""
     from hypothesis import assume
 
-    from checker.expressions import Const, leaves, operands
-    from checker.soundness import number_problem
+    from checker.packs.expressions import Const, leaves, operands
+    from checker.packs.soundness import number_problem
 
     try:
         condition = parse(text, FACT_TYPES, {})
@@ -233,7 +233,7 @@ from checker.checking import Checker
 from checker.loading import read_document
 from checker.records import Order
 from checker.validation import record
-from checker.rulepack import DEFAULT_PACK, load_pack
+from checker.packs.rulepack import DEFAULT_PACK, load_pack
 files = sorted(Path(sys.argv[1]).glob("*.yaml"))
 orders = [record(Order, read_document(p).data) for p in files]
 checker = Checker(load_pack(DEFAULT_PACK))
@@ -324,8 +324,8 @@ def test_a_ledger_past_the_exact_range_is_an_input_error_not_a_verdict() -> None
     """9,008 orders of 10**12 controlled units draw more than 2**53: the order that
     starts past it is refused, never compared inexactly."""
     from checker.checking import Checker, LedgerRangeError
+    from checker.packs.rulepack import DEFAULT_PACK, load_pack
     from checker.records import Order
-    from checker.rulepack import DEFAULT_PACK, load_pack
     from checker.validation import record
 
     pack = load_pack(DEFAULT_PACK)
@@ -358,7 +358,7 @@ def test_63_tests_pending_at_once_are_judged_and_64_are_unsafe() -> None:
     most = _all_firing(ENGINE_MAX_TESTS)
     assert len(most.fired({"a": 10**6})) == ENGINE_MAX_TESTS
     script = (
-        "from checker.engine import Engine, EngineError\n"
+        "from checker.packs.engine import Engine, EngineError\n"
         f"rules = {{f'r{{i}}': {{'all': [{{'m': {{'$gt': {{'a': i}}}}}}]}} "
         f"for i in range({ENGINE_MAX_TESTS + 1})}}\n"
         "try:\n"
@@ -392,9 +392,9 @@ def test_a_session_that_cannot_be_cleared_breaks_the_engine_for_good() -> None:
 
 SPLIT_PROBE = """
 import random, sys
-from checker.compiling import compile_rules, group_rules
-from checker.engine import Engine
-from checker.expressions import parse
+from checker.packs.compiling import compile_rules, group_rules
+from checker.packs.engine import Engine
+from checker.packs.expressions import parse
 
 rng = random.Random(int(sys.argv[1]))
 types = {"a": int, "b": int}
@@ -419,9 +419,9 @@ for pack in range(40):
     conditions = {}
     for i in range(rng.randint(1, 40)):
         condition = parse(tree(3), types, {})
-        from checker.expressions import groups, normal_form, width
+        from checker.packs.expressions import groups, normal_form, width
         if width(condition, 8) <= 63 and groups(normal_form(condition, 8)) <= 14:
-            conditions[f"r{i}"] = condition  # what checker.soundness lets a pack hold
+            conditions[f"r{i}"] = condition  # what checker.packs.soundness lets a pack hold
     definition, derived = compile_rules(conditions, frozenset())
     assert not derived
     fired = []

@@ -19,9 +19,9 @@ from hypothesis import event, given, note
 
 from checker.checking import Checker
 from checker.explaining import fix_values
+from checker.packs.rulepack import RulePack, load_pack
+from checker.packs.soundness import GAP_NAMES
 from checker.records import Order
-from checker.rulepack import RulePack, load_pack
-from checker.soundness import GAP_NAMES
 from checker.strategies import orders
 from checker.validation import record
 from tests.conftest import PACK

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from checker.rulepack import RulePack, load_pack
+from checker.packs.rulepack import RulePack, load_pack
 from tests.conftest import PACK, REPO, SPEC_RULE_IDS, order_text, write
 
 SARIF_SCHEMA = json.loads(

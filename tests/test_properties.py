@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from checker import checking
 from checker.checking import Checker
 from checker.loading import parse_bytes
+from checker.packs.rulepack import RulePack, load_pack
 from checker.records import Order
 from checker.results import RuleResult
-from checker.rulepack import RulePack, load_pack
 from checker.strategies import (
     Malformed,
     malformed_documents,

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from checker import codegen, models, records, validation
-from checker.declared import split
 from checker.loading import read_document
-from checker.rulepack import DEFAULT_PACK, RulePack, attribute_places, load_pack
+from checker.packs.declared import split
+from checker.packs.rulepack import DEFAULT_PACK, RulePack, attribute_places, load_pack
 from checker.strategies import orders
 from tests.conftest import BASE_ORDER, PACK, REPO, write
 

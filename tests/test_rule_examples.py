@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checker.rulepack import RulePack, load_pack
+from checker.packs.rulepack import RulePack, load_pack
 from checker.selftest import run_examples
 from tests.conftest import PACK, REPO, SPEC_RULE_IDS
 

@@ -12,7 +12,7 @@ and combines tests with $and and $or. Everything else is rewritten into that:
 - a side that is not a field (`a + b < c`) is mirrored when the other side is a field,
   else computed before the assert as a derived field, as is any arithmetic the engine
   would not compute exactly: `/`, `%` (Python's remainder), and anything with a number
-  that has decimals (0.6 is not a double; checker.expressions.evaluate is exact).
+  that has decimals (0.6 is not a double; checker.packs.expressions.evaluate is exact).
 The derived fields are `Derived` values: the checker computes them per order.
 """
 
@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from checker.expressions import (
+from checker.formats import ENGINE_LIST_TESTS, ENGINE_MAX_TESTS
+from checker.packs.expressions import (
     MIRROR,
     AllOf,
     AnyOf,
@@ -37,8 +38,7 @@ from checker.expressions import (
     normal_form,
     width,
 )
-from checker.formats import ENGINE_LIST_TESTS, ENGINE_MAX_TESTS
-from checker.rulepack import RulePack
+from checker.packs.rulepack import RulePack
 
 SKIP = "skip"
 PERIOD = "period"
@@ -95,7 +95,7 @@ class _Compiler:
 
     def _engine_can(self, operand: Operand) -> bool:
         """Whether the engine computes `operand` exactly: whole numbers and + - * only
-        (within the range checker.soundness proves)."""
+        (within the range checker.packs.soundness proves)."""
         if not isinstance(operand, Arith):
             return True
         if operand.op not in _ARITH:
@@ -135,7 +135,7 @@ def group_rules(
     conditions: Mapping[str, Condition], definition: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """The compiled rules in order, cut into rulesets of at most ENGINE_MAX_TESTS tests
-    (a condition is never split; checker.soundness refuses one wider than that)."""
+    (a condition is never split; checker.packs.soundness refuses one wider than that)."""
     groups: list[dict[str, Any]] = [{}]
     held = 0
     for name, condition in conditions.items():

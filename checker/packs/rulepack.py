@@ -12,8 +12,9 @@ import difflib
 from pathlib import Path
 from typing import NamedTuple
 
-from checker import expressions
-from checker.declared import (
+from checker.loading import Document, Loc, read_document
+from checker.packs import expressions
+from checker.packs.declared import (
     EXAMPLE_ORDERS,
     NO_PLACES,
     REFERENCE_PLACES,
@@ -21,7 +22,7 @@ from checker.declared import (
     Places,
     validate_declared,
 )
-from checker.expressions import (
+from checker.packs.expressions import (
     AnyOf,
     Comparison,
     Condition,
@@ -32,10 +33,7 @@ from checker.expressions import (
     conjuncts,
     names,
 )
-from checker.loading import Document, Loc, read_document
-from checker.problems import Problem
-from checker.records import Attributes, PackMeta, Rule
-from checker.soundness import (
+from checker.packs.soundness import (
     GAP_NAMES,
     RESERVED,
     Fix,
@@ -47,10 +45,12 @@ from checker.soundness import (
     number_problem,
     template_problems,
 )
-from checker.templates import Template, TemplateError
-from checker.templates import parse as parse_template
-from checker.vocabulary import FactSpec, KeyedParam, Vocabulary, order_places
-from checker.vocabulary import build as build_vocabulary
+from checker.packs.templates import Template, TemplateError
+from checker.packs.templates import parse as parse_template
+from checker.packs.vocabulary import FactSpec, KeyedParam, Vocabulary, order_places
+from checker.packs.vocabulary import build as build_vocabulary
+from checker.problems import Problem
+from checker.records import Attributes, PackMeta, Rule
 
 try:  # CPython's own SHA-256: hashlib loads OpenSSL first, 3 ms of a 100 ms cold start
     from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]
@@ -60,7 +60,7 @@ except ImportError:  # 3.12 renamed the module; elsewhere, hashlib
     except ImportError:
         from hashlib import sha256  # type: ignore[assignment, unused-ignore]
 
-DEFAULT_PACK = Path(__file__).parent / "rules" / "cn-h200-2026"
+DEFAULT_PACK = Path(__file__).parent.parent / "rules" / "cn-h200-2026"
 PACK_FILE = "pack.yaml"
 
 

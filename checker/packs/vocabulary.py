@@ -22,11 +22,11 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from checker import expressions
-from checker.declared import ORDER_PLACES, Extras, Pattern
-from checker.expressions import Condition, Date, ExpressionError, ParamValue
 from checker.formats import ENGINE_EXACT, visible_length
 from checker.loading import Document, Loc
+from checker.packs import expressions
+from checker.packs.declared import ORDER_PLACES, Extras, Pattern
+from checker.packs.expressions import Condition, Date, ExpressionError, ParamValue
 from checker.problems import Problem
 from checker.records import Declared, FactDecl, LedgerDecl, Order, PackMeta
 
@@ -47,7 +47,7 @@ class FactSpec(NamedTuple):
     bound: int = 0
     choices: tuple[str, ...] = ()  # a text fact's every possible value, if closed
     # facts that change with this one, and by how much per unit: adding a domestic unit
-    # adds one to total_units (so a fix is computed with them; checker.soundness)
+    # adds one to total_units (so a fix is computed with them; checker.packs.soundness)
     moves: tuple[tuple[str, int], ...] = ()
     # facts that may or may not change with this one (no fix number can be given)
     unsure: tuple[str, ...] = ()

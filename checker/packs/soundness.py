@@ -17,7 +17,14 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import NamedTuple
 
-from checker.expressions import (
+from checker.formats import (
+    ENGINE_EXACT,
+    ENGINE_LIST_TESTS,
+    ENGINE_MAX_GROUPS,
+    ENGINE_MAX_TESTS,
+    ENGINE_SMALLEST_FLOAT,
+)
+from checker.packs.expressions import (
     MIRROR,
     ORDERING,
     Comparison,
@@ -38,14 +45,7 @@ from checker.expressions import (
     width,
     written,
 )
-from checker.formats import (
-    ENGINE_EXACT,
-    ENGINE_LIST_TESTS,
-    ENGINE_MAX_GROUPS,
-    ENGINE_MAX_TESTS,
-    ENGINE_SMALLEST_FLOAT,
-)
-from checker.vocabulary import FactSpec
+from checker.packs.vocabulary import FactSpec
 
 Facts = Mapping[str, FactSpec]
 

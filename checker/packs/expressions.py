@@ -250,7 +250,7 @@ def conjuncts(condition: Condition) -> tuple[Condition, ...]:
 def evaluate(operand: Operand, facts: Mapping[str, Value]) -> Value:
     """Value of an operand, computed exactly: numbers written with decimals are the
     decimals written (0.6 is 3/5, not the nearest double), and the result is rounded
-    once. The engine is given such values (checker.compiling), so `20000 * 0.6` is
+    once. The engine is given such values (checker.packs.compiling), so `20000 * 0.6` is
     12000 in a report and in a verdict alike."""
     if isinstance(operand, Const):
         return operand.value
