@@ -1,0 +1,35 @@
+"""`chipcheck diff-rules`: what a rule edit changes, on real and generated orders."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from checker.commands.common import Config, UsageError, load_pack_from, order_paths, write
+from checker.diffreporting import RENDERERS as DIFF_RENDERERS
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    import tempfile
+
+    from checker.checking import Checker
+    from checker.diffing import diff
+    from checker.revisions import pack_directory
+
+    paths = order_paths(args, config)
+    with tempfile.TemporaryDirectory(prefix="chipcheck-diff-") as scratch:
+        checkers = []
+        for index, spec in enumerate((args.old, args.new)):
+            directory = pack_directory(spec, Path(scratch) / str(index))
+            if isinstance(directory, str):
+                raise UsageError(directory)
+            pack = load_pack_from(directory)
+            if pack is None:
+                return 2
+            checkers.append(Checker(pack, enforce_proposed=args.enforce_proposed))
+    old, new = checkers
+    old_report = old.check_paths(paths) if paths else None
+    new_report = new.check_paths(paths) if paths else None
+    result = diff(old, new, (args.old, args.new), old_report, new_report, args.max_examples)
+    write(DIFF_RENDERERS[args.format](result), args.output, args.format)
+    return result.exit_code
