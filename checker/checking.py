@@ -1,8 +1,8 @@
-"""The check pipeline: files -> validated orders -> facts -> engine -> results.
+"""Judging a set of orders: local facts -> ledgers -> engine -> results.
 
-Data flows one way: loading and validation produce orders or problems, each order is
-reduced to its local facts, the quota ledger completes them for the whole set, the
-engine decides, explaining words the outcome.
+Data flows one way: checker.reading turns files into each order's local facts (or
+errors), the ledgers complete them for the whole set, the engine decides which checks
+fire, explaining words the outcome.
 """
 
 from __future__ import annotations
@@ -10,28 +10,24 @@ from __future__ import annotations
 import gc
 import heapq
 import operator
-import os
-import signal
-import sys
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
 from checker.explaining import explain_check
 from checker.facts import Deriver, Local, Used
 from checker.formats import ENGINE_EXACT
-from checker.loading import Document, Mark, discover, read_document
-from checker.locating import position
+from checker.loading import discover
 from checker.packs.compiling import PERIOD, SKIP, compile_pack, engine_rule_name
-from checker.packs.declared import Extras, validate_declared
+from checker.packs.declared import Extras
 from checker.packs.engine import Engine, EngineError
 from checker.packs.expressions import Member, evaluate, holds, names_of
 from checker.packs.rulepack import PackRule, RulePack
 from checker.packs.templates import Template
-from checker.problems import Problem, ReadError
+from checker.problems import Problem
+from checker.reading import Loaded, Reader, Tick, default_jobs
 from checker.records import Order
 from checker.results import (
     OrderResult,
@@ -43,15 +39,9 @@ from checker.results import (
     Verdict,
 )
 
-PARALLEL_FILES = 3000
-MAX_READERS = 8
 MEMO_SIZE = 1024  # results, and wordings, remembered per rule (a few MB at most)
 SKIP_MARK = -1  # a rule's skip condition held; sorts before its check indices
 PERIOD_MARK = -2  # the order is dated outside the rule's effective period; sorts first
-if TYPE_CHECKING:
-    from concurrent.futures import Executor
-
-Tick = Callable[[], None]
 Progress = Callable[[int], AbstractContextManager[Tick | None]]
 
 
@@ -109,6 +99,9 @@ class Checker:
                 self._owner[engine_rule_name(r.rule.id, check)] = (index, check)
         self._read_values = _values_of(self._read)
         self._places = pack.order_places
+        self._reader = Reader(
+            pack.order_places, self._deriver, pack.vocabulary.locators, self._judged
+        )
 
     @property
     def info(self) -> PackInfo:
@@ -209,9 +202,9 @@ class Checker:
         """
         files, missing = discover(paths)
         with _gc_paused():
-            read = self._reader(files, default_jobs(len(files)) if jobs is None else jobs)
+            read = self._reader.read(files, default_jobs(len(files)) if jobs is None else jobs)
             with (progress or _no_progress)(2 * len(files)) as tick:
-                loaded, errors = self._load(paths, read, missing, tick)
+                loaded, errors = self._reader.load(paths, read, missing, tick)
                 pending = sorted(
                     zip(loaded, self._deriver.ledger([item.local for item in loaded]), strict=True),
                     key=lambda pair: pair[0].file,
@@ -220,98 +213,7 @@ class Checker:
                 checked = (self._order_result(item, used, tick) for item, used in pending)
                 yield from heapq.merge(checked, sorted(errors, key=_by_file), key=_by_file)
 
-    def _reader(self, files: list[Path], jobs: int) -> Iterator[_Read]:
-        """Each file read, in order: here, or by `jobs` forked worker processes.
-
-        Parsing and validating is most of the work per file and needs nothing from the
-        other files, so it spreads over CPUs. The workers are forked here, before any
-        progress bar thread starts, send back only the compact records, and exit once
-        the last file is read.
-        """
-        if jobs < 2 or len(files) < 2:
-            return map(self._read_file, files)
-        import multiprocessing  # here: about 10 ms of imports that small runs skip
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("fork")
-        chunk = max(1, min(500, len(files) // (jobs * 4)))
-        pool = ProcessPoolExecutor(jobs, context, _start_worker, (self,))
-        return _draining(pool, lambda: pool.map(_read_in_worker, files, chunksize=chunk))
-
-    def _load(
-        self,
-        paths: Iterable[Path],
-        read: Iterable[_Read],
-        missing: list[Problem],
-        tick: Tick | None,
-    ) -> tuple[list[_Loaded], list[OrderResult]]:
-        """The valid, uniquely identified orders, and an error result for every other file."""
-        errors: list[OrderResult] = [
-            OrderResult(p.file, None, "error", errors=(p,)) for p in missing
-        ]
-        loaded: list[_Loaded] = []
-        shared = _Shared()
-        for item in read:
-            if tick:
-                tick()
-            if isinstance(item, OrderResult):
-                errors.append(item)
-            else:
-                file, order_id, id_mark, marks, local = item
-                loaded.append(
-                    _Loaded(
-                        file,
-                        order_id,
-                        id_mark,
-                        shared.marks(marks),
-                        tuple(map(shared.value, local)),
-                    )
-                )
-        if not loaded and not errors:
-            where = ", ".join(p.as_posix() for p in paths) or "."
-            problem = Problem(where, None, None, "no order files (*.yaml, *.yml, *.json) found")
-            errors.append(OrderResult(where, None, "error", errors=(problem,)))
-        loaded, duplicates = _split_duplicates(loaded)
-        return loaded, errors + duplicates
-
-    def _read_file(self, path: Path) -> _Read:
-        """One file as an error result, or a valid order's record: file, order_id, the
-        order_id's position, the marks and the local facts (a plain tuple, which a
-        worker process pickles twice as fast as a dataclass)."""
-        doc = read_document(path)
-        found = doc if isinstance(doc, list) else validate_declared(Order, doc, self._places)
-        if isinstance(found, list):
-            order_id = (
-                doc.data.get("order_id")
-                if isinstance(doc, Document) and isinstance(doc.data, dict)
-                else None
-            )
-            return OrderResult(
-                path.as_posix(),
-                order_id if isinstance(order_id, str) else None,
-                "error",
-                errors=tuple(found),
-            )
-        assert isinstance(doc, Document)
-        order, extras = found
-        return (
-            doc.file,
-            order.order_id,
-            doc.locate(("order_id",)) or (1, 1),
-            self._marks(doc, order, extras),
-            self._deriver.local(order, extras),
-        )
-
-    def _marks(self, doc: Document, order: Order, extras: Extras) -> tuple[Mark, ...]:
-        """Where each judged fact's field is, so the parsed document need not be kept.
-
-        A document keys the position of every value by its path, about 8 KB an order;
-        keeping these few marks instead took 20,000 files from 377 to 241 MB peak RSS.
-        """
-        locators = self.pack.vocabulary.locators
-        return tuple(position(doc, locators[fact](order, extras)) for fact in self._judged)
-
-    def _order_result(self, item: _Loaded, used: Used, tick: Tick | None) -> OrderResult:
+    def _order_result(self, item: Loaded, used: Used, tick: Tick | None) -> OrderResult:
         if tick:
             tick()
         outcome = self._judge(item.local, used)
@@ -327,7 +229,7 @@ class Checker:
         verdict: Verdict = "fail" if any(r.status == "fail" for r in located) else "pass"
         return OrderResult(item.file, item.order_id, verdict, located)
 
-    def _locate(self, item: _Loaded, pack_rule: PackRule, result: RuleResult) -> RuleResult:
+    def _locate(self, item: Loaded, pack_rule: PackRule, result: RuleResult) -> RuleResult:
         if not result.failed:
             return result
         fact = pack_rule.checks[result.failed[0]].judged
@@ -426,113 +328,5 @@ def _values_of(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any,
     return operator.itemgetter(*names)
 
 
-class _Shared:
-    """One copy of each equal string and position kept for a set of orders.
-
-    Dates, batches, buyers and field positions repeat from order to order; sharing
-    them took the kept record of an order from about 1.7 to about 0.75 KB.
-    """
-
-    def __init__(self) -> None:
-        self._strings: dict[str, str] = {}
-        self._marks: dict[tuple[Mark, ...], tuple[Mark, ...]] = {}
-        self._mark: dict[Mark, Mark] = {}
-
-    def value(self, value: Any) -> Any:
-        return self._strings.setdefault(value, value) if type(value) is str else value
-
-    def marks(self, marks: tuple[Mark, ...]) -> tuple[Mark, ...]:
-        found = self._marks.get(marks)
-        if found is None:
-            found = self._marks[marks] = tuple(self._mark.setdefault(m, m) for m in marks)
-        return found
-
-
-def default_jobs(files: int) -> int:
-    """Worker processes for reading `files` files: one per CPU for large sets on Linux.
-
-    Forking costs about 20 ms and each record about 10 us of pickling; on 2 cores,
-    two readers against one (median of per-round ratios, runs in turn) took x0.97 the
-    time for 2,000 files, x0.90 for 5,000 and x0.80 for 20,000. Elsewhere than Linux,
-    fork is unsafe or missing and one process reads. A reader spends about 100 us a
-    file and the parent about 10 us taking its record, so beyond MAX_READERS more
-    readers (about 40 MB each) would wait on the parent (estimated, not measured on
-    more than 2 cores).
-    """
-    if files < PARALLEL_FILES or not sys.platform.startswith("linux"):
-        return 1
-    return min(len(os.sched_getaffinity(0)), MAX_READERS)
-
-
-_worker: Checker | None = None
-
-
-def _start_worker(checker: Checker) -> None:
-    global _worker
-    _worker = checker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-
-
-def _draining(pool: Executor, submit: Callable[[], Iterator[_Read]]) -> Iterator[_Read]:
-    """The workers' records in file order; a worker that dies is a ReadError, whether
-    it dies while the jobs are still being submitted or while they are drained."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        yield from submit()
-    except BrokenProcessPool as exc:
-        raise ReadError(
-            f"a process reading order files ended abruptly ({exc}); "
-            "if memory is short, retry with --jobs 1"
-        ) from None
-    finally:
-        pool.shutdown(cancel_futures=True)
-
-
-def _read_in_worker(path: Path) -> _Read:
-    assert _worker is not None
-    return _worker._read_file(path)
-
-
 def _by_file(result: OrderResult) -> str:
     return result.file
-
-
-class _Loaded(NamedTuple):
-    """A valid order, reduced to its local facts and the positions a report may point at."""
-
-    file: str
-    order_id: str
-    id_mark: Mark  # the order_id value, for duplicate ids
-    marks: tuple[Mark, ...]  # aligned with Checker._judged
-    local: Local
-
-
-_Read = OrderResult | tuple[str, str, Mark, tuple[Mark, ...], Local]
-
-
-def _split_duplicates(loaded: list[_Loaded]) -> tuple[list[_Loaded], list[OrderResult]]:
-    """Orders whose order_id is unique ignoring letter case, and errors for every file
-    sharing one (SPEC 1: `BD-1` and `bd-1` name the same order to a reader)."""
-    by_id: dict[str, list[_Loaded]] = defaultdict(list)
-    for item in loaded:
-        by_id[item.order_id.lower()].append(item)
-    unique = [item for item in loaded if len(by_id[item.order_id.lower()]) == 1]
-    errors = []
-    for items in by_id.values():
-        if len(items) < 2:
-            continue
-        for item in items:
-            others = ", ".join(
-                f"{o.file}:{o.id_mark[0]}:{o.id_mark[1]}"
-                + (f" (as {o.order_id})" if o.order_id != item.order_id else "")
-                for o in items
-                if o is not item
-            )
-            message = (
-                f"order_id {item.order_id} is also used by {others} "
-                "(ids are compared ignoring letter case): give each order its own id"
-            )
-            problem = Problem(item.file, *item.id_mark, message)
-            errors.append(OrderResult(item.file, item.order_id, "error", errors=(problem,)))
-    return unique, errors

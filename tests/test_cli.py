@@ -269,11 +269,11 @@ def _reader_dies(_path: Path) -> None:
 def test_a_reader_process_that_dies_is_an_error_not_a_report(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from checker import checking
+    from checker import reading
 
     for i in range(4):
         write(tmp_path / "orders", f"o{i}.yaml", order_text(("T-1", f"T-{i}")))
-    monkeypatch.setattr(checking, "_read_in_worker", _reader_dies)
+    monkeypatch.setattr(reading, "_read_in_worker", _reader_dies)
     run = cli("check", "orders", "--jobs", "2", "--format", "json", "--output", "out.json")
     assert run.code == 2
     assert "a process reading order files ended abruptly" in run.err

@@ -201,7 +201,7 @@ def test_a_check_leaves_no_reference_cycles(tmp_path: Path) -> None:
 
 
 def test_reader_processes_only_for_large_sets_and_at_most_eight() -> None:
-    from checker.checking import PARALLEL_FILES, default_jobs
+    from checker.reading import PARALLEL_FILES, default_jobs
 
     assert default_jobs(1) == default_jobs(PARALLEL_FILES - 1) == 1
     assert 1 <= default_jobs(10**7) <= 8
