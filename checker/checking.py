@@ -18,7 +18,6 @@ from typing import Any
 
 from checker.explaining import explain_check
 from checker.facts import Deriver, Local, Used
-from checker.formats import ENGINE_EXACT
 from checker.loading import discover
 from checker.packs.compiling import PERIOD, SKIP, compile_pack, engine_rule_name
 from checker.packs.declared import Extras
@@ -26,6 +25,7 @@ from checker.packs.engine import Engine, EngineError
 from checker.packs.expressions import Member, evaluate, holds, names_of
 from checker.packs.rulepack import PackRule, RulePack
 from checker.packs.templates import Template
+from checker.packs.vocabulary import LEDGER_EXACT
 from checker.problems import Problem
 from checker.reading import Loaded, Reader, Tick, default_jobs
 from checker.records import Order
@@ -156,12 +156,12 @@ class Checker:
         self, local: Local, used: Used
     ) -> tuple[RuleResult, ...] | EngineError | LedgerRangeError:
         for ledger, before in zip(self.pack.vocabulary.ledgers, used, strict=True):
-            if abs(before) > ENGINE_EXACT:
+            if abs(before) > LEDGER_EXACT:
                 return LedgerRangeError(
                     f"the orders before this one in ledger {ledger.name} already add up to "
-                    f"{before:,} {ledger.amount}, more than the engine compares exactly "
-                    f"({ENGINE_EXACT:,}, 2^53): no real limit is that large; check the "
-                    "amounts of these orders"
+                    f"{before:,} {ledger.amount}, more than a ledger holds ({LEDGER_EXACT:,}, "
+                    "2^51, so that sums with it stay exact in the engine): no real limit is "
+                    "that large; check the amounts of these orders"
                 )
         facts = self._deriver.facts(local, used)
         fact = dict(zip(self._read, self._read_values(facts), strict=True))

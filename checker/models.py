@@ -180,7 +180,7 @@ class LedgerDecl(Strict):
     """A cumulative total over the checked set: `<name>_used_before` and friends."""
 
     description: LongText
-    key: list[Name] = Field(min_length=1)  # facts whose values share one total
+    key: list[Name]  # facts whose values share one total ([]: every order, one total)
     amount: Name  # the fact each order adds
     counts: ConditionText | None = None  # which orders add (default: all)
     limit: Name | None = None  # gives <name>_remaining and <name>_remaining_after

@@ -1402,7 +1402,6 @@ SCHEMAS: dict[str, Any] = {
                                                             "max_length": 64,
                                                             "pattern": "^[a-z][a-z0-9_]*$",
                                                         },
-                                                        "min_length": 1,
                                                     },
                                                 },
                                                 {

@@ -68,6 +68,7 @@ class _Space:
     ints: tuple[int, ...]
     shares: tuple[float, ...]
     examples: tuple[Document, ...]  # the packs' example orders, as their files hold them
+    fields: tuple[_Field, ...]  # the packs' declared order fields
     # the same, narrowed to what differs between the first two packs (for diff-rules)
     focus: _Space | None = None
 
@@ -137,6 +138,7 @@ def _space(packs: Sequence[RulePack]) -> _Space:
     unknown = "9111000000000000" + "1"
     unknown += uscc_check_digit(unknown)
     buyers[unknown] = _Buyer(unknown, ("Unlisted Compute Co., Ltd.",), ())
+    examples = _examples(packs)
     space = _Space(
         buyers=tuple(buyers.values()),
         batches=batches,
@@ -148,7 +150,8 @@ def _space(packs: Sequence[RulePack]) -> _Space:
         caps=tuple(sorted(caps)),
         ints=tuple(sorted(i for i in ints if 0 <= i <= 400)),
         shares=tuple(sorted(shares | {0.0, 1.0})),
-        examples=tuple(_examples(packs)),
+        examples=tuple(examples),
+        fields=tuple(_fields(packs, examples)),
     )
     return _with_focus(space, packs)
 
@@ -326,7 +329,86 @@ def _order(
     justification = _justification(draw, space, date)
     if justification is not None:
         order["justification"] = justification
+    _declared(draw, space, order)
     return order
+
+
+def _declared(draw: st.DrawFn, space: _Space, order: Document) -> None:
+    """The pack's declared fields: every required one, each optional one half the
+    time, with a value the examples use, one the declaration lists, or a boundary."""
+    for field in space.fields:
+        targets: list[Any] = {
+            "order": [order],
+            "buyer": [order["buyer"]],
+            "lines": order["lines"],
+            "justification": [order["justification"]] if "justification" in order else [],
+        }[field.place]
+        for target in targets:
+            if not field.required and draw(st.booleans()):
+                continue
+            if field.kind == "date":
+                days = draw(_near((*space.ints, -1, 0, 1), -30, 400))
+                target[field.name] = (
+                    order["date"] + dt.timedelta(days)
+                    if draw(st.booleans())
+                    else order["date"] - dt.timedelta(days)
+                )
+            else:
+                target[field.name] = copy.deepcopy(draw(_sample(field.candidates)))
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A declared order field and the values generated orders give it."""
+
+    place: str  # order, buyer, lines or justification
+    name: str
+    required: bool
+    kind: str
+    candidates: tuple[Any, ...]
+
+
+def _fields(packs: Sequence[RulePack], examples: Sequence[Document]) -> list[_Field]:
+    found: dict[tuple[str, str], _Field] = {}
+    for pack in packs:
+        fields = pack.meta.fields
+        if fields is None:
+            continue
+        for place in ("order", "buyer", "lines", "justification"):
+            for name, d in getattr(fields, place).items():
+                used = [v for e in examples for v in _values_at(e, place, name)]
+                listed: list[Any] = list(d.values or ())
+                if d.type == "boolean":
+                    listed = [True, False]
+                elif d.type in ("integer", "decimal"):
+                    listed = [v for v in (d.min, d.max) if v is not None]
+                elif d.type == "list":
+                    listed = [[], list(d.values or ())[:1], list(d.values or ())]
+                elif d.type == "text" and not listed:
+                    listed = ["generated"]
+                candidates = tuple(dict.fromkeys(map(_hashable, [*used, *listed])))
+                found[(place, name)] = _Field(
+                    place, name, d.required, d.type, tuple(map(_plain, candidates))
+                )
+    return list(found.values())
+
+
+def _values_at(order: Document, place: str, name: str) -> list[Any]:
+    records = {
+        "order": [order],
+        "buyer": [order.get("buyer")],
+        "lines": order.get("lines") or [],
+        "justification": [order.get("justification")],
+    }[place]
+    return [r[name] for r in records if isinstance(r, dict) and name in r]
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _variant(draw: st.DrawFn, space: _Space, order_id: str) -> Document:

@@ -321,8 +321,9 @@ def test_a_ruleset_durable_refuses_is_an_engine_error() -> None:
 
 
 def test_a_ledger_past_the_exact_range_is_an_input_error_not_a_verdict() -> None:
-    """9,008 orders of 10**12 controlled units draw more than 2**53: the order that
-    starts past it is refused, never compared inexactly."""
+    """2,252 orders of 10**12 controlled units draw more than 2**51, the most a ledger
+    holds so that a condition's sums with it stay within the engine's exact 2**53: the
+    order that starts past it is refused, never compared inexactly."""
     from checker.checking import Checker, LedgerRangeError
     from checker.packs.rulepack import DEFAULT_PACK, load_pack
     from checker.records import Order
@@ -338,9 +339,9 @@ def test_a_ledger_past_the_exact_range_is_an_input_error_not_a_verdict() -> None
         "lines": [{"model": "nvidia-h200", "units": 10**9}] * 1000,
     }
     order = record(Order, document)
-    outcomes = Checker(pack).evaluate([order] * 9009)
+    outcomes = Checker(pack).evaluate([order] * 2253)
     first_bad = next(i for i, o in enumerate(outcomes) if isinstance(o, LedgerRangeError))
-    assert first_bad == 9008  # 9,008 * 10**12 > 2**53 >= 9,007 * 10**12
+    assert first_bad == 2252  # 2,252 * 10**12 > 2**51 >= 2,251 * 10**12
     assert all(isinstance(o, tuple) for o in outcomes[:first_bad])
 
 

@@ -35,6 +35,10 @@ MAX_LINES = 1000
 MAX_UNITS = 10**9
 ORDER_UNITS = MAX_LINES * MAX_UNITS
 DAYS = (dt.date.max - dt.date.min).days
+# A ledger total an order may see (an input error beyond, checker.checking): a quarter
+# of the engine's exact range, so a condition may add or subtract a limit and an order's
+# amount to it and stay exact (`cap - customer_used_before`).
+LEDGER_EXACT = ENGINE_EXACT // 4
 _PY = {"text": str, "date": Date, "integer": int, "decimal": float, "boolean": bool}
 Locator = Callable[[Order, Extras], Loc]
 
@@ -770,7 +774,9 @@ class Builder:
         }
         for fact in ledger_names(ledger):
             self.ledger_made.add(fact)
-            self.specs[fact] = FactSpec(int, shown[fact], bound=ENGINE_EXACT)
+            used = fact.endswith(("_used_before", "_used_after"))
+            bound = LEDGER_EXACT * 2 if used else ENGINE_EXACT
+            self.specs[fact] = FactSpec(int, shown[fact], bound=bound)
             self.locators[fact] = self.locators[decl.amount]
         moves = dict(amount.moves)
         moves.update({f: m for f, m in move.items() if f in self.specs})

@@ -1,0 +1,88 @@
+"""The US export pack (rules/us-bis-h200-2026): written in YAML alone on the declarations
+of rule packs v2, judged through the real CLI on its own example orders."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+
+US = REPO / "rules" / "us-bis-h200-2026"
+ORDERS = REPO / "examples" / "us-orders"
+RULES = [
+    "licensed-customer",
+    "customer-cap",
+    "china-share",
+    "us-inspection",
+    "end-use",
+    "seller-of-record",
+]
+
+# What each example shipment must get, rule by rule (p pass, f fail, s skip), in RULES order.
+EXPECTED = {
+    "alibaba-ship-0001.yaml": "pppppf",  # sold by a distributor that is not licensed
+    "alibaba-ship-0002.yaml": "ppfppp",  # China units past half of US end-user units
+    "bytedance-ship-0001.yaml": "pppppp",
+    "bytedance-ship-0002.yaml": "pfpfpp",  # over the 75,000 cap (H200 + MI325X); inspected late
+    "bytedance-ship-0003.yaml": "pssppp",  # H20 only, to Hong Kong
+    "jd-ship-0001.yaml": "ppppfp",  # KYC not passed
+    "zte-ship-0001.yaml": "fpspfp",  # queued, shipping abroad; military end use
+}
+LETTER = {"pass": "p", "fail": "f", "skip": "s", "warn": "w"}
+
+
+def test_every_rule_passes_and_fails_on_the_example_shipments(cli: Any) -> None:
+    run = cli("check", ORDERS, "--rules", US, "--format", "json")
+    assert run.code == 1, run.err
+    got = {}
+    for order in run.report["orders"]:
+        assert [r["rule"] for r in order["results"]] == RULES
+        got[order["file"].rsplit("/", 1)[-1]] = "".join(
+            LETTER[r["status"]] for r in order["results"]
+        )
+    assert got == EXPECTED
+    for index in range(len(RULES)):
+        column = {statuses[index] for statuses in got.values()}
+        assert {"p", "f"} <= column, RULES[index]
+
+
+def test_the_messages_say_what_to_do(cli: Any) -> None:
+    run = cli("check", ORDERS, "--rules", US, "--format", "json")
+    assert run.message("bytedance-ship-0002.yaml", "customer-cap") == (
+        "over the per-customer cap: 40,000 shipped before, 40,000 now: 5,000 over the cap "
+        "75,000; ship at most 35,000"
+    )
+    assert run.message("alibaba-ship-0002.yaml", "china-share") == (
+        "over the China share: 175,000 shipped to China before, 30,000 now: over 400,000 x "
+        "0.5 by 5,000; ship at most 25,000 or ship more to US end users first"
+    )
+    assert run.message("bytedance-ship-0002.yaml", "us-inspection") == (
+        "no US inspection before shipment: inspected 2026-07-03, after the shipment date "
+        "2026-07-01: inspect before shipping"
+    )
+
+
+@pytest.mark.parametrize("pack", [US, REPO / "rules" / "cn-h200-2026"], ids=["us", "cn"])
+def test_the_packs_pass_rules_test_strict(cli: Any, pack: Any) -> None:
+    run = cli("rules", "test", "--rules", pack, "--strict")
+    assert run.code == 0, run.out + run.err
+    assert " 0 wrong" in run.out
+
+
+def test_explain_and_schema_document_the_pack(cli: Any) -> None:
+    facts = cli("explain", "--rules", US)
+    assert facts.code == 0
+    for name in ("capped_units", "customer_used_before", "china_used_after", "us_inspection"):
+        assert f"  {name} (" in facts.out
+    for rule in RULES:
+        explained = cli("explain", rule, "--rules", US)
+        assert explained.code == 0 and explained.out.startswith(f"{rule}: ")
+    schema = json.loads(cli("schema", "order", "--rules", US).out)
+    assert schema["properties"]["ship_to"] == {
+        "enum": ["china", "macau", "hong-kong", "other"],
+        "description": "Where the shipment goes; an overseas subsidiary still needs a licence.",
+    }
+    assert {"ship_to", "seller_of_record", "end_use"} <= set(schema["required"])
