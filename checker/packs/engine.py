@@ -68,6 +68,22 @@ def _keep_heap() -> None:
     mallopt(_M_TRIM_THRESHOLD, _KEEP_HEAP_BYTES)
 
 
+def _positional(fact: dict[str, Any], raw: bytes) -> bytes:
+    """The fact's JSON with every number written without an exponent: durable_rules
+    cannot read `1e-08` (it fails the assert), and a value derived before the assert can
+    be that small. The digits are the double's exact decimal expansion, so the engine
+    reads back the same number."""
+    tiny = {k: v for k, v in fact.items() if type(v) is float and v != 0 and abs(v) < 1e-4}
+    if not tiny:
+        return raw
+    marked = {k: f"\0{k}\0" if k in tiny else v for k, v in fact.items()}
+    text = orjson.dumps(marked)
+    for key, value in tiny.items():
+        digits = format(value, ".1100f").rstrip("0")
+        text = text.replace(orjson.dumps(f"\0{key}\0"), digits.encode())
+    return text
+
+
 def _not_finite(value: Any) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
 
@@ -111,6 +127,8 @@ class Engine:
         if b"null" in raw and any(_not_finite(v) for v in fact.values()):
             # orjson writes NaN and infinities as null, which no comparison would fail on.
             raise EngineError("a fact cannot be given to the engine: a number is not finite")
+        if b"e-" in raw:  # rare: a tiny number (a derived 1e-08), or text holding "e-"
+            raw = _positional(fact, raw)
         # The sentinel field and the session id appended to the JSON object as text: a
         # third of the cost of copying the fact into a new dict first.
         encoded = (raw[:-1] + _TAIL if len(raw) > 2 else _TAIL_ONLY).decode()
