@@ -134,22 +134,9 @@ class Checker:
     ) -> list[tuple[RuleResult, ...] | EngineError | LedgerRangeError]:
         """`evaluate` for plain order documents (generated ones): each is validated,
         its declared fields taken out first. Raises ValueError for an invalid one."""
-        from checker.packs.declared import matches, split
-        from checker.validation import record
+        from checker.packs.declared import order_records
 
-        orders, extras = [], []
-        validators = self._places.validators
-        for document in documents:
-            data, found = split(document, self._places.names) if self._places else (document, {})
-            orders.append(record(Order, data))
-            extras.append(
-                {
-                    loc: next(v for p, v in validators.items() if matches(loc, p)).validate_python(
-                        values
-                    )
-                    for loc, values in found.items()
-                }
-            )
+        orders, extras = order_records(self._places, documents)
         return self.evaluate(orders, extras=extras)
 
     def _judge(

@@ -118,7 +118,7 @@ def _space(packs: Sequence[RulePack]) -> _Space:
             known = buyers.get(entity.uscc)
             if known:
                 names = tuple(dict.fromkeys(known.names + names))
-                allocations = known.allocations + allocations
+                allocations = tuple(dict.fromkeys(known.allocations + allocations))
                 own = tuple(dict.fromkeys(known.batches + own))
             buyers[entity.uscc] = _Buyer(entity.uscc, names, allocations, own)
             edges.update(n for a in allocations for n in (a - 1, a, a + 1) if n > 0)

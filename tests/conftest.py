@@ -44,6 +44,19 @@ SPEC_RULE_IDS = [
     "domestic-ratio",
     "need-justification",
 ]
+# The bundled pack's rules: SPEC's six first, then those for the conditions reported
+# since February 2026 (each in effect from its report's date, so v1 orders dated before
+# are judged as before).
+PACK_RULE_IDS = [
+    *SPEC_RULE_IDS,
+    "end-user",
+    "state-owned-end-user",
+    "conditional-approval",
+    "us-customer-cap",
+    "certified-domestic",
+    "purchase-approval",
+    "deployment-location",
+]
 
 # A valid order that passes every default rule; tests change one thing at a time.
 BASE_ORDER = """\

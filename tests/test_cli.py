@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from checker.packs.rulepack import RulePack, load_pack
-from tests.conftest import BASE_ORDER, PACK, REPO, SPEC_RULE_IDS, order_text, write
+from tests.conftest import BASE_ORDER, PACK, PACK_RULE_IDS, REPO, order_text, write
 
 FAILING = order_text(("order_id: T-1", "order_id: T-F"), ("date: 2026-02-03", "date: 2026-01-03"))
 
@@ -23,10 +23,10 @@ def test_bundled_examples_show_every_rule_failing_and_exit_1(cli: Any) -> None:
     run = cli("check", REPO / "examples" / "orders", "--format", "json", "--enforce-proposed")
     assert run.code == 1
     statuses = {(r["rule"], r["status"]) for o in run.report["orders"] for r in o["results"]}
-    for rule in SPEC_RULE_IDS:
+    for rule in PACK_RULE_IDS:
         assert (rule, "fail") in statuses, rule
         assert (rule, "pass") in statuses, rule
-    assert {"BD-2026-0007", "ALI-2026-0003"} <= {
+    assert {"BD-2026-0007", "ALI-2026-0003", "ALI-2026-0021"} <= {
         o["order_id"] for o in run.report["orders"] if o["verdict"] == "pass"
     }
 
@@ -58,7 +58,7 @@ def test_json_report_shape_and_determinism(cli: Any, tmp_path: Path) -> None:
     assert report["summary"] == {"orders": 2, "pass": 1, "fail": 1, "error": 0}
     order = report["orders"][1]
     assert set(order) == {"file", "order_id", "verdict", "results", "errors"}
-    assert [r["rule"] for r in order["results"]] == SPEC_RULE_IDS
+    assert [r["rule"] for r in order["results"]] == PACK_RULE_IDS
     window = order["results"][2]
     assert window["status"] == "fail"
     assert window["facts"]["days_before_open"] == 25
@@ -78,9 +78,9 @@ def test_text_report(cli: Any, tmp_path: Path) -> None:
     run = cli("check", "o.yaml")
     assert run.code == 1
     assert run.out.splitlines()[0] == "o.yaml  T-F  FAIL"
-    assert "  fail  batch-window        the order cannot draw on batch" in run.out
+    assert "  fail  batch-window          the order cannot draw on batch" in run.out
     assert run.out.rstrip().endswith(
-        "1 orders: 0 pass, 1 fail, 0 error (rule pack cn-h200-2026 2026.1.0)"
+        "1 orders: 0 pass, 1 fail, 0 error (rule pack cn-h200-2026 2026.2.0)"
     )
 
 
@@ -134,7 +134,7 @@ def test_rules_and_explain(cli: Any) -> None:
     listing = cli("rules")
     assert listing.code == 0
     assert (
-        "domestic-ratio      proposed  Domestic chips bought alongside controlled chips"
+        "domestic-ratio        proposed  Domestic chips bought alongside controlled chips"
         in listing.out
     )
     explained = cli("explain", "domestic-ratio")
@@ -247,6 +247,7 @@ def test_reading_in_worker_processes_gives_the_same_report(cli: Any, tmp_path: P
             ("date: 2026-02-03", f"date: 2026-02-{1 + i % 27:02d}"),
             ("units: 8000\n  - model: huawei", "units: 9000\n  - model: huawei"),
         )
+        text += "end_user_type: private\n"  # the end-user rule is in effect from 02-06
         write(orders / f"d{i % 3}", f"o{i:02d}.yaml", text)
     write(orders, "broken.yaml", "order_id: [\n")
     write(orders, "invalid.yaml", order_text(("units: 8000", "units: -1")))
@@ -341,7 +342,9 @@ def test_equal_orders_share_no_mutable_state_and_minus_zero_is_zero(
     pack = load_pack(DEFAULT_PACK)
     assert not isinstance(pack, list)
     report = Checker(pack).check_paths([tmp_path / "a.yaml", tmp_path / "b.yaml"])
-    first, second = (o.results[-1] for o in report.orders)
+    first, second = (
+        next(r for r in o.results if r.rule == "need-justification") for o in report.orders
+    )
     with pytest.raises(TypeError):
         first.facts["utilization"] = 1.0  # type: ignore[index]
     assert second.facts["utilization"] == 0.0

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from checker.packs.compiling import compile_rules
@@ -195,6 +195,9 @@ CONDITIONS = st.recursive(_TEST, _conditions, max_leaves=6)
     s=st.sampled_from(["q", "r", "z"]),
     flag=st.booleans(),
 )
+# found by the search: a derived 1e-08 was written with an exponent, which durable
+# cannot read (the assert failed: a crash, not a verdict)
+@example(text="a % 7 < (0.0001 * (a + 0.0001))", a=0, b=0, x=-2.5, s="q", flag=False)
 def test_the_engine_agrees_with_python_on_the_whole_language(
     text: str, a: int, b: int, x: float, s: str, flag: bool
 ) -> None:
@@ -231,15 +234,15 @@ import resource, sys
 from pathlib import Path
 from checker.checking import Checker
 from checker.loading import read_document
-from checker.records import Order
-from checker.validation import record
+from checker.packs.declared import order_records
 from checker.packs.rulepack import DEFAULT_PACK, load_pack
 files = sorted(Path(sys.argv[1]).glob("*.yaml"))
-orders = [record(Order, read_document(p).data) for p in files]
-checker = Checker(load_pack(DEFAULT_PACK))
-checker.evaluate(orders * 10)  # warm up: the engine tunes the heap after 32 facts
+pack = load_pack(DEFAULT_PACK)
+orders, extras = order_records(pack.order_places, [read_document(p).data for p in files])
+checker = Checker(pack)
+checker.evaluate(orders * 10, extras=extras * 10)  # warm up: the heap is tuned after 32
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-checker.evaluate(orders * 100)
+checker.evaluate(orders * 100, extras=extras * 100)
 print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / (len(orders) * 100))
 """
 

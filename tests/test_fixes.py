@@ -21,9 +21,7 @@ from checker.checking import Checker
 from checker.explaining import fix_values
 from checker.packs.rulepack import RulePack, load_pack
 from checker.packs.soundness import GAP_NAMES
-from checker.records import Order
 from checker.strategies import orders
-from checker.validation import record
 from tests.conftest import PACK
 
 Document = dict[str, Any]
@@ -35,6 +33,11 @@ def _domestic_model(pack: RulePack) -> str:
 
 def _add_domestic(order: Document, gap: int, target: int, pack: RulePack) -> None:
     order["lines"].append({"model": _domestic_model(pack), "units": gap})
+
+
+def _add_certified(order: Document, gap: int, target: int, pack: RulePack) -> None:
+    certified = next(m for m in pack.meta.catalog if pack.attrs[("catalog", m)]["certified"])
+    order["lines"].append({"model": certified, "units": gap})
 
 
 def _cut_controlled(order: Document, gap: int, target: int, pack: RulePack) -> None:
@@ -74,6 +77,7 @@ Apply = Callable[[Document, int, int, RulePack], None]
 # How a person applies a fix on each fact, by the direction the check asks for.
 APPLY: dict[tuple[str, str], Apply] = {
     ("domestic_units", "up"): _add_domestic,
+    ("certified_units", "up"): _add_certified,
     ("controlled_units", "down"): _cut_controlled,
     ("purpose_chars", "up"): _lengthen_purpose,
     ("days_until_needed", "up"): _later_needed_by,
@@ -110,7 +114,7 @@ def test_every_check_with_a_number_to_change_is_covered() -> None:
 def test_following_the_printed_fix_makes_the_check_pass(order: Document) -> None:
     """Each fixable check the order fails is fixed as printed, one at a time. (About
     one generated order in three fails one; tests/test_fixes.py's module docstring.)"""
-    (results,) = CHECKER.evaluate([record(Order, order)])
+    (results,) = CHECKER.evaluate_documents([order])
     assert isinstance(results, tuple)
     for rule_id, index, check in FIXABLE:
         assert check.fix is not None
@@ -126,7 +130,7 @@ def test_following_the_printed_fix_makes_the_check_pass(order: Document) -> None
         edited = copy.deepcopy(order)
         APPLY[(check.fix.fact, direction)](edited, gap, target, PACK_V)
         note(f"{rule_id} #{index + 1}: {result.message}\nedited: {edited}")
-        (after,) = CHECKER.evaluate([record(Order, edited)])
+        (after,) = CHECKER.evaluate_documents([edited])
         assert isinstance(after, tuple)
         again = next(r for r in after if r.rule == rule_id)
         assert index not in again.failed, again.message

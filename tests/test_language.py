@@ -274,6 +274,9 @@ def test_the_bundled_pack_still_judges_the_examples_as_before(cli: Any) -> None:
     assert verdicts == {
         "alibaba-2026-0003.yaml": "pass",
         "alibaba-2026-0009.yaml": "fail",
+        "alibaba-2026-0021.yaml": "pass",
+        "deepseek-2026-0002.yaml": "fail",
+        "tencent-2026-0040.yaml": "fail",
         "bytedance-2026-0007.yaml": "pass",
         "bytedance-2026-0031.yaml": "fail",
         "example-cloud-2026-0001.json": "fail",

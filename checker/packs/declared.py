@@ -11,7 +11,7 @@ and the same wording as every other field (`validate_extras`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic_core import SchemaValidator, ValidationError
@@ -20,7 +20,7 @@ from checker import formats
 from checker.formats import ENGINE_EXACT
 from checker.loading import Document, Loc
 from checker.problems import Problem
-from checker.records import Declared
+from checker.records import Declared, Order
 from checker.validation import R, located_problems, validate
 
 ANY = "*"  # in a pattern: any key of a mapping, any index of a list
@@ -198,3 +198,26 @@ def validate_declared(
         every = (found if isinstance(found, list) else []) + problems
         return sorted(set(every), key=lambda p: (p.line or 0, p.column or 0, p.message))
     return found, valid
+
+
+def order_records(
+    places: Places, documents: Sequence[Mapping[str, Any]]
+) -> tuple[list[Order], list[Extras]]:
+    """Plain order documents (generated ones) as records and their declared values.
+    Raises pydantic_core.ValidationError for an invalid one: they are not files, so
+    there is no line to point at."""
+    from checker.validation import record
+
+    orders, extras = [], []
+    for document in documents:
+        data, found = split(document, places.names) if places else (document, {})
+        orders.append(record(Order, data))
+        extras.append(
+            {
+                loc: next(
+                    v for p, v in places.validators.items() if matches(loc, p)
+                ).validate_python(values)
+                for loc, values in found.items()
+            }
+        )
+    return orders, extras

@@ -467,7 +467,9 @@ class Builder:
             found = _comparable(kind, found)
             return found if floor is None else max(floor, found)
 
-        spec = FactSpec(_PY[kind], doc, bound=source.bound, choices=source.choices)
+        # a closed set of values, and the default when the value is not given
+        choices = (*source.choices, default) if source.choices and default is not None else ()
+        spec = FactSpec(_PY[kind], doc, bound=source.bound, choices=choices or source.choices)
         return Derivation(name, spec, value, self._locate(source))
 
     def _default(self, name: str, decl: FactDecl, kind: str, optional: bool) -> Any:
