@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PACK, order_text, write
+from tests.conftest import PACK, REPO, order_text, write
 
 BYTEDANCE_145K = order_text(
     ("order_id: T-1", "order_id: BD-145K"),
@@ -204,3 +204,46 @@ def test_an_order_in_error_is_not_compared_and_exits_2(
     run = cli("diff-rules", PACK, variant(tmp_path, "copy"), orders, "--max-examples", "0")
     assert run.code == 2
     assert "broken.yaml  ERROR (not compared)" in run.out
+
+
+V1_TAG = "cn-h200-2026-2026.1.0"  # the bundled pack before the 2026 conditions (git tag)
+
+
+def test_the_2026_update_of_the_bundled_pack_lists_the_v1_examples_it_changes(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The v1 example orders (as they were: without the fields the update declares)
+    between the tagged 2026.1.0 pack and today's: each change is a rule added since."""
+    if subprocess.run(["git", "-C", REPO, "rev-parse", "-q", "--verify", V1_TAG],
+                      capture_output=True).returncode:  # fmt: skip
+        pytest.skip(f"no git tag {V1_TAG} (not a clone of the repository)")
+    v1 = tmp_path / "v1-orders"
+    for path in sorted((REPO / "examples" / "orders").iterdir()):
+        if path.name in (
+            "alibaba-2026-0021.yaml",
+            "deepseek-2026-0002.yaml",
+            "tencent-2026-0040.yaml",
+        ):
+            continue  # written for the update
+        text = path.read_text(encoding="utf-8").replace("end_user_type: private\n", "")
+        write(v1, path.name, text)
+    monkeypatch.chdir(REPO)
+    run = cli(
+        "diff-rules", f"{V1_TAG}:rules/cn-h200-2026", "rules/cn-h200-2026", v1,
+        "--max-examples", "0", "--format", "json",
+    )  # fmt: skip
+    assert run.code == 1, run.err
+    assert (run.report["old"]["version"], run.report["new"]["version"]) == ("2026.1.0", "2026.2.0")
+    changed = {o["order_id"]: o for o in run.report["orders"]}
+    assert set(changed) == {
+        "ALI-2026-0003", "ALI-2026-0009", "BD-2026-0031", "EXC-2026-0001", "TC-2026-0012",
+    }  # fmt: skip
+    assert (changed["ALI-2026-0003"]["old_verdict"], changed["ALI-2026-0003"]["new_verdict"]) == (
+        "pass",
+        "fail",
+    )
+    for order in changed.values():
+        assert [(c["rule"], c["old"], c["new"]) for c in order["changes"]] == [
+            ("end-user", "absent", "fail")
+        ]
+        assert "declare who uses the chips" in order["changes"][0]["new_message"]
