@@ -354,7 +354,7 @@ def _declared(draw: st.DrawFn, space: _Space, order: Document) -> None:
                     else order["date"] - dt.timedelta(days)
                 )
             else:
-                target[field.name] = copy.deepcopy(draw(_sample(field.candidates)))
+                target[field.name] = _plain(draw(_sample(field.candidates)))
 
 
 @dataclass(frozen=True)
@@ -365,7 +365,7 @@ class _Field:
     name: str
     required: bool
     kind: str
-    candidates: tuple[Any, ...]
+    candidates: tuple[Any, ...]  # hashable: a list's value as a tuple
 
 
 def _fields(packs: Sequence[RulePack], examples: Sequence[Document]) -> list[_Field]:
@@ -387,9 +387,7 @@ def _fields(packs: Sequence[RulePack], examples: Sequence[Document]) -> list[_Fi
                 elif d.type == "text" and not listed:
                     listed = ["generated"]
                 candidates = tuple(dict.fromkeys(map(_hashable, [*used, *listed])))
-                found[(place, name)] = _Field(
-                    place, name, d.required, d.type, tuple(map(_plain, candidates))
-                )
+                found[(place, name)] = _Field(place, name, d.required, d.type, candidates)
     return list(found.values())
 
 

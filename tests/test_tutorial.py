@@ -1,0 +1,58 @@
+"""docs/tutorial.md, step by step: each file edit applied, each command run through the
+real CLI, each shown output found in what the command printed."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import REPO
+
+TUTORIAL = (REPO / "docs" / "tutorial.md").read_text(encoding="utf-8")
+BLOCK = re.compile(r"```(tutorial-[a-z]+)([^\n]*)\n(.*?)```", re.S)
+
+
+def _edit(path: Path, how: str, text: str) -> None:
+    kind, _, anchor = how.partition("=")
+    anchor = anchor.strip().strip('"')
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = lines.index(anchor)  # the anchor line must be there, exactly
+    new = text.rstrip("\n").split("\n")
+    if kind == "after":
+        lines[at + 1 : at + 1] = new
+    elif kind == "before":
+        lines[at:at] = new
+    else:
+        assert kind == "replace", how
+        lines[at : at + 1] = new
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_the_tutorial_runs_as_written(cli: Any, tmp_path: Path) -> None:
+    blocks = BLOCK.findall(TUTORIAL)
+    assert [k for k, _, _ in blocks].count("tutorial-run") >= 3
+    printed = ""
+    for kind, args, body in blocks:
+        if kind == "tutorial-run":
+            printed = ""
+            for command in body.strip().splitlines():
+                words = shlex.split(command)
+                if words[:2] == ["cp", "-r"]:
+                    shutil.copytree(REPO / words[2], tmp_path / words[3])
+                    continue
+                assert words[0] == "chipcheck", command
+                run = cli(*words[1:])
+                assert run.code in (0, 1), (command, run.out, run.err)
+                printed += run.out + run.err
+        elif kind == "tutorial-output":
+            for line in body.rstrip("\n").split("\n"):
+                assert line in printed, (line, printed)
+        elif kind == "tutorial-file":
+            (tmp_path / args.strip()).write_text(body, encoding="utf-8")
+        else:
+            assert kind == "tutorial-edit", kind
+            path, how = args.strip().split(" ", 1)
+            _edit(tmp_path / path, how, body)
