@@ -16,13 +16,14 @@ from collections.abc import Callable
 from typing import Any
 
 from hypothesis import event, given, note
+from hypothesis import strategies as st
 
 from checker.checking import Checker
 from checker.explaining import fix_values
 from checker.packs.rulepack import RulePack, load_pack
 from checker.packs.soundness import GAP_NAMES
 from checker.strategies import orders
-from tests.conftest import PACK
+from tests.conftest import PACK, REPO
 
 Document = dict[str, Any]
 
@@ -42,15 +43,23 @@ def _add_certified(order: Document, gap: int, target: int, pack: RulePack) -> No
 
 def _cut_controlled(order: Document, gap: int, target: int, pack: RulePack) -> None:
     """Reduce the controlled lines, largest first, by `gap` units in all."""
-    controlled = {m for m in pack.meta.catalog if pack.attrs[("catalog", m)]["controlled"]}
+    _cut(order, gap, pack, "controlled")
+
+
+def _cut_capped(order: Document, gap: int, target: int, pack: RulePack) -> None:
+    _cut(order, gap, pack, "capped")
+
+
+def _cut(order: Document, gap: int, pack: RulePack, attribute: str) -> None:
+    controlled = {m for m in pack.meta.catalog if pack.attrs[("catalog", m)][attribute]}
     for line in sorted(order["lines"], key=lambda line: -line["units"]):
         if gap and line["model"] in controlled:
             cut = min(gap, line["units"])
             line["units"] -= cut
             gap -= cut
-    order["lines"] = [line for line in order["lines"] if line["units"] > 0] or [
-        {"model": _domestic_model(pack), "units": 1}
-    ]
+    kept = [line for line in order["lines"] if line["units"] > 0]
+    spare = next(m for m in pack.meta.catalog if m not in controlled)
+    order["lines"] = kept or [{"model": spare, "units": 1}]
 
 
 def _lengthen_purpose(order: Document, gap: int, target: int, pack: RulePack) -> None:
@@ -79,6 +88,7 @@ APPLY: dict[tuple[str, str], Apply] = {
     ("domestic_units", "up"): _add_domestic,
     ("certified_units", "up"): _add_certified,
     ("controlled_units", "down"): _cut_controlled,
+    ("capped_units", "down"): _cut_capped,
     ("purpose_chars", "up"): _lengthen_purpose,
     ("days_until_needed", "up"): _later_needed_by,
     ("days_until_needed", "down"): _earlier_needed_by,
@@ -87,13 +97,22 @@ LEDGER_FACTS = {"buyer_used_before", "batch_used_before"}  # fixed on earlier or
 
 PACK_V = load_pack(PACK)
 assert isinstance(PACK_V, RulePack), PACK_V
-CHECKER = Checker(PACK_V, enforce_proposed=True)
-FIXABLE = [
-    (r.rule.id, index, check)
-    for r in PACK_V.rules
-    for index, check in enumerate(r.checks)
-    if check.fix and any(f in GAP_NAMES for f in check.message.fields)
-]
+US_PACK = load_pack(REPO / "rules" / "us-bis-h200-2026")
+assert isinstance(US_PACK, RulePack), US_PACK
+CHECKERS = {p.name: Checker(p, enforce_proposed=True) for p in (PACK_V, US_PACK)}
+ORDERS = {p.name: orders(p) for p in (PACK_V, US_PACK)}
+
+
+def _fixable(pack: RulePack) -> list[tuple[str, int, Any]]:
+    return [
+        (r.rule.id, index, check)
+        for r in pack.rules
+        for index, check in enumerate(r.checks)
+        if check.fix and any(f in GAP_NAMES for f in check.message.fields)
+    ]
+
+
+FIXABLE = _fixable(PACK_V) + _fixable(US_PACK)
 
 
 def test_every_check_with_a_number_to_change_is_covered() -> None:
@@ -110,13 +129,17 @@ def test_every_check_with_a_number_to_change_is_covered() -> None:
     assert len(FIXABLE) >= 5
 
 
-@given(order=orders(PACK_V))
-def test_following_the_printed_fix_makes_the_check_pass(order: Document) -> None:
-    """Each fixable check the order fails is fixed as printed, one at a time. (About
-    one generated order in three fails one; tests/test_fixes.py's module docstring.)"""
-    (results,) = CHECKER.evaluate_documents([order])
+@given(data=st.data(), pack=st.sampled_from([PACK_V, US_PACK]))
+def test_following_the_printed_fix_makes_the_check_pass(
+    data: st.DataObject, pack: RulePack
+) -> None:
+    """Each fixable check of each bundled pack the order fails is fixed as printed, one
+    at a time. (About one generated order in three fails one; the module docstring.)"""
+    order = data.draw(ORDERS[pack.name])
+    checker = CHECKERS[pack.name]
+    (results,) = checker.evaluate_documents([order])
     assert isinstance(results, tuple)
-    for rule_id, index, check in FIXABLE:
+    for rule_id, index, check in _fixable(pack):
         assert check.fix is not None
         result = next(r for r in results if r.rule == rule_id)
         if index not in result.failed or check.fix.fact in LEDGER_FACTS:
@@ -128,9 +151,9 @@ def test_following_the_printed_fix_makes_the_check_pass(order: Document) -> None
         assert f"{gap:,}" in result.message or f"{target:,}" in result.message  # printed
         direction = "up" if check.fix.op in ("<", "<=") else "down"
         edited = copy.deepcopy(order)
-        APPLY[(check.fix.fact, direction)](edited, gap, target, PACK_V)
+        APPLY[(check.fix.fact, direction)](edited, gap, target, pack)
         note(f"{rule_id} #{index + 1}: {result.message}\nedited: {edited}")
-        (after,) = CHECKER.evaluate_documents([edited])
+        (after,) = checker.evaluate_documents([edited])
         assert isinstance(after, tuple)
         again = next(r for r in after if r.rule == rule_id)
         assert index not in again.failed, again.message
