@@ -394,3 +394,22 @@ def test_keyed_parameter_mistakes_are_load_errors(
     assert run.code == 2
     assert words in run.err, run.err
     assert f"{pack / 'probe.yaml'}:" in run.err
+
+
+def test_a_digit_grouped_parameter_is_text_and_the_warning_says_how_to_write_it(
+    cli: Any, tmp_path: Path
+) -> None:
+    """`50_000` is a number in a condition but text in YAML (1.2): unquoted, it was meant
+    as a number, and the error at the value says what to write; quoted, it is text."""
+    pack = pack_with(tmp_path, ["total_units > cap"], "  cap:\n    value: 400_000\n")
+    write(tmp_path, "orders/o.yaml", BASE)
+    run = cli("check", "orders", "--rules", pack)
+    assert run.code == 2
+    probe = pack / "probe.yaml"
+    line = next(i for i, t in enumerate(probe.read_text().splitlines(), 1) if "400_000" in t)
+    assert (
+        f"{probe}:{line}:12: parameter cap: 400_000 is text, not a number: YAML has "
+        "no digit groups (conditions do); write 400000"
+    ) in run.err
+    quoted = pack_with(tmp_path, ["batch != code"], '  code:\n    value: "400_000"\n')
+    assert cli("check", "orders", "--rules", quoted).code == 1  # text on purpose: it loads

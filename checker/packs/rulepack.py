@@ -9,6 +9,7 @@ do not exist. Any of these makes the whole pack invalid, reported with file:line
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -60,6 +61,7 @@ except ImportError:  # 3.12 renamed the module; elsewhere, hashlib
     except ImportError:
         from hashlib import sha256  # type: ignore[assignment, unused-ignore]
 
+_DIGIT_GROUPS = re.compile(r"[0-9]+(?:_[0-9]+)+(?:\.[0-9]+)?")  # 400_000: text in YAML
 DEFAULT_PACK = Path(__file__).parent.parent / "rules" / "cn-h200-2026"
 PACK_FILE = "pack.yaml"
 
@@ -310,6 +312,18 @@ def _load_rule(
             if bad := number_problem(item):
                 problems.append(
                     doc.problem(("parameters", name, "value"), f"parameter {name}: {bad}")
+                )
+            elif (
+                isinstance(item, str)
+                and _DIGIT_GROUPS.fullmatch(item)
+                and doc.source_char(("parameters", name, "value")) not in ("'", '"')
+            ):  # unquoted: meant as a number (quoted, it is text on purpose)
+                problems.append(
+                    doc.problem(
+                        ("parameters", name, "value"),
+                        f"parameter {name}: {item} is text, not a number: YAML has no "
+                        f"digit groups (conditions do); write {item.replace('_', '')}",
+                    )
                 )
     rename = {name: k.fact for name, k in keyed.items()}
     for name in keyed:  # a keyed parameter is a fact of its own, looked up per order
