@@ -337,13 +337,7 @@ def _declared(draw: st.DrawFn, space: _Space, order: Document) -> None:
     """The pack's declared fields: every required one, each optional one half the
     time, with a value the examples use, one the declaration lists, or a boundary."""
     for field in space.fields:
-        targets: list[Any] = {
-            "order": [order],
-            "buyer": [order["buyer"]],
-            "lines": order["lines"],
-            "justification": [order["justification"]] if "justification" in order else [],
-        }[field.place]
-        for target in targets:
+        for target in _records_at(order, field.place):
             if not field.required and draw(st.booleans()):
                 continue
             if field.kind == "date":
@@ -391,14 +385,19 @@ def _fields(packs: Sequence[RulePack], examples: Sequence[Document]) -> list[_Fi
     return list(found.values())
 
 
-def _values_at(order: Document, place: str, name: str) -> list[Any]:
+def _records_at(order: Document, place: str) -> list[Document]:
+    """The mappings of an order document a declared field of `place` goes in."""
     records = {
         "order": [order],
         "buyer": [order.get("buyer")],
         "lines": order.get("lines") or [],
         "justification": [order.get("justification")],
     }[place]
-    return [r[name] for r in records if isinstance(r, dict) and name in r]
+    return [r for r in records if isinstance(r, dict)]
+
+
+def _values_at(order: Document, place: str, name: str) -> list[Any]:
+    return [r[name] for r in _records_at(order, place) if name in r]
 
 
 def _hashable(value: Any) -> Any:

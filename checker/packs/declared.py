@@ -143,18 +143,13 @@ def matches(loc: Loc, pattern: Pattern) -> bool:
     )
 
 
-def validate_extras(
-    doc: Document,
-    extras: Extras,
-    validators: Mapping[Pattern, SchemaValidator],
-) -> tuple[Extras, list[Problem]]:
+def validate_extras(doc: Document, extras: Extras, places: Places) -> tuple[Extras, list[Problem]]:
     """Each record's declared values validated, and every problem located in `doc`."""
     valid: Extras = {}
     problems: list[Problem] = []
     for loc, values in extras.items():
-        pattern = next(p for p in validators if matches(loc, p))
         try:
-            valid[loc] = validators[pattern].validate_python(values)
+            valid[loc] = places.validator_for(loc).validate_python(values)
         except ValidationError as exc:
             problems += located_problems(exc, doc, loc)
     return valid, problems
@@ -172,6 +167,10 @@ class Places:
     def at(self, loc: Loc) -> list[str]:
         """The keys declared for the record at `loc`."""
         return sorted(n for p, names in self.names.items() if matches(loc, p) for n in names)
+
+    def validator_for(self, loc: Loc) -> SchemaValidator:
+        """The validator of the record at `loc` (a location `split` took keys from)."""
+        return next(v for p, v in self.validators.items() if matches(loc, p))
 
     def __bool__(self) -> bool:
         return bool(self.names)
@@ -193,7 +192,7 @@ def validate_declared(
         return found if isinstance(found, list) else (found, {})
     data, extras = split(doc.data, places.names)
     found = validate(kind, doc._replace(data=data), places.at)
-    valid, problems = validate_extras(doc, extras, places.validators)
+    valid, problems = validate_extras(doc, extras, places)
     if isinstance(found, list) or problems:
         every = (found if isinstance(found, list) else []) + problems
         return sorted(set(every), key=lambda p: (p.line or 0, p.column or 0, p.message))
@@ -213,11 +212,6 @@ def order_records(
         data, found = split(document, places.names) if places else (document, {})
         orders.append(record(Order, data))
         extras.append(
-            {
-                loc: next(
-                    v for p, v in places.validators.items() if matches(loc, p)
-                ).validate_python(values)
-                for loc, values in found.items()
-            }
+            {loc: places.validator_for(loc).validate_python(v) for loc, v in found.items()}
         )
     return orders, extras

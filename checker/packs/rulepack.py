@@ -330,14 +330,11 @@ def _load_rule(
         del params[name]
     facts = {**facts, **{k.fact: k.spec for k in keyed.values()}}
     scope = vocabulary._replace(facts=facts)
-    types = {
-        **vocabulary.types(),
-        **{name: type(value) for name, value in params.items()},
-        **{name: k.spec.type for name, k in keyed.items()},
-    }
+    # what a condition reads as facts (keyed parameters too), and what a template names
+    readable = {**vocabulary.types(), **{name: k.spec.type for name, k in keyed.items()}}
+    types = {**readable, **{name: type(value) for name, value in params.items()}}
     names_given = {**vocabulary.lists, **params}  # what a condition may name besides facts
     used: set[str] = set()  # parameters named by a condition or a message
-    readable = {**vocabulary.types(), **{name: k.spec.type for name, k in keyed.items()}}
     scoped = (readable, facts, rename)
     skip = _condition(doc, ("skip_when",), rule.skip_when, names_given, scoped, problems, used)
     checks = []
