@@ -41,7 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"chipcheck {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    rules_help = "rule pack directory (default: [tool.chipcheck] rules, else the bundled pack)"
+    rules_help = (
+        "rule pack directory, or a bundled pack's name: cn-h200-2026, us-bis-h200-2026 "
+        "(default: [tool.chipcheck] rules, else cn-h200-2026)"
+    )
     check = commands.add_parser("check", help="check order files", parents=[common])
     check.add_argument(
         "paths",

@@ -68,6 +68,7 @@ class _Space:
     ints: tuple[int, ...]
     shares: tuple[float, ...]
     examples: tuple[Document, ...]  # the packs' example orders, as their files hold them
+    scenarios: tuple[tuple[Document, ...], ...]  # examples with prior orders, priors first
     fields: tuple[_Field, ...]  # the packs' declared order fields
     # the same, narrowed to what differs between the first two packs (for diff-rules)
     focus: _Space | None = None
@@ -138,7 +139,8 @@ def _space(packs: Sequence[RulePack]) -> _Space:
     unknown = "9111000000000000" + "1"
     unknown += uscc_check_digit(unknown)
     buyers[unknown] = _Buyer(unknown, ("Unlisted Compute Co., Ltd.",), ())
-    examples = _examples(packs)
+    scenarios = _scenarios(packs)
+    examples = [scenario[-1] for scenario in scenarios]
     space = _Space(
         buyers=tuple(buyers.values()),
         batches=batches,
@@ -151,6 +153,7 @@ def _space(packs: Sequence[RulePack]) -> _Space:
         ints=tuple(sorted(i for i in ints if 0 <= i <= 400)),
         shares=tuple(sorted(shares | {0.0, 1.0})),
         examples=tuple(examples),
+        scenarios=tuple(s for s in scenarios if len(s) > 1),
         fields=tuple(_fields(packs, examples)),
     )
     return _with_focus(space, packs)
@@ -186,16 +189,17 @@ def _focused(draw: st.DrawFn, space: _Space) -> _Space:
     return space.focus if space.focus is not None and draw(st.booleans()) else space
 
 
-def _examples(packs: Sequence[RulePack]) -> list[Document]:
-    """Every example order of the packs, as data: the rules' own passing and failing
-    orders, which sit next to the boundaries their authors meant."""
+def _scenarios(packs: Sequence[RulePack]) -> list[tuple[Document, ...]]:
+    """Every example of the packs as data, its prior orders first: the rules' own
+    passing and failing orders, which sit next to the boundaries their authors meant
+    (a ledger's limit may be a product of parameters only its examples reach)."""
     found = []
     for pack in packs:
         for pack_rule in pack.rules:
             doc = read_document(Path(pack_rule.file))
             data = doc.data if not isinstance(doc, list) else {}
             for example in data.get("examples") or ():
-                found.append(example["order"])
+                found.append((*(example.get("prior_orders") or ()), example["order"]))
     return found
 
 
@@ -414,6 +418,19 @@ def _variant(draw: st.DrawFn, space: _Space, order_id: str) -> Document:
     another check failing at the same time."""
     order: Document = copy.deepcopy(space.examples[draw(_integers(0, len(space.examples) - 1))])
     order["order_id"] = order_id
+    _vary(draw, space, order)
+    return order
+
+
+def _scenario(draw: st.DrawFn, space: _Space) -> list[Document]:
+    """An example with prior orders, as the set it is, one of its orders varied."""
+    scenario = copy.deepcopy(list(space.scenarios[draw(_integers(0, len(space.scenarios) - 1))]))
+    _vary(draw, space, scenario[draw(_integers(0, len(scenario) - 1))])
+    return scenario
+
+
+def _vary(draw: st.DrawFn, space: _Space, order: Document) -> None:
+    """Move one value of `order` onto a boundary."""
     date = order["date"] if isinstance(order["date"], dt.date) else dt.date(2026, 2, 3)
     justification = order.get("justification")
     aspect = draw(_integers(0, 5))
@@ -432,7 +449,6 @@ def _variant(draw: st.DrawFn, space: _Space, order_id: str) -> Document:
     else:
         buyer = draw(_sample(space.buyers))
         order["buyer"] = {"name": draw(_sample(buyer.names)), "uscc": buyer.uscc}
-    return order
 
 
 def orders(*packs: RulePack, order_id: str = "GEN-1") -> st.SearchStrategy[Document]:
@@ -448,6 +464,10 @@ def orders(*packs: RulePack, order_id: str = "GEN-1") -> st.SearchStrategy[Docum
 
 @st.composite
 def _order_set(draw: st.DrawFn, space: _Space, max_size: int) -> list[Document]:
+    if space.scenarios and draw(_integers(0, 3)) == 3:
+        scenario = _scenario(draw, space)
+        if len(scenario) <= max_size:
+            return scenario
     size = draw(_integers(1, max_size))
     allocated = tuple(b for b in space.buyers if b.allocations)
     buyer = draw(_sample(allocated)) if allocated else None
@@ -474,7 +494,8 @@ def _order_set(draw: st.DrawFn, space: _Space, max_size: int) -> list[Document]:
 
 
 def order_sets(*packs: RulePack, max_size: int = 6) -> st.SearchStrategy[list[Document]]:
-    """Orders with unique ids, often one buyer's, their units summing to its allocation +-1."""
+    """Orders with unique ids, often one buyer's, their units summing to its allocation
+    +-1; one set in four is an example of the packs with prior orders, one value moved."""
     return _order_set(_space(packs), max_size)
 
 

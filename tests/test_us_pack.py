@@ -4,6 +4,8 @@ of rule packs v2, judged through the real CLI on its own example orders."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,6 +65,24 @@ def test_the_messages_say_what_to_do(cli: Any) -> None:
         "no US inspection before shipment: inspected 2026-07-03, after the shipment date "
         "2026-07-01: inspect before shipping"
     )
+
+
+def test_a_bundled_pack_is_named_by_its_name_and_a_directory_of_that_name_wins(
+    cli: Any, tmp_path: Path
+) -> None:
+    by_name = cli("check", ORDERS, "--rules", "us-bis-h200-2026", "--format", "json")
+    assert by_name.code == 1, by_name.err
+    assert by_name.report["rulepack"]["name"] == "us-bis-h200-2026"
+    own = tmp_path / "us-bis-h200-2026"
+    shutil.copytree(US, own)
+    meta = own / "pack.yaml"
+    meta.write_text(meta.read_text().replace("version: 2026.1.0", "version: 9.9.9"))
+    local = cli("check", ORDERS, "--rules", "us-bis-h200-2026", "--format", "json")
+    assert local.report["rulepack"]["version"] == "9.9.9"
+    missing = cli("rules", "--rules", "us-bis-h200-2025")
+    assert missing.code == 2
+    assert "bundled packs, by name: cn-h200-2026, us-bis-h200-2026" in missing.err
+    assert "cn-h200-2026, us-bis-h200-2026" in cli("check", "--help").out
 
 
 @pytest.mark.parametrize("pack", [US, REPO / "rules" / "cn-h200-2026"], ids=["us", "cn"])

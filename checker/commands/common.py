@@ -69,9 +69,9 @@ def load_pack(args: argparse.Namespace, config: Config) -> RulePack | None:
 
 
 def load_pack_from(directory: Path) -> RulePack | None:
-    from checker.packs.rulepack import load_pack
+    from checker.packs.rulepack import load_pack, resolve
 
-    pack = load_pack(directory)
+    pack = load_pack(resolve(directory))
     if isinstance(pack, list):
         print_problems(pack, f"rule pack {directory.as_posix()} is invalid; nothing was checked")
         return None

@@ -62,8 +62,23 @@ except ImportError:  # 3.12 renamed the module; elsewhere, hashlib
         from hashlib import sha256  # type: ignore[assignment, unused-ignore]
 
 _DIGIT_GROUPS = re.compile(r"[0-9]+(?:_[0-9]+)+(?:\.[0-9]+)?")  # 400_000: text in YAML
-DEFAULT_PACK = Path(__file__).parent.parent / "rules" / "cn-h200-2026"
 PACK_FILE = "pack.yaml"
+BUNDLED = Path(__file__).parent.parent / "rules"
+DEFAULT_PACK = BUNDLED / "cn-h200-2026"
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.parent.name for p in BUNDLED.glob(f"*/{PACK_FILE}"))
+
+
+def resolve(directory: Path) -> Path:
+    """`directory`, or the bundled pack of that name when no such path exists: after
+    `pip install`, `--rules us-bis-h200-2026` names the installed copy. A path that
+    exists always wins, so a pack of one's own is never shadowed."""
+    if directory.exists() or len(directory.parts) != 1:
+        return directory
+    bundled = BUNDLED / directory.name
+    return bundled if (bundled / PACK_FILE).is_file() else directory
 
 
 class CompiledCheck(NamedTuple):
@@ -118,7 +133,8 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
                 None,
                 None,
                 f"not a rule pack: {PACK_FILE} is missing (a pack is {PACK_FILE} "
-                "plus one <rule-id>.yaml per rule)",
+                "plus one <rule-id>.yaml per rule; bundled packs, by name: "
+                f"{', '.join(bundled_names())})",
             )
         ]
     files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
