@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.explaining import explain_check
 from checker.facts import Deriver, Local, Used
@@ -29,6 +29,9 @@ from checker.packs.vocabulary import LEDGER_EXACT
 from checker.problems import Problem
 from checker.reading import Loaded, Reader, Tick, default_jobs
 from checker.records import Order
+
+if TYPE_CHECKING:
+    from checker.waiving import WaiverSet
 from checker.results import (
     OrderResult,
     PackInfo,
@@ -70,9 +73,12 @@ def _gc_paused() -> Iterator[None]:
 class Checker:
     """A pack compiled once, ready to judge any number of order sets."""
 
-    def __init__(self, pack: RulePack, *, enforce_proposed: bool = False) -> None:
+    def __init__(
+        self, pack: RulePack, *, enforce_proposed: bool = False, waivers: WaiverSet | None = None
+    ) -> None:
         self.pack = pack
         self.enforce_proposed = enforce_proposed
+        self.waivers = waivers
         compiled = compile_pack(pack)
         self._read = compiled.read
         self._derived = tuple((d.name, d.operand) for d in compiled.derived)
@@ -109,7 +115,8 @@ class Checker:
             RuleInfo(r.id, r.title, r.status, r.source, r.description.strip())
             for r in (p.rule for p in self.pack.rules)
         )
-        return PackInfo(self.pack.name, self.pack.version, self.pack.sha256, rules)
+        waivers = self.waivers.info if self.waivers is not None else None
+        return PackInfo(self.pack.name, self.pack.version, self.pack.sha256, rules, waivers)
 
     def evaluate(
         self,
@@ -164,19 +171,28 @@ class Checker:
         for name in fired:
             rule, mark = self._owner[name]
             marks.setdefault(rule, []).append(mark)
-        return tuple(
+        results = tuple(
             judge.result(facts, tuple(sorted(marks[index])) if index in marks else ())
             for index, judge in enumerate(self._rules)
         )
+        return results if self.waivers is None else self.waivers.apply(results, facts)
 
     def check_paths(
-        self, paths: Iterable[Path], progress: Progress | None = None, jobs: int | None = None
+        self,
+        paths: Iterable[Path],
+        progress: Progress | None = None,
+        jobs: int | None = None,
+        skip: frozenset[Path] = frozenset(),
     ) -> Report:
         """Check every order file under `paths` as one set, keeping every result."""
-        return Report(self.info, tuple(self.results(paths, progress, jobs)))
+        return Report(self.info, tuple(self.results(paths, progress, jobs, skip)))
 
     def results(
-        self, paths: Iterable[Path], progress: Progress | None = None, jobs: int | None = None
+        self,
+        paths: Iterable[Path],
+        progress: Progress | None = None,
+        jobs: int | None = None,
+        skip: frozenset[Path] = frozenset(),
     ) -> Iterator[OrderResult]:
         """Check every order file under `paths` as one set; results one at a time, by file.
 
@@ -185,9 +201,12 @@ class Checker:
         a caller that writes and drops each result holds one at a time: 100,000 orders
         in a fraction of the memory of a Report. `progress(steps)` may return a tick to
         call per step (each file read, each order judged), e.g. for a progress bar.
-        `jobs` processes read the files (default: one per CPU for large sets).
+        `jobs` processes read the files (default: one per CPU for large sets). Files
+        in `skip` (resolved paths: the waivers file) are not orders.
         """
         files, missing = discover(paths)
+        if skip:
+            files = [f for f in files if f.resolve() not in skip]
         with _gc_paused():
             read = self._reader.read(files, default_jobs(len(files)) if jobs is None else jobs)
             with (progress or _no_progress)(2 * len(files)) as tick:

@@ -9,6 +9,7 @@ is in error, the rule pack is invalid, or the command line or configuration is w
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import sys
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from checker.diffreporting import RENDERERS as DIFF_RENDERERS
 from checker.problems import ReadError, WriteError
 from checker.reporting import FORMATS
 
-SCHEMAS = ("order", "rules", "pack")
+SCHEMAS = ("order", "rules", "pack", "waivers")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
         "rule pack directory, or a bundled pack's name: cn-h200-2026, us-bis-h200-2026 "
         "(default: [tool.chipcheck] rules, else cn-h200-2026)"
     )
-    check = commands.add_parser("check", help="check order files", parents=[common])
+    waiving = argparse.ArgumentParser(add_help=False)
+    waiving.add_argument(
+        "--waivers",
+        type=_path,
+        metavar="FILE",
+        help="apply the waivers in FILE (default: [tool.chipcheck] waivers; none unless named)",
+    )
+    waiving.add_argument(
+        "--no-waivers", action="store_true", help="apply no waivers: the raw verdicts"
+    )
+    waiving.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="judge waivers in force on this day (default: today)",
+    )
+    check = commands.add_parser("check", help="check order files", parents=[common, waiving])
     check.add_argument(
         "paths",
         nargs="*",
@@ -74,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="a failing proposed rule fails the order instead of warning",
     )
     check.add_argument(
+        "--strict-waivers",
+        action="store_true",
+        help="a waiver that covers no failing or warning result makes a passing run exit 1",
+    )
+    check.add_argument(
         "-q",
         "--quiet",
         action="store_true",
@@ -85,6 +107,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="processes reading order files (default: one per CPU, at most 8, from 3,000 "
         "files on Linux; else 1)",
+    )
+
+    waivers = commands.add_parser(
+        "waivers",
+        help="list the waivers with their state (active, expiring, expired, future, unused) "
+        "as of a day, judged on the orders",
+        parents=[common, waiving],
+    )
+    waivers.add_argument(
+        "paths",
+        nargs="*",
+        type=_path,
+        metavar="PATH",
+        help="order files or directories (default: [tool.chipcheck] orders)",
+    )
+    waivers.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    waivers.add_argument("--format", choices=("text", "json"), default="text")
+    waivers.add_argument(
+        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
     )
 
     rules = commands.add_parser(
@@ -240,6 +281,15 @@ def _path(text: str) -> Path:
     if not text:
         raise argparse.ArgumentTypeError("an empty path names no file: give a file or directory")
     return Path(text)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-12-01")
 
 
 def _jobs(text: str) -> int:

@@ -232,3 +232,13 @@ def rule_skip(rule: K) -> K:
     if (rule.skip_when is None) != (rule.skip_message is None):
         raise ValueError("skip_when and skip_message go together")
     return rule
+
+
+def waiver_scope(waiver: K) -> K:
+    """A waiver covers orders named by id or selected by a condition: exactly one."""
+    data: Any = waiver
+    if (data.orders is None) == (data.when is None):
+        raise ValueError("give the orders a waiver covers: either orders (a list of ids) or when")
+    if data.created is not None and data.created > data.expires:
+        raise ValueError("expires is before created")
+    return waiver

@@ -33,6 +33,7 @@ from checker.formats import (
     rule_skip,
     standing_allocation,
     valid_uscc,
+    waiver_scope,
 )
 
 # For the editor schema only (plain data: pydantic.WithJsonSchema would import the
@@ -256,3 +257,31 @@ class Rule(Strict):
 
     _skip = model_validator(mode="after")(rule_skip)
     _period = model_validator(mode="after")(rule_period)
+
+
+# --- waivers ------------------------------------------------------------------------
+
+
+class Waiver(Strict):
+    """An exception granted for a rule (or one check of it) on some orders, accountable:
+    who owns it, who approved it, the approval's reference, and when it ends."""
+
+    id: Id
+    rule: RuleId
+    check: Annotated[int, Field(ge=1)] | RuleId | None = None  # its id, or 1 for the first
+    orders: list[Id] | None = Field(default=None, min_length=1, max_length=10_000)
+    when: ConditionText | None = None  # a condition on the order's facts, as in a rule
+    reason: Annotated[
+        str, StringConstraints(min_length=1, max_length=5000), AfterValidator(free_text)
+    ]
+    owner: Text
+    approved_by: Text
+    reference: Text
+    expires: IsoDate  # applies through the end of this day; no waiver lasts forever
+    created: IsoDate | None = None
+
+    _scope = model_validator(mode="after")(waiver_scope)
+
+
+class Waivers(Strict):
+    waivers: list[Waiver]

@@ -339,6 +339,38 @@ class Rule(Record):
     examples: list[Example]
 
 
+class Waiver(Record):
+    __slots__ = (
+        "id",
+        "rule",
+        "check",
+        "orders",
+        "when",
+        "reason",
+        "owner",
+        "approved_by",
+        "reference",
+        "expires",
+        "created",
+    )
+    id: str
+    rule: str
+    check: int | str | None
+    orders: list[str] | None
+    when: str | None
+    reason: str
+    owner: str
+    approved_by: str
+    reference: str
+    expires: dt.date
+    created: dt.date | None
+
+
+class Waivers(Record):
+    __slots__ = ("waivers",)
+    waivers: list[Waiver]
+
+
 SCHEMAS: dict[str, Any] = {
     "Order": {
         "type": "dataclass",
@@ -3269,5 +3301,269 @@ SCHEMAS: dict[str, Any] = {
                 "ref": "Declared",
             },
         ],
+    },
+    "Waivers": {
+        "type": "dataclass",
+        "cls": Waivers,
+        "fields": [
+            "waivers",
+        ],
+        "schema": {
+            "type": "dataclass-args",
+            "dataclass_name": "Waivers",
+            "fields": [
+                {
+                    "type": "dataclass-field",
+                    "name": "waivers",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "list",
+                        "items_schema": {
+                            "type": "function-after",
+                            "function": {
+                                "type": "no-info",
+                                "function": formats.waiver_scope,
+                            },
+                            "schema": {
+                                "type": "dataclass",
+                                "cls": Waiver,
+                                "fields": [
+                                    "id",
+                                    "rule",
+                                    "check",
+                                    "orders",
+                                    "when",
+                                    "reason",
+                                    "owner",
+                                    "approved_by",
+                                    "reference",
+                                    "expires",
+                                    "created",
+                                ],
+                                "schema": {
+                                    "type": "dataclass-args",
+                                    "dataclass_name": "Waiver",
+                                    "fields": [
+                                        {
+                                            "type": "dataclass-field",
+                                            "name": "id",
+                                            "kw_only": True,
+                                            "schema": {
+                                                "type": "str",
+                                                "pattern": "^[A-Za-z0-9._-]{1,64}$",
+                                            },
+                                        },
+                                        {
+                                            "type": "dataclass-field",
+                                            "name": "rule",
+                                            "kw_only": True,
+                                            "schema": {
+                                                "type": "str",
+                                                "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
+                                            },
+                                        },
+                                        {
+                                            "type": "dataclass-field",
+                                            "name": "check",
+                                            "kw_only": True,
+                                            "schema": {
+                                                "type": "default",
+                                                "schema": {
+                                                    "type": "nullable",
+                                                    "schema": {
+                                                        "type": "union",
+                                                        "choices": [
+                                                            {
+                                                                "type": "int",
+                                                                "ge": 1,
+                                                            },
+                                                            {
+                                                                "type": "str",
+                                                                "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
+                                                            },
+                                                        ],
+                                                    },
+                                                },
+                                                "default": None,
+                                            },
+                                        },
+                                        {
+                                            "type": "dataclass-field",
+                                            "name": "orders",
+                                            "kw_only": True,
+                                            "schema": {
+                                                "type": "default",
+                                                "schema": {
+                                                    "type": "nullable",
+                                                    "schema": {
+                                                        "type": "list",
+                                                        "items_schema": {
+                                                            "type": "str",
+                                                            "pattern": "^[A-Za-z0-9._-]{1,64}$",
+                                                        },
+                                                        "min_length": 1,
+                                                        "max_length": 10000,
+                                                    },
+                                                },
+                                                "default": None,
+                                            },
+                                        },
+                                        {
+                                            "type": "dataclass-field",
+                                            "name": "when",
+                                            "kw_only": True,
+                                            "schema": {
+                                                "type": "default",
+                                                "schema": {
+                                                    "type": "nullable",
+                                                    "schema": {
+                                                        "type": "function-after",
+                                                        "function": {
+                                                            "type": "no-info",
+                                                            "function": formats.free_text,
+                                                        },
+                                                        "schema": {
+                                                            "type": "str",
+                                                            "min_length": 1,
+                                                            "max_length": 5000,
+                                                        },
+                                                    },
+                                                },
+                                                "default": None,
+                                            },
+                                        },
+                                        {
+                                            "type": "dataclass-field",
+                                            "name": "reason",
+                                            "kw_only": True,
+                                            "schema": {
+                                                "type": "function-after",
+                                                "function": {
+                                                    "type": "no-info",
+                                                    "function": formats.free_text,
+                                                },
+                                                "schema": {
+                                                    "type": "str",
+                                                    "min_length": 1,
+                                                    "max_length": 5000,
+                                                },
+                                            },
+                                        },
+                                        {
+                                            "type": "dataclass-field",
+                                            "name": "owner",
+                                            "kw_only": True,
+                                            "schema": {
+                                                "type": "function-after",
+                                                "function": {
+                                                    "type": "no-info",
+                                                    "function": formats.plain_text,
+                                                },
+                                                "schema": {
+                                                    "type": "str",
+                                                    "min_length": 1,
+                                                    "max_length": 500,
+                                                },
+                                            },
+                                        },
+                                        {
+                                            "type": "dataclass-field",
+                                            "name": "approved_by",
+                                            "kw_only": True,
+                                            "schema": {
+                                                "type": "function-after",
+                                                "function": {
+                                                    "type": "no-info",
+                                                    "function": formats.plain_text,
+                                                },
+                                                "schema": {
+                                                    "type": "str",
+                                                    "min_length": 1,
+                                                    "max_length": 500,
+                                                },
+                                            },
+                                        },
+                                        {
+                                            "type": "dataclass-field",
+                                            "name": "reference",
+                                            "kw_only": True,
+                                            "schema": {
+                                                "type": "function-after",
+                                                "function": {
+                                                    "type": "no-info",
+                                                    "function": formats.plain_text,
+                                                },
+                                                "schema": {
+                                                    "type": "str",
+                                                    "min_length": 1,
+                                                    "max_length": 500,
+                                                },
+                                            },
+                                        },
+                                        {
+                                            "type": "dataclass-field",
+                                            "name": "expires",
+                                            "kw_only": True,
+                                            "schema": {
+                                                "type": "function-before",
+                                                "function": {
+                                                    "type": "no-info",
+                                                    "function": formats.iso_date,
+                                                },
+                                                "schema": {
+                                                    "type": "date",
+                                                },
+                                            },
+                                        },
+                                        {
+                                            "type": "dataclass-field",
+                                            "name": "created",
+                                            "kw_only": True,
+                                            "schema": {
+                                                "type": "default",
+                                                "schema": {
+                                                    "type": "nullable",
+                                                    "schema": {
+                                                        "type": "function-before",
+                                                        "function": {
+                                                            "type": "no-info",
+                                                            "function": formats.iso_date,
+                                                        },
+                                                        "schema": {
+                                                            "type": "date",
+                                                        },
+                                                    },
+                                                },
+                                                "default": None,
+                                            },
+                                        },
+                                    ],
+                                    "extra_behavior": "forbid",
+                                },
+                                "slots": True,
+                                "frozen": True,
+                                "strict": False,
+                                "config": {
+                                    "extra_fields_behavior": "forbid",
+                                    "strict": True,
+                                    "title": "Waiver",
+                                },
+                            },
+                            "ref": "Waiver",
+                        },
+                    },
+                },
+            ],
+            "extra_behavior": "forbid",
+        },
+        "slots": True,
+        "frozen": True,
+        "strict": False,
+        "config": {
+            "extra_fields_behavior": "forbid",
+            "strict": True,
+            "title": "Waivers",
+        },
+        "ref": "Waivers",
     },
 }

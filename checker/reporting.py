@@ -20,7 +20,15 @@ import orjson
 from checker import __version__
 from checker.escaping import for_terminal, for_xml, unicode_safe, unicode_safe_data
 from checker.problems import WriteError
-from checker.results import STATUSES, OrderResult, PackInfo, Report, Tally
+from checker.results import (
+    OrderResult,
+    PackInfo,
+    Report,
+    RuleResult,
+    Tally,
+    Waived,
+    WaiversInfo,
+)
 
 SCHEMA = "chipcheck/report/v1"
 
@@ -108,14 +116,20 @@ class JsonWriter:
         return (text,)
 
     def end(self, tally: Tally) -> Iterable[str]:
-        summary = {
+        summary: dict[str, Any] = {
             "orders": tally.orders,
             "pass": tally.verdicts["pass"],
             "fail": tally.verdicts["fail"],
             "error": tally.verdicts["error"],
         }
+        tail = ""
+        if self.pack.waivers is not None:
+            summary["waived"] = tally.waived
+            waivers = waivers_json(tally, self.pack.waivers)
+            tail = ',\n  "waivers": ' + _indented(waivers).replace("\n", "\n  ")
         close = "\n  ]" if tally.orders else "]"
-        return (close + ',\n  "summary": ' + _indented(summary).replace("\n", "\n  ") + "\n}\n",)
+        text = close + ',\n  "summary": ' + _indented(summary).replace("\n", "\n  ")
+        return (text + tail + "\n}\n",)
 
 
 def order_json(order: OrderResult) -> dict[str, Any]:
@@ -123,21 +137,58 @@ def order_json(order: OrderResult) -> dict[str, Any]:
         "file": order.file,
         "order_id": order.order_id,
         "verdict": order.verdict,
-        "results": [
-            {
-                "rule": r.rule,
-                "status": r.status,
-                "message": r.message,
-                "facts": dict(r.facts),
-                "line": r.line,
-                "column": r.column,
-            }
-            for r in order.results
-        ],
+        "results": [_result_json(r) for r in order.results],
         "errors": [
             {"message": e.message, "line": e.line, "column": e.column} for e in order.errors
         ],
     }
+
+
+def _result_json(r: RuleResult) -> dict[str, Any]:
+    found = {
+        "rule": r.rule,
+        "status": r.status,
+        "message": r.message,
+        "facts": dict(r.facts),
+        "line": r.line,
+        "column": r.column,
+    }
+    if r.waiver is not None:  # only with a waivers file: other reports keep their bytes
+        found["waiver"] = waiver_json(r.waiver)
+    return found
+
+
+def waiver_json(waived: Waived) -> dict[str, Any]:
+    """A matched waiver: its terms, whether it applied, and the rule's own status."""
+    return {**waived.terms, "applied": waived.applied, "status": waived.status}
+
+
+def waivers_json(tally: Tally, info: WaiversInfo) -> dict[str, Any]:
+    return {
+        "file": info.file,
+        "sha256": info.sha256,
+        "as_of": info.as_of,
+        "waived": tally.waived,
+        "applied": sorted(tally.used),
+        "out_of_force": sorted(tally.expired),
+        "unused": unused(tally, info),
+    }
+
+
+def unused(tally: Tally, info: WaiversInfo) -> list[str]:
+    """The waivers that matched no failing or warning result of the run."""
+    return [str(t["id"]) for t in info.waivers if t["id"] not in tally.used | tally.expired.keys()]
+
+
+def waiver_note(waived: Waived, as_of: str) -> str:
+    """The text report's line under a result a waiver matched."""
+    t = waived.terms
+    terms = f"ref {t['reference']}, approved by {t['approved_by']}, owner {t['owner']}"
+    if waived.applied:
+        return f"waiver {t['id']} ({terms}, expires {t['expires']}): {t['reason']}"
+    if str(t["expires"]) < as_of:
+        return f"waiver {t['id']} expired on {t['expires']} and no longer applies ({terms})"
+    return f"waiver {t['id']} is in force only from {t['created']} ({terms})"
 
 
 def needs_attention(order: OrderResult) -> bool:
@@ -154,6 +205,8 @@ class TextWriter:
         self.pack = pack
         self.quiet = quiet
         self._width = max((len(r.id) for r in pack.rules), default=0)
+        self._status = 6 if pack.waivers is not None else 4  # "waived" is six wide
+        self._indent = " " * (self._status + self._width + 6)
 
     def begin(self) -> Iterable[str]:
         return ()
@@ -166,20 +219,25 @@ class TextWriter:
         title = for_terminal(f"{order.file}  {order.order_id or ''}".rstrip())
         lines = [f"{title}  {order.verdict.upper()}"]
         lines.extend(f"  error  {for_terminal(str(problem))}" for problem in order.errors)
-        lines.extend(
-            f"  {r.status:<4}  {r.rule:<{self._width}}  {for_terminal(r.message)}"
-            for r in order.results
-            if not self.quiet or r.status in ("fail", "warn")
-        )
+        for r in order.results:
+            if self.quiet and r.status not in ("fail", "warn"):
+                continue
+            lines.append(
+                f"  {r.status:<{self._status}}  {r.rule:<{self._width}}  {for_terminal(r.message)}"
+            )
+            if r.waiver is not None and self.pack.waivers is not None:
+                note = waiver_note(r.waiver, self.pack.waivers.as_of)
+                lines.append(self._indent + for_terminal(note))
         return ("\n".join(lines) + "\n\n",)
 
     def end(self, tally: Tally) -> Iterable[str]:
         lines: list[str] = []
         if tally.rules and not self.quiet:
             width = max(len(rule) for rule in tally.rules)
-            lines.append(f"{'rule':<{width}}  " + "  ".join(f"{s:>4}" for s in STATUSES))
+            statuses = tally.statuses
+            lines.append(f"{'rule':<{width}}  " + "  ".join(f"{s:>4}" for s in statuses))
             lines.extend(
-                f"{rule:<{width}}  " + "  ".join(f"{n[s]:>4}" for s in STATUSES)
+                f"{rule:<{width}}  " + "  ".join(f"{n[s]:>{max(4, len(s))}}" for s in statuses)
                 for rule, n in tally.rules.items()
             )
             lines.append("")
@@ -251,11 +309,18 @@ class SarifWriter:
             _sarif_result(INPUT_ERROR, self._index, "error", p.message, order, p.line, p.column)
             for p in order.errors
         ]
-        found.extend(
-            _sarif_result(r.rule, self._index, _LEVEL[r.status], r.message, order, r.line, r.column)
-            for r in order.results
-            if r.status in _LEVEL
-        )
+        for r in order.results:
+            status = r.waiver.status if r.waiver is not None else r.status
+            if status not in _LEVEL:
+                continue
+            result = _sarif_result(
+                r.rule, self._index, _LEVEL[status], r.message, order, r.line, r.column
+            )
+            if r.waiver is not None:
+                result.setdefault("properties", {})["waiver"] = waiver_json(r.waiver)
+                if r.waiver.applied:
+                    result["suppressions"] = [_suppression(r.waiver)]
+            found.append(result)
         pieces = []
         for result in found:
             pieces.append(self._separator + _indented(result).replace("\n", self._indent))
@@ -293,6 +358,21 @@ def _sarif_result(
     return result
 
 
+def _suppression(waived: Waived) -> dict[str, Any]:
+    """A waiver as SARIF sees it: suppressed outside the file (kind external), accepted,
+    with the reason and approval as the justification."""
+    t = waived.terms
+    return {
+        "kind": "external",
+        "status": "accepted",
+        "justification": (
+            f"waiver {t['id']}: {t['reason']} (ref {t['reference']}, approved by "
+            f"{t['approved_by']}, owner {t['owner']}, expires {t['expires']})"
+        ),
+        "properties": dict(t),
+    }
+
+
 JUNIT_SPOOL_BYTES = 4 << 20  # suites kept in memory before the spool moves to a file
 
 
@@ -311,6 +391,7 @@ class JunitWriter:
             max_size=JUNIT_SPOOL_BYTES, mode="w+", encoding="utf-8"
         )
         self._totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        self._as_of = pack.waivers.as_of if pack.waivers is not None else None
 
     def begin(self) -> Iterable[str]:
         return ()
@@ -338,6 +419,8 @@ class JunitWriter:
                 case.set("line", str(r.line))
             counts["tests"] += 1
             message = for_xml(r.message)
+            if r.waiver is not None and self._as_of is not None:
+                message = for_xml(f"{r.message}; {waiver_note(r.waiver, self._as_of)}")
             if r.status == "fail":
                 failure = ET.SubElement(case, "failure", message=message, type="fail")
                 failure.text = message
@@ -346,6 +429,14 @@ class JunitWriter:
                 ET.SubElement(case, "skipped", message=message)
                 counts["skipped"] += 1
             else:
+                if r.waiver is not None:
+                    properties = ET.SubElement(case, "properties")
+                    for key, value in waiver_json(r.waiver).items():
+                        if value is not None:
+                            ET.SubElement(properties, "property", name=f"waiver.{key}").set(
+                                "value",
+                                for_xml(str(value).lower() if value is True else str(value)),
+                            )
                 ET.SubElement(case, "system-out").text = f"{r.status}: {message}"
         for key, value in counts.items():
             suite.set(key, str(value))
@@ -421,7 +512,14 @@ class GithubWriter:
             if r.status in _LEVEL:
                 kind = "error" if r.status == "fail" else "warning"
                 title = f"chipcheck {r.rule} ({order.order_id})"
-                lines.append(_annotation(kind, order.file, r.line, r.column, title, r.message))
+                message = r.message
+                if r.waiver is not None and self.pack.waivers is not None:
+                    message += "; " + waiver_note(r.waiver, self.pack.waivers.as_of)
+                lines.append(_annotation(kind, order.file, r.line, r.column, title, message))
+            elif r.waiver is not None:
+                title = f"chipcheck {r.rule} ({order.order_id}): waived by {r.waiver.id}"
+                note = f"{r.message}; {waiver_note(r.waiver, '')}"
+                lines.append(_annotation("notice", order.file, r.line, r.column, title, note))
         return [line + "\n" for line in lines]
 
     def end(self, tally: Tally) -> Iterable[str]:
@@ -430,9 +528,12 @@ class GithubWriter:
 
 def summary(tally: Tally, pack: PackInfo) -> str:
     v = tally.verdicts
+    waived = ""
+    if pack.waivers is not None:
+        waived = f", {tally.waived} result{'s' * (tally.waived != 1)} waived"
     return (
         f"{tally.orders} orders: {v['pass']} pass, {v['fail']} fail, "
-        f"{v['error']} error (rule pack {pack.name} {pack.version})"
+        f"{v['error']} error{waived} (rule pack {pack.name} {pack.version})"
     )
 
 

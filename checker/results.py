@@ -7,8 +7,27 @@ from typing import Any, Literal, NamedTuple
 
 from checker.problems import Problem
 
-Status = Literal["pass", "fail", "warn", "skip"]
+Status = Literal["pass", "fail", "warn", "skip", "waived"]
 Verdict = Literal["pass", "fail", "error"]
+
+
+class Waived(NamedTuple):
+    """A waiver that matched a failing or warning result: applied, or out of force."""
+
+    id: str
+    applied: bool
+    status: Status  # the rule's own status, before the waiver (fail or warn)
+    # id, rule, check, reason, owner, approved_by, reference, expires, created: as text
+    terms: Mapping[str, str | None]
+
+
+class WaiversInfo(NamedTuple):
+    """The waivers file of a run, for reports and attestations."""
+
+    file: str
+    sha256: str
+    as_of: str  # YYYY-MM-DD: the day waivers are judged in force
+    waivers: tuple[Mapping[str, str | None], ...]  # each waiver's terms, in file order
 
 
 class RuleResult(NamedTuple):
@@ -22,6 +41,9 @@ class RuleResult(NamedTuple):
     failed: tuple[int, ...] = ()  # indices of the rule's checks that failed
     line: int | None = None  # where the judged field is, for a failing or warning result
     column: int | None = None
+    # the waiver that matched a failing or warning result: applied (status `waived`),
+    # or out of force (the status stays, and the report says which waiver and when)
+    waiver: Waived | None = None
 
 
 class OrderResult(NamedTuple):
@@ -47,6 +69,7 @@ class PackInfo(NamedTuple):
     version: str
     sha256: str
     rules: tuple[RuleInfo, ...] = ()
+    waivers: WaiversInfo | None = None  # the waivers file of the run, if one is named
 
 
 class Report(NamedTuple):
@@ -63,26 +86,44 @@ class Report(NamedTuple):
 
 
 STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "skip")
+WAIVED_STATUSES: tuple[Status, ...] = (*STATUSES, "waived")  # the columns with waivers
 
 
 class Tally:
     """Counts of verdicts, and of each rule's statuses, over results seen one at a time."""
 
-    def __init__(self, verdicts: dict[Verdict, int], rules: dict[str, dict[Status, int]]) -> None:
+    def __init__(
+        self,
+        verdicts: dict[Verdict, int],
+        rules: dict[str, dict[Status, int]],
+        statuses: tuple[Status, ...] = STATUSES,
+    ) -> None:
         self.verdicts = verdicts
         self.rules = rules
+        self.statuses = statuses  # the summary's columns: `waived` too with a waivers file
+        self.waived = 0
+        self.used: dict[str, int] = {}  # waiver id -> results it waived
+        self.expired: dict[str, int] = {}  # waiver id -> results it matched out of force
 
     @classmethod
     def of(cls, pack: PackInfo) -> Tally:
+        statuses = WAIVED_STATUSES if pack.waivers is not None else STATUSES
         return cls(
             dict.fromkeys(("pass", "fail", "error"), 0),
-            {r.id: dict.fromkeys(STATUSES, 0) for r in pack.rules},
+            {r.id: dict.fromkeys(statuses, 0) for r in pack.rules},
+            statuses,
         )
 
     def add(self, order: OrderResult) -> None:
         self.verdicts[order.verdict] += 1
         for result in order.results:
-            self.rules.setdefault(result.rule, dict.fromkeys(STATUSES, 0))[result.status] += 1
+            self.rules.setdefault(result.rule, dict.fromkeys(WAIVED_STATUSES, 0))[
+                result.status
+            ] += 1
+            if result.waiver is not None:
+                counts = self.used if result.waiver.applied else self.expired
+                counts[result.waiver.id] = counts.get(result.waiver.id, 0) + 1
+                self.waived += result.waiver.applied
 
     @property
     def orders(self) -> int:

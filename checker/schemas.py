@@ -18,6 +18,7 @@ _DEFS = {
         "justification": "Justification",
     },
     "pack": {"catalog": "Chip", "batches": "Batch", "entities": "Entity"},
+    "waivers": {},
     "rules": {
         "order": "Order",
         "buyer": "Buyer",

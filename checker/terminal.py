@@ -16,14 +16,15 @@ from rich.table import Table
 from rich.text import Text
 
 from checker.escaping import for_terminal
-from checker.reporting import needs_attention, summary
-from checker.results import STATUSES, Report, Tally
+from checker.reporting import needs_attention, summary, waiver_note
+from checker.results import Report, Tally
 
 STYLE = {
     "pass": "green",
     "warn": "yellow",
     "fail": "bold red",
     "skip": "dim",
+    "waived": "cyan",
     "error": "bold magenta",
     "PASS": "bold green",
     "FAIL": "bold red",
@@ -38,6 +39,8 @@ def print_report(report: Report, console: Console | None = None, *, quiet: bool 
     `quiet`: only the orders that need attention, then the summary."""
     console = console or Console(highlight=False, soft_wrap=True)
     width = max((len(r.rule) for o in report.orders for r in o.results), default=0)
+    waivers = report.pack.waivers
+    status_width = 6 if waivers is not None else 4
     for order in report.orders:
         if quiet and not needs_attention(order):
             continue
@@ -59,19 +62,22 @@ def print_report(report: Report, console: Console | None = None, *, quiet: bool 
             console.print(
                 Text.assemble(
                     "  ",
-                    (f"{r.status:<4}", STYLE[r.status]),
+                    (f"{r.status:<{status_width}}", STYLE[r.status]),
                     f"  {r.rule:<{width}}  {for_terminal(r.message)}",
                 )
             )
+            if r.waiver is not None and waivers is not None:
+                note = for_terminal(waiver_note(r.waiver, waivers.as_of))
+                console.print(" " * (status_width + width + 6) + note, style=STYLE["waived"])
         console.print()
     tally = report.tally()
     if not quiet:
         table = Table(box=box.SIMPLE_HEAD, title="results per rule", title_justify="left")
         table.add_column("rule")
-        for status in STATUSES:
+        for status in tally.statuses:
             table.add_column(status, justify="right", style=STYLE[status])
         for rule, counts in tally.rules.items():
-            table.add_row(rule, *(str(counts[s]) for s in STATUSES))
+            table.add_row(rule, *(str(counts[s]) for s in tally.statuses))
         console.print(table)
     worst = ("PASS", "FAIL", "ERROR")[tally.exit_code]
     console.print(Text(summary(tally, report.pack), style=STYLE[worst]))

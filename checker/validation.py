@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 Loc = tuple[str | int, ...]
-R = TypeVar("R", records.Order, records.PackMeta, records.Rule, records.Attributes)
+R = TypeVar("R", records.Order, records.PackMeta, records.Rule, records.Attributes, records.Waivers)
 
 _TYPE_HINTS = {
     "int_type": "a whole number without quotes, such as 8000",

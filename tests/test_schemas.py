@@ -12,7 +12,9 @@ import pytest
 from checker.loading import read_document
 from tests.conftest import PACK, REPO
 
-REGENERATE = "for k in order rules pack; do chipcheck schema $k > schemas/$k.schema.json; done"
+REGENERATE = (
+    "for k in order rules pack waivers; do chipcheck schema $k > schemas/$k.schema.json; done"
+)
 
 
 def schema(kind: str) -> Any:
@@ -26,7 +28,7 @@ def data(path: Path) -> Any:
     return json.loads(json.dumps(doc.data, default=str))
 
 
-@pytest.mark.parametrize("kind", ["order", "rules", "pack"])
+@pytest.mark.parametrize("kind", ["order", "rules", "pack", "waivers"])
 def test_committed_schema_is_what_the_command_prints(cli: Any, kind: str) -> None:
     run = cli("schema", kind)
     assert run.code == 0
@@ -73,3 +75,7 @@ def test_the_order_schema_rejects_what_the_checker_rejects(
     target[path[-1]] = value
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(order, schema("order"))
+
+
+def test_the_example_waivers_file_meets_its_schema() -> None:
+    jsonschema.validate(data(REPO / "examples" / "waivers.yaml"), schema("waivers"))

@@ -4,31 +4,48 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from checker.commands.common import (
     Config,
     Output,
     UsageError,
     load_pack,
+    load_waivers,
+    not_orders,
     order_paths,
     refuse_inputs,
 )
+from checker.escaping import for_terminal
+from checker.results import Tally
+
+if TYPE_CHECKING:
+    from checker.waiving import WaiverSet
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
     paths = order_paths(args, config)
     if not paths:
         raise UsageError("no PATH given and no [tool.chipcheck] orders in ./pyproject.toml")
+    skip = not_orders(args, config)
+    if named := [p for p in paths if p.resolve() in skip]:
+        raise UsageError(f"{named[0].as_posix()} is the waivers file, not an order: leave it out")
     pack = load_pack(args, config)
     if pack is None:
+        return 2
+    ok, waivers = load_waivers(args, config, pack)
+    if not ok:
         return 2
     from checker.checking import Checker
     from checker.reporting import render, write_report, writer
 
     refuse_inputs(
-        [path for path in (args.output, *(f for _, f in args.output_format)) if path], paths, pack
+        [path for path in (args.output, *(f for _, f in args.output_format)) if path],
+        paths,
+        pack,
+        skip,
     )
-    checker = Checker(pack, enforce_proposed=args.enforce_proposed)
+    checker = Checker(pack, enforce_proposed=args.enforce_proposed, waivers=waivers)
     fmt = args.format or "text"
     to_terminal = fmt == "text" and args.output is None and sys.stdout.isatty()
     outputs = [Output(path, extra) for extra, path in args.output_format]
@@ -38,10 +55,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if to_terminal:
             from checker import terminal  # rich, only for people at a terminal
 
-            report = checker.check_paths(paths, terminal.progress, args.jobs)
+            report = checker.check_paths(paths, terminal.progress, args.jobs, skip)
             for output in outputs:
                 output.writelines((render(output.fmt, report, quiet=args.quiet),))
-            return terminal.print_report(report, quiet=args.quiet).exit_code
+            return _exit(terminal.print_report(report, quiet=args.quiet), args, waivers)
         progress = None
         if sys.stderr.isatty() and not (args.output is None and sys.stdout.isatty()):
             from checker import terminal  # a bar on stderr that the report cannot garble
@@ -50,8 +67,30 @@ def run(args: argparse.Namespace, config: Config) -> int:
         writers = [
             (writer(output.fmt, checker.info, quiet=args.quiet), output) for output in outputs
         ]
-        results = checker.results(paths, progress, args.jobs)
-        return write_report(checker.info, results, writers).exit_code
+        results = checker.results(paths, progress, args.jobs, skip)
+        return _exit(write_report(checker.info, results, writers), args, waivers)
     finally:
         for output in outputs:
             output.close()
+
+
+def _exit(tally: Tally, args: argparse.Namespace, waivers: WaiverSet | None) -> int:
+    """The exit code; each waiver that matched nothing is reported on stderr, and with
+    --strict-waivers makes a passing run exit 1."""
+    from checker.reporting import unused
+
+    if waivers is None:
+        return tally.exit_code
+    idle = set(unused(tally, waivers.info))
+    for grant in waivers.grants:
+        if grant.id in idle:
+            where = f"{waivers.file}:{grant.line}" if grant.line else waivers.file
+            print(
+                f"warning: {for_terminal(where)}: waiver {for_terminal(grant.id)} covers no "
+                "failing or warning result: remove it, or correct its rule, check, orders "
+                "or when",
+                file=sys.stderr,
+            )
+    if idle and args.strict_waivers and tally.exit_code == 0:
+        return 1
+    return tally.exit_code

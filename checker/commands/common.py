@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import io
 import os
 import sys
@@ -17,13 +18,15 @@ from checker.problems import Problem
 
 if TYPE_CHECKING:
     from checker.packs.rulepack import RulePack
+    from checker.waiving import WaiverSet
 
-CONFIG_KEYS = {"orders", "rules"}
+CONFIG_KEYS = {"orders", "rules", "waivers"}
 
 
 class Config(NamedTuple):
     orders: Path | None = None
     rules: Path | None = None
+    waivers: Path | None = None
 
 
 class UsageError(Exception):
@@ -78,6 +81,42 @@ def load_pack_from(directory: Path) -> RulePack | None:
     for warning in pack.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return pack
+
+
+def waivers_path(args: argparse.Namespace, config: Config) -> Path | None:
+    """The waivers file named by --waivers, else by [tool.chipcheck] waivers: it is
+    never read as an order, even with --no-waivers."""
+    named: Path | None = getattr(args, "waivers", None) or config.waivers
+    return named
+
+
+def as_of(args: argparse.Namespace) -> dt.date:
+    """The run's date for waivers: --as-of, else today."""
+    given: dt.date | None = getattr(args, "as_of", None)
+    return given or dt.date.today()
+
+
+def load_waivers(
+    args: argparse.Namespace, config: Config, pack: RulePack
+) -> tuple[bool, WaiverSet | None]:
+    """(ok, waivers): none unless a file is named and --no-waivers is not given; not
+    ok when the file has problems (printed, with nothing checked)."""
+    path = waivers_path(args, config)
+    if path is None or getattr(args, "no_waivers", False):
+        return True, None
+    from checker.waiving import load_waivers as load
+
+    loaded = load(path, pack, as_of(args))
+    if isinstance(loaded, list):
+        print_problems(loaded, f"waivers file {path.as_posix()} is invalid; nothing was checked")
+        return False, None
+    return True, loaded
+
+
+def not_orders(args: argparse.Namespace, config: Config) -> frozenset[Path]:
+    """Files discovery passes over: the waivers file, wherever it lies."""
+    path = waivers_path(args, config)
+    return frozenset((path.resolve(),)) if path is not None else frozenset()
 
 
 def print_problems(problems: Sequence[Problem], headline: str) -> None:
@@ -159,7 +198,12 @@ def write(text: str, path: Path | None, fmt: str) -> None:
         output.close()
 
 
-def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[Path], pack: RulePack) -> None:
+def refuse_inputs(
+    outputs: Iterable[Path],
+    inputs: Iterable[Path],
+    pack: RulePack,
+    also: frozenset[Path] = frozenset(),
+) -> None:
     """No report is written over an order file or a rule-pack file of the run (SPEC 3).
 
     Only an existing file can be an input, and only one with an order file's suffix can
@@ -170,13 +214,14 @@ def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[Path], pack: RulePac
     existing = {path.resolve(): path for path in outputs if path.exists()}
     if not existing:
         return
-    taken = {path.resolve() for path in pack.files}
+    taken = {path.resolve() for path in pack.files} | also
     if any(is_order_file(path.name) for path in existing):
         taken.update(path.resolve() for path in discover(inputs)[0])
     for resolved, path in existing.items():
         if resolved in taken:
             raise UsageError(
-                f"--output {path.as_posix()} is an input of this run (an order or rule file): "
+                f"--output {path.as_posix()} is an input of this run (an order, rule or "
+                "waivers file): "
                 "write the report elsewhere; nothing was written"
             )
 

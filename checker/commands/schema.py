@@ -1,5 +1,5 @@
-"""`chipcheck schema`: the JSON Schema of an order, a rule file or pack.yaml, with the
-pack's declarations."""
+"""`chipcheck schema`: the JSON Schema of an order, a rule file or pack.yaml, or a
+waivers file, with the pack's declarations."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         "order": (models.Order, "chipcheck order file"),
         "rules": (models.Rule, "chipcheck rule file (<rule-id>.yaml in a rule pack)"),
         "pack": (models.PackMeta, "chipcheck rule pack pack.yaml"),
+        "waivers": (models.Waivers, "chipcheck waivers file"),
     }
     model, title = choices[kind]
     schema = {

@@ -305,7 +305,8 @@ _COMPARE = {
 
 
 def holds(condition: Condition, facts: Mapping[str, Value]) -> bool:
-    """Whether the condition holds, in plain Python: for tests and explanations only."""
+    """Whether the condition holds, in plain Python: for tests, explanations and a
+    waiver's `when` (which selects orders; the engine still judges every check)."""
     if isinstance(condition, Comparison):
         left, right = evaluate(condition.left, facts), evaluate(condition.right, facts)
         return bool(_COMPARE[condition.op](left, right))

@@ -620,3 +620,14 @@ def _template(
     misfits = template_problems(template.specs, types)
     problems.extend(doc.problem(loc, message) for message in misfits)
     return None if unknown or misfits else template
+
+
+def located_condition(
+    doc: Document, loc: Loc, text: str, pack: RulePack, problems: list[Problem]
+) -> Condition | None:
+    """A condition written outside the pack (a waiver's `when`) on the pack's facts and
+    lists, typed and checked as a rule's is; None with its problems."""
+    vocabulary = pack.vocabulary
+    no_renames: dict[str, str] = {}
+    scoped = (vocabulary.types(), vocabulary.facts, no_renames)
+    return _condition(doc, loc, text, dict(vocabulary.lists), scoped, problems, set())
