@@ -128,6 +128,57 @@ def build_parser() -> argparse.ArgumentParser:
         "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
     )
 
+    attest = commands.add_parser(
+        "attest",
+        help="check orders and write a verdict record (an in-toto Statement) to submit",
+        parents=[common, waiving],
+    )
+    attest.add_argument(
+        "paths",
+        nargs="*",
+        type=_path,
+        metavar="PATH",
+        help="order files or directories (default: [tool.chipcheck] orders)",
+    )
+    attest.add_argument("--output", type=_path, metavar="FILE", required=True)
+    attest.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    attest.add_argument(
+        "--sign-key",
+        type=_path,
+        metavar="KEY",
+        help="sign the record with this SSH private key (ssh-keygen -Y sign): FILE.sig",
+    )
+    attest.add_argument(
+        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
+    )
+    verify = commands.add_parser(
+        "verify",
+        help="re-hash and re-check what a verdict record names, as of its date; list every "
+        "difference",
+        parents=[common],
+    )
+    verify.add_argument("record", type=_path, metavar="FILE", help="the record attest wrote")
+    verify.add_argument(
+        "paths",
+        nargs="*",
+        type=_path,
+        metavar="PATH",
+        help="order files or directories (default: the paths the record names)",
+    )
+    verify.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    verify.add_argument(
+        "--waivers",
+        type=_path,
+        metavar="FILE",
+        help="the waivers file (default: [tool.chipcheck] waivers, else the record's)",
+    )
+    verify.add_argument(
+        "--allowed-signers",
+        type=_path,
+        metavar="FILE",
+        help="check FILE.sig against this allowed-signers file (ssh-keygen -Y verify)",
+    )
+
     rules = commands.add_parser(
         "rules",
         help="list the rules of a pack ('rules list', the default), or run their examples "

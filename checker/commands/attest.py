@@ -1,0 +1,61 @@
+"""`chipcheck attest`: write a verdict record (an in-toto Statement) for submission,
+optionally signed with an SSH key."""
+
+from __future__ import annotations
+
+import argparse
+
+from checker.commands.common import (
+    Config,
+    UsageError,
+    as_of,
+    load_pack,
+    load_waivers,
+    not_orders,
+    order_paths,
+    refuse_inputs,
+)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    """Exit as `check` would on the same orders (0, 1 or 2), once the record is written:
+    a record of failing orders is still a record."""
+    paths = order_paths(args, config)
+    if not paths:
+        raise UsageError("no PATH given and no [tool.chipcheck] orders in ./pyproject.toml")
+    skip = not_orders(args, config)
+    pack = load_pack(args, config)
+    if pack is None:
+        return 2
+    ok, waivers = load_waivers(args, config, pack)
+    if not ok:
+        return 2
+    from checker.attesting import ChangedWhileReading, dumps, record
+    from checker.checking import Checker
+    from checker.signing import SigningError, sign, signature_path
+
+    refuse_inputs([args.output, signature_path(args.output)], paths, pack, skip)
+    checker = Checker(pack, enforce_proposed=args.enforce_proposed, waivers=waivers)
+    try:
+        made = record(checker, paths, skip, as_of(args).isoformat())
+    except ChangedWhileReading as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        args.output.write_bytes(dumps(made))
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output.as_posix()}: {exc.strerror or exc}") from None
+    if args.sign_key is not None:
+        try:
+            sign(args.output, args.sign_key)
+        except SigningError as exc:
+            raise UsageError(str(exc)) from None
+    summary = made["predicate"]["summary"]
+    signed = f", signed in {signature_path(args.output).as_posix()}" if args.sign_key else ""
+    print(
+        f"wrote {args.output.as_posix()}: {len(made['subject'])} order files, "
+        f"{summary['pass']} pass, {summary['fail']} fail, {summary['error']} error, "
+        f"as of {made['predicate']['as_of']}{signed}"
+    )
+    if summary["error"]:
+        return 2
+    return 1 if summary["fail"] else 0
