@@ -8,6 +8,7 @@ what gets tested.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -108,3 +109,23 @@ def test_hooks_block_a_failing_order_and_pass_a_good_one(tmp_path: Path) -> None
     output = upper.stdout + upper.stderr
     assert upper.returncode != 0, output
     assert "orders/BD-7.YAML  BD-7  FAIL" in output and "over quota" in output
+
+    # A waiver named in [tool.chipcheck] is picked up by the hook, and the commit lands.
+    # The waived order still draws on the quota, so the later order needs it too.
+    expires = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    write(
+        repo,
+        "pyproject.toml",
+        '[tool.chipcheck]\norders = "orders"\nwaivers = "waivers.yaml"\n',
+    )
+    write(
+        repo,
+        "waivers.yaml",
+        "waivers:\n  - id: W-1\n    rule: batch-quota\n    orders: [BD-7, T-1]\n"
+        "    reason: Quota top-up agreed, not yet in the pack.\n"
+        "    owner: procurement@example.com\n    approved_by: Head of Trade Compliance\n"
+        f"    reference: NDRC-TOPUP-2026-03\n    expires: {expires}\n",
+    )
+    run(repo, "git", "add", "-A", env=env)
+    waived = run(repo, "git", "commit", "-m", "the over-quota order, waived", env=env)
+    assert waived.returncode == 0, waived.stdout + waived.stderr

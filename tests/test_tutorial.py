@@ -9,9 +9,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import REPO
 
-TUTORIAL = (REPO / "docs" / "tutorial.md").read_text(encoding="utf-8")
+DOCS = {
+    "tutorial": (REPO / "docs" / "tutorial.md").read_text(encoding="utf-8"),
+    "readme-audit": (REPO / "README.md").read_text(encoding="utf-8"),
+}
 BLOCK = re.compile(r"```(tutorial-[a-z]+)([^\n]*)\n(.*?)```", re.S)
 
 
@@ -31,8 +36,10 @@ def _edit(path: Path, how: str, text: str) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def test_the_tutorial_runs_as_written(cli: Any, tmp_path: Path) -> None:
-    blocks = BLOCK.findall(TUTORIAL)
+@pytest.mark.parametrize("doc", DOCS)
+def test_the_tutorial_runs_as_written(cli: Any, tmp_path: Path, doc: str) -> None:
+    """docs/tutorial.md, and the README's audit workflow, as written."""
+    blocks = BLOCK.findall(DOCS[doc])
     assert [k for k, _, _ in blocks].count("tutorial-run") >= 3
     printed = ""
     for kind, args, body in blocks:
