@@ -35,7 +35,7 @@ class Grant(NamedTuple):
     rule: str
     check: int | None  # 0-based index of the check it covers; None: the whole rule
     check_name: str | None  # as written: the check's id, or its number
-    orders: frozenset[str] | None
+    orders: frozenset[str] | None  # casefolded
     when: Condition | None
     when_text: str | None
     reason: str
@@ -52,8 +52,8 @@ class Grant(NamedTuple):
         return (self.created is None or self.created <= as_of) and as_of <= self.expires
 
     def covers(self, order_id: str, facts: Mapping[str, Any]) -> bool:
-        if self.orders is not None:
-            return order_id in self.orders
+        if self.orders is not None:  # ids are unique ignoring letter case, as orders' are
+            return order_id.casefold() in self.orders
         assert self.when is not None
         return holds(self.when, facts)
 
@@ -200,7 +200,7 @@ def _grant(
         rule=waiver.rule,
         check=check,
         check_name=None if waiver.check is None else str(waiver.check),
-        orders=None if waiver.orders is None else frozenset(waiver.orders),
+        orders=None if waiver.orders is None else frozenset(o.casefold() for o in waiver.orders),
         when=when,
         when_text=waiver.when,
         reason=waiver.reason,

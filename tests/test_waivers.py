@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tests.conftest import REPO, order_text, write
+from checker.checking import Checker
+from checker.packs.rulepack import RulePack, load_pack
+from checker.strategies import order_sets
+from checker.waiving import WaiverSet, load_waivers
+from tests.conftest import PACK, REPO, order_text, write
 
 SARIF_SCHEMA = json.loads(
     (REPO / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
@@ -136,7 +144,7 @@ def test_a_condition_selects_the_orders_a_waiver_covers(
 def test_a_waiver_of_one_check_covers_only_results_that_fail_no_other_check(
     cli: Any, tmp_path: Path, orders: Path
 ) -> None:
-    path = waivers_file(tmp_path, waiver(orders="[T-1, T-2]", check=8))
+    path = waivers_file(tmp_path, waiver(orders="[t-1, T-2]", check=8))  # ids in any case
     run = check(cli, orders, "--waivers", path)
     assert run.status("low.yaml", "need-justification") == "waived"  # only check 8 fails
     assert run.status("both.yaml", "need-justification") == "fail"  # check 2 fails too
@@ -353,3 +361,62 @@ def test_the_waivers_command_lists_each_waiver_with_its_state(
     assert "5 waivers as of 2026-12-01: 1 active, 1 expiring, 1 expired, 1 unused, 1 future" in text
     healthy = waivers_file(tmp_path, waiver(), waiver(id="W-2", orders="[T-2]"))
     assert cli("waivers", orders, "--waivers", healthy, "--as-of", "2026-12-01").code == 0
+
+
+PACK_V = load_pack(PACK)
+assert isinstance(PACK_V, RulePack), PACK_V
+RULE_IDS = [r.rule.id for r in PACK_V.rules]
+AS_OF = dt.date(2026, 12, 1)
+
+
+@given(order_sets(PACK_V), st.data())
+def test_waivers_change_exactly_the_failures_and_warnings_they_cover_in_force(
+    documents: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    ids = [d["order_id"] for d in documents]
+    drawn = data.draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(RULE_IDS),
+                st.lists(st.sampled_from(ids), min_size=1, unique=True),
+                st.integers(-2, 2),  # expires this many days from the run's date
+            ),
+            max_size=6,
+        )
+    )
+    entries = [
+        waiver(
+            id=f"W-{i}", rule=rule, orders="[" + ", ".join(orders) + "]",
+            expires=(AS_OF + dt.timedelta(days)).isoformat(),
+        )
+        for i, (rule, orders, days) in enumerate(drawn)
+    ]  # fmt: skip
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "waivers.yaml"
+        path.write_text("waivers:\n" + "".join(entries or ["  []\n"]), encoding="utf-8")
+        waivers = load_waivers(path, PACK_V, AS_OF)
+    assert isinstance(waivers, WaiverSet), waivers
+    raw = Checker(PACK_V).evaluate_documents(documents)
+    judged = Checker(PACK_V, waivers=waivers).evaluate_documents(documents)
+    for order_id, before, after in zip(ids, raw, judged, strict=True):
+        assert isinstance(before, tuple) and isinstance(after, tuple)
+        for was, now in zip(before, after, strict=True):
+            in_force = [
+                f"W-{i}"
+                for i, (rule, orders, days) in enumerate(drawn)
+                if rule == was.rule and order_id in orders and days >= 0
+            ]
+            matching = [
+                f"W-{i}"
+                for i, (rule, orders, _) in enumerate(drawn)
+                if rule == was.rule and order_id in orders
+            ]
+            if was.status in ("fail", "warn") and in_force:
+                assert now.status == "waived" and now.waiver is not None
+                assert now.waiver.id == in_force[0] and now.waiver.status == was.status
+                assert now._replace(status=was.status, waiver=None) == was
+            elif was.status in ("fail", "warn") and matching:
+                assert now.status == was.status and now.waiver is not None
+                assert not now.waiver.applied and now.waiver.id in matching
+            else:
+                assert now == was
