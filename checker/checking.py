@@ -110,6 +110,10 @@ class Checker:
         )
 
     @property
+    def deriver(self) -> Deriver:
+        return self._deriver
+
+    @property
     def info(self) -> PackInfo:
         rules = tuple(
             RuleInfo(r.id, r.title, r.status, r.source, r.description.strip())
@@ -193,6 +197,7 @@ class Checker:
         progress: Progress | None = None,
         jobs: int | None = None,
         skip: frozenset[Path] = frozenset(),
+        keep: list[Loaded] | None = None,
     ) -> Iterator[OrderResult]:
         """Check every order file under `paths` as one set; results one at a time, by file.
 
@@ -202,7 +207,8 @@ class Checker:
         in a fraction of the memory of a Report. `progress(steps)` may return a tick to
         call per step (each file read, each order judged), e.g. for a progress bar.
         `jobs` processes read the files (default: one per CPU for large sets). Files
-        in `skip` (resolved paths: the waivers file) are not orders.
+        in `skip` (resolved paths: the waivers file) are not orders. `keep`, if given,
+        receives every valid order's local facts (for the ledger view).
         """
         files, missing = discover(paths)
         if skip:
@@ -211,6 +217,8 @@ class Checker:
             read = self._reader.read(files, default_jobs(len(files)) if jobs is None else jobs)
             with (progress or _no_progress)(2 * len(files)) as tick:
                 loaded, errors = self._reader.load(paths, read, missing, tick)
+                if keep is not None:
+                    keep.extend(loaded)
                 pending = sorted(
                     zip(loaded, self._deriver.ledger([item.local for item in loaded]), strict=True),
                     key=lambda pair: pair[0].file,

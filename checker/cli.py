@@ -179,6 +179,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="check FILE.sig against this allowed-signers file (ssh-keygen -Y verify)",
     )
 
+    ledger = commands.add_parser(
+        "ledger",
+        help="each ledger's totals: limit, used, reserved, remaining, and every order in "
+        "ledger order with running totals",
+        parents=[common],
+    )
+    ledger.add_argument(
+        "paths",
+        nargs="*",
+        type=_path,
+        metavar="PATH",
+        help="order files or directories (default: [tool.chipcheck] orders)",
+    )
+    ledger.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    ledger.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
+    ledger.add_argument("--output", type=_path, metavar="FILE", help="write here, not stdout")
+    ledger.add_argument(
+        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
+    )
+    ledger.add_argument(
+        "--waivers", type=_path, metavar="FILE", help=argparse.SUPPRESS
+    )  # read only so that the configured waivers file is never taken for an order
+
     rules = commands.add_parser(
         "rules",
         help="list the rules of a pack ('rules list', the default), or run their examples "

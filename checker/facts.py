@@ -12,10 +12,10 @@ import functools
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from checker.packs.declared import Extras
-from checker.packs.expressions import holds, names
+from checker.packs.expressions import Condition, holds, names
 from checker.packs.vocabulary import BUILTIN, Ledger, Order_, Vocabulary, ledger_names
 from checker.records import Order, PackMeta
 
@@ -130,6 +130,10 @@ class Deriver:
         columns = [plan.used(locals_) for plan in self._ledgers]
         return list(zip(*columns, strict=True)) if columns else [()] * len(locals_)
 
+    def entries(self, locals_: Sequence[Local]) -> list[list[Entry]]:
+        """Per ledger: every order in ledger order, for the ledger view."""
+        return [plan.entries(locals_) for plan in self._ledgers]
+
 
 class _LedgerPlan:
     def __init__(self, ledger: Ledger, index: dict[str, int]) -> None:
@@ -146,29 +150,38 @@ class _LedgerPlan:
     def used(self, locals_: Sequence[Local]) -> list[int]:
         used = [0] * len(locals_)
         totals: dict[tuple[Any, ...], int] = defaultdict(int)
-        counts = self.ledger.counts
-        read = [(n, self.index[n]) for n in names(counts)] if counts else []
-        read_names = [n for n, _ in read]
-        decided: dict[tuple[Any, ...], bool] = {}
+        counted = _Decider(self.ledger.counts, self.index)
         order = self.order
         for i in sorted(range(len(locals_)), key=lambda i: _sort_key(locals_[i], order)):
             local = locals_[i]
-            key = tuple(local[k] for k in self.key)
-            if self.period:
-                key += (self.period(local[self.date]),)
+            key = self._key(local)
             used[i] = totals[key]
-            if counts is not None:
-                values = tuple(local[k] for _, k in read)
-                counted = decided.get(values)
-                if counted is None:  # few distinct inputs: each is decided once
-                    if len(decided) >= 4096:
-                        decided.clear()
-                    inputs = dict(zip(read_names, values, strict=True))
-                    counted = decided[values] = holds(counts, inputs)
-                if not counted:
-                    continue
-            totals[key] += local[self.amount]
+            if counted(local):
+                totals[key] += local[self.amount]
         return used
+
+    def _key(self, local: Local) -> tuple[Any, ...]:
+        key = tuple(local[k] for k in self.key)
+        return (*key, self.period(local[self.date])) if self.period else key
+
+    def entries(self, locals_: Sequence[Local]) -> list[Entry]:
+        """Every order in ledger order, with its key, its amount and how it counts."""
+        counted = _Decider(self.ledger.counts, self.index)
+        reserved = _Decider(self.ledger.reserved, self.index, default=False)
+        used = self.used(locals_)
+        limit = self.limit
+        return [
+            Entry(
+                i,
+                self._key(locals_[i]),
+                locals_[i][self.amount],
+                counted(locals_[i]),
+                counted(locals_[i]) and reserved(locals_[i]),
+                used[i],
+                None if limit is None else locals_[i][limit],
+            )
+            for i in sorted(range(len(locals_)), key=lambda i: _sort_key(locals_[i], self.order))
+        ]
 
     def facts(self, local: Local, before: int) -> list[int]:
         amount = local[self.amount]
@@ -176,6 +189,43 @@ class _LedgerPlan:
         if self.limit is not None:
             remaining = max(0, local[self.limit] - before)
             found += [remaining, remaining - amount]
+        return found
+
+
+class Entry(NamedTuple):
+    """One order in a ledger, for the ledger view."""
+
+    position: int  # of the order in the set
+    key: tuple[Any, ...]  # the values it shares a total with (and the period)
+    amount: int
+    counted: bool  # it adds to the total (a cancelled order does not)
+    reserved: bool  # counted, but only reserving its amount
+    before: int  # the total of the counted orders before it
+    limit: int | None
+
+
+class _Decider:
+    """Whether a ledger condition holds for an order's local facts; each distinct set
+    of the values it reads is decided once (few differ: a status, a flag)."""
+
+    def __init__(
+        self, condition: Condition | None, index: dict[str, int], default: bool = True
+    ) -> None:
+        self.condition = condition
+        self.read = [(n, index[n]) for n in names(condition)] if condition else []
+        self.default = default
+        self.decided: dict[tuple[Any, ...], bool] = {}
+
+    def __call__(self, local: Local) -> bool:
+        if self.condition is None:
+            return self.default
+        values = tuple(local[k] for _, k in self.read)
+        found = self.decided.get(values)
+        if found is None:
+            if len(self.decided) >= 4096:
+                self.decided.clear()
+            inputs = {n: v for (n, _), v in zip(self.read, values, strict=True)}
+            found = self.decided[values] = holds(self.condition, inputs)
         return found
 
 

@@ -184,6 +184,9 @@ class LedgerDecl(Strict):
     key: list[Name]  # facts whose values share one total ([]: every order, one total)
     amount: Name  # the fact each order adds
     counts: ConditionText | None = None  # which orders add (default: all)
+    # which counted orders only reserve their amount (drafts, orders awaiting approval):
+    # the ledger view shows them apart from those that used it; both count to the limit
+    reserved: ConditionText | None = None
     limit: Name | None = None  # gives <name>_remaining and <name>_remaining_after
     order: list[Name] = ["date", "order_id"]  # the order orders are taken in
     period: Literal["month", "quarter", "year"] | None = None  # totals start over

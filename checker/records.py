@@ -219,6 +219,7 @@ class LedgerDecl(Record):
         "key",
         "amount",
         "counts",
+        "reserved",
         "limit",
         "order",
         "period",
@@ -227,6 +228,7 @@ class LedgerDecl(Record):
     key: list[str]
     amount: str
     counts: str | None
+    reserved: str | None
     limit: str | None
     order: list[str]
     period: Literal["month", "quarter", "year"] | None
@@ -1399,6 +1401,7 @@ SCHEMAS: dict[str, Any] = {
                                             "key",
                                             "amount",
                                             "counts",
+                                            "reserved",
                                             "limit",
                                             "order",
                                             "period",
@@ -1449,6 +1452,30 @@ SCHEMAS: dict[str, Any] = {
                                                 {
                                                     "type": "dataclass-field",
                                                     "name": "counts",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-after",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": formats.free_text,
+                                                                },
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "min_length": 1,
+                                                                    "max_length": 5000,
+                                                                },
+                                                            },
+                                                        },
+                                                        "default": None,
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "reserved",
                                                     "kw_only": True,
                                                     "schema": {
                                                         "type": "default",

@@ -537,11 +537,48 @@ def summary(tally: Tally, pack: PackInfo) -> str:
     )
 
 
+class HtmlWriter:
+    """One self-contained page (checker.pages): a chart of results per rule and a
+    sortable table of orders. A page is for people: it keeps every order until the end."""
+
+    def __init__(self, pack: PackInfo) -> None:
+        self.pack = pack
+        self._orders: list[dict[str, Any]] = []
+
+    def begin(self) -> Iterable[str]:
+        return ()
+
+    def order(self, order: OrderResult) -> Iterable[str]:
+        self._orders.append(order_json(order))
+        return ()
+
+    def end(self, tally: Tally) -> Iterable[str]:
+        from checker.pages import check_page
+
+        summary: dict[str, Any] = {"orders": tally.orders}
+        summary.update((str(k), n) for k, n in tally.verdicts.items())
+        if self.pack.waivers is not None:
+            summary["waived"] = tally.waived
+        data = {
+            "schema": SCHEMA,
+            "rulepack": {
+                "name": self.pack.name,
+                "version": self.pack.version,
+                "sha256": self.pack.sha256,
+            },
+            "rules": [r.id for r in self.pack.rules],
+            "orders": self._orders,
+            "summary": summary,
+        }
+        return (check_page(data),)
+
+
 WRITERS: dict[str, Callable[[PackInfo], Writer]] = {
     "text": TextWriter,
     "json": JsonWriter,
     "sarif": SarifWriter,
     "junit": JunitWriter,
     "github": GithubWriter,
+    "html": HtmlWriter,
 }
 FORMATS = tuple(WRITERS)

@@ -135,10 +135,10 @@ def test_verify_reports_a_changed_pack_waivers_file_and_chipcheck_version(
     attest(cli)
     shutil.copytree(PACK, work / "pack")
     meta = work / "pack" / "pack.yaml"
-    meta.write_text(meta.read_text().replace("version: 2026.2.0", "version: 2026.2.1"))
+    meta.write_text(meta.read_text().replace("version: 2026.3.0", "version: 2026.3.1"))
     found = differences(cli("verify", "record.json", "--rules", "pack"))
-    assert len(found) == 1 and found[0].startswith("rule pack: recorded cn-h200-2026 2026.2.0")
-    assert "now cn-h200-2026 2026.2.1" in found[0]
+    assert len(found) == 1 and found[0].startswith("rule pack: recorded cn-h200-2026 2026.3.0")
+    assert "now cn-h200-2026 2026.3.1" in found[0]
 
     (work / "waivers.yaml").write_text(WAIVERS.replace("NDRC-LTR-2026-0412", "NDRC-LTR-2026-0413"))
     found = differences(cli("verify", "record.json"))

@@ -80,7 +80,7 @@ def test_text_report(cli: Any, tmp_path: Path) -> None:
     assert run.out.splitlines()[0] == "o.yaml  T-F  FAIL"
     assert "  fail  batch-window          the order cannot draw on batch" in run.out
     assert run.out.rstrip().endswith(
-        "1 orders: 0 pass, 1 fail, 0 error (rule pack cn-h200-2026 2026.2.0)"
+        "1 orders: 0 pass, 1 fail, 0 error (rule pack cn-h200-2026 2026.3.0)"
     )
 
 

@@ -233,7 +233,7 @@ def test_the_2026_update_of_the_bundled_pack_lists_the_v1_examples_it_changes(
         "--max-examples", "0", "--format", "json",
     )  # fmt: skip
     assert run.code == 1, run.err
-    assert (run.report["old"]["version"], run.report["new"]["version"]) == ("2026.1.0", "2026.2.0")
+    assert (run.report["old"]["version"], run.report["new"]["version"]) == ("2026.1.0", "2026.3.0")
     changed = {o["order_id"]: o for o in run.report["orders"]}
     assert set(changed) == {
         "ALI-2026-0003", "ALI-2026-0009", "BD-2026-0031", "EXC-2026-0001", "TC-2026-0012",

@@ -76,7 +76,7 @@ def test_a_bundled_pack_is_named_by_its_name_and_a_directory_of_that_name_wins(
     own = tmp_path / "us-bis-h200-2026"
     shutil.copytree(US, own)
     meta = own / "pack.yaml"
-    meta.write_text(meta.read_text().replace("version: 2026.1.0", "version: 9.9.9"))
+    meta.write_text(meta.read_text().replace("version: 2026.2.0", "version: 9.9.9"))
     local = cli("check", ORDERS, "--rules", "us-bis-h200-2026", "--format", "json")
     assert local.report["rulepack"]["version"] == "9.9.9"
     missing = cli("rules", "--rules", "us-bis-h200-2025")

@@ -96,6 +96,7 @@ class Ledger(NamedTuple):
     key: tuple[str, ...]
     amount: str
     counts: Condition | None
+    reserved: Condition | None  # of the counted orders, those only reserving their amount
     limit: str | None
     order: tuple[str, ...]
     period: str | None
@@ -737,19 +738,22 @@ class Builder:
         self._local_fact((*at, "amount"), decl.amount, local, (int,))
         if decl.limit:
             self._local_fact((*at, "limit"), decl.limit, local, (int,))
-        counts = None
-        if decl.counts is not None:
-            try:
-                counts = expressions.parse(
-                    decl.counts, {n: s.type for n, s in local.items()}, self.lists
-                )
-            except ExpressionError as exc:
-                self.problem((*at, "counts"), f"in counts: {exc}")
+        types = {n: s.type for n, s in local.items()}
+        conditions: dict[str, Condition | None] = {}
+        for part in ("counts", "reserved"):
+            text = getattr(decl, part)
+            conditions[part] = None
+            if text is not None:
+                try:
+                    conditions[part] = expressions.parse(text, types, self.lists)
+                except ExpressionError as exc:
+                    self.problem((*at, part), f"in {part}: {exc}")
         ledger = Ledger(
             name,
             tuple(decl.key),
             decl.amount,
-            counts,
+            conditions["counts"],
+            conditions["reserved"],
             decl.limit,
             tuple(decl.order),
             decl.period,

@@ -1,0 +1,130 @@
+"""The ledger view: for each ledger of a pack, each total (a batch and buyer, a
+customer) with its limit, what is used and reserved, and every order in ledger order.
+
+The totals are the ones the rules judged: the same ledgers of `checker.facts`, over the
+same set of orders; the view adds which counted orders only reserve their amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from checker.checking import Checker
+from checker.reading import Loaded
+from checker.results import OrderResult, PackInfo, Verdict
+
+
+class Row(NamedTuple):
+    """One order in one total, with the running totals after it."""
+
+    file: str
+    order_id: str
+    date: str
+    status: str | None  # the order's `status` fact, where the pack has one
+    verdict: Verdict
+    amount: int
+    counted: bool  # adds to the total (a cancelled order does not)
+    reserved: bool  # counted, but only reserving its amount
+    used: int  # running: the counted amount that is used, through this order
+    reserved_total: int  # running: the counted amount that is reserved
+    over: bool  # the total through this order is past the limit
+
+
+class Account(NamedTuple):
+    """One total of a ledger: the orders sharing one key."""
+
+    key: tuple[str, ...]
+    limit: int | None
+    used: int
+    reserved: int
+    rows: tuple[Row, ...]
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else self.limit - self.used - self.reserved
+
+    @property
+    def first_over(self) -> Row | None:
+        """The order that first takes the total past the limit."""
+        return next((r for r in self.rows if r.over), None)
+
+
+class LedgerView(NamedTuple):
+    name: str
+    description: str
+    key: tuple[str, ...]  # the facts an account is keyed by (a period last, if any)
+    limit: str | None  # the fact giving the limit
+    accounts: tuple[Account, ...]
+
+
+class LedgerReport(NamedTuple):
+    pack: PackInfo
+    ledgers: tuple[LedgerView, ...]
+    orders: int  # valid orders, in the ledgers
+    errors: tuple[OrderResult, ...]  # orders in error, in no ledger
+
+
+def ledger_report(
+    checker: Checker, paths: Iterable[Path], skip: frozenset[Path] = frozenset()
+) -> LedgerReport:
+    """Check the orders under `paths` and lay out every ledger of the pack."""
+    loaded: list[Loaded] = []
+    results = list(checker.results(paths, skip=skip, keep=loaded))
+    verdicts = {r.file: r.verdict for r in results}
+    deriver = checker.deriver
+    index = {name: i for i, name in enumerate(deriver.local_names)}
+    status = index.get("status")
+    locals_ = [item.local for item in loaded]
+    views = []
+    for ledger, entries in zip(
+        checker.pack.vocabulary.ledgers, deriver.entries(locals_), strict=True
+    ):
+        groups: dict[tuple[Any, ...], list[Row]] = {}
+        limits: dict[tuple[Any, ...], int | None] = {}
+        running: dict[tuple[Any, ...], tuple[int, int]] = {}
+        for entry in entries:
+            item = loaded[entry.position]
+            used, reserved = running.get(entry.key, (0, 0))
+            if entry.counted:
+                if entry.reserved:
+                    reserved += entry.amount
+                else:
+                    used += entry.amount
+            running[entry.key] = (used, reserved)
+            limits.setdefault(entry.key, entry.limit)
+            if entry.counted and entry.limit is not None:
+                limits[entry.key] = entry.limit  # a counted order's limit is the total's
+            groups.setdefault(entry.key, []).append(
+                Row(
+                    item.file,
+                    item.order_id,
+                    str(item.local[index["date"]]),
+                    None if status is None else str(item.local[status]),
+                    verdicts[item.file],
+                    entry.amount,
+                    entry.counted,
+                    entry.reserved,
+                    used,
+                    reserved,
+                    False,
+                )
+            )
+        accounts = []
+        for key, rows in groups.items():
+            limit = limits[key]
+            marked = tuple(
+                r._replace(
+                    over=r.counted and limit is not None and r.used + r.reserved_total > limit
+                )
+                for r in rows
+            )
+            used, reserved = running[key]
+            accounts.append(Account(tuple(map(str, key)), limit, used, reserved, marked))
+        accounts.sort(key=lambda a: a.key)
+        key_names = ledger.key + ((ledger.period,) if ledger.period else ())
+        description = checker.pack.meta.ledgers[ledger.name].description
+        views.append(LedgerView(ledger.name, description, key_names, ledger.limit, tuple(accounts)))
+    errors = tuple(r for r in results if r.verdict == "error")
+    return LedgerReport(checker.info, tuple(views), len(loaded), errors)
