@@ -39,6 +39,8 @@ th { cursor: pointer; user-select: none; background: #f4f6f9; white-space: nowra
 th[aria-sort="ascending"]::after { content: " \\25B2"; }
 th[aria-sort="descending"]::after { content: " \\25BC"; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.id { white-space: nowrap; }
+td.lines { white-space: pre-line; }
 .fail, .error, .over { color: #b3261e; font-weight: 600; }
 .warn { color: #8a5a00; }
 .pass { color: #1e6b34; }
@@ -157,7 +159,7 @@ DATA.ledgers.forEach((ledger, li) => {
     root.appendChild(table(
       ["date", "order", "file", "status", "verdict", "amount", "used", "reserved", "remaining"],
       account.orders.map(o => [
-        {text: o.date}, {text: o.order_id}, {text: o.file}, {text: o.status ?? "-"},
+        {text: o.date}, {text: o.order_id, cls: "id"}, {text: o.file}, {text: o.status ?? "-"},
         {text: o.over ? o.verdict + " (over)" : o.verdict, cls: o.over ? "over" : o.verdict},
         {text: o.counted ? fmt(o.amount) : fmt(o.amount) + " (not counted)", sort: o.amount,
          cls: "num"},
@@ -182,6 +184,7 @@ const colours = {pass: "#2e8b57", warn: "#d99a00", fail: "#b3261e", skip: "#9aa3
                  waived: "#1a7fa3"};
 root.appendChild(el("h2", "Results per rule"));
 const box = el("div", null, "chart");
+box.style.height = (80 + 22 * rules.length) + "px";
 const canvas = el("canvas");
 canvas.setAttribute("role", "img");
 canvas.setAttribute("aria-label", "results per rule");
@@ -197,18 +200,18 @@ new Chart(canvas, {
   data: {labels: rules, datasets: statuses.map(s => ({label: s, backgroundColor: colours[s],
     data: counts.map(c => c[s])}))},
   options: {animation: false, maintainAspectRatio: false, indexAxis: "y",
-    scales: {x: {stacked: true}, y: {stacked: true}}},
+    scales: {x: {stacked: true}, y: {stacked: true, ticks: {autoSkip: false}}}},
 });
 root.appendChild(el("h2", "Orders"));
 root.appendChild(table(["file", "order", "verdict", "failing and warning rules"],
   DATA.orders.map(o => [
-    {text: o.file}, {text: o.order_id ?? "-"}, {text: o.verdict, cls: o.verdict},
+    {text: o.file}, {text: o.order_id ?? "-", cls: "id"}, {text: o.verdict, cls: o.verdict},
     {text: o.errors.length ? o.errors.map(e => (e.line ? "line " + e.line + ": " : "")
       + e.message).join("; ")
       : o.results.filter(r => r.status !== "pass" && r.status !== "skip")
           .map(r => r.status + " " + r.rule + ": " + r.message
             + (r.waiver ? " [waiver " + r.waiver.id + (r.waiver.applied ? "" : ", not in force")
-              + "]" : "")).join("\\n")},
+              + "]" : "")).join("\\n"), cls: "lines"},
   ])));
 """
 
