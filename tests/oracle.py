@@ -1,4 +1,6 @@
-"""An independent plain-Python reading of SPEC section 2, for differential tests.
+"""An independent plain-Python reading of SPEC section 2, for differential tests, with
+the order lifecycle the bundled pack declares: cancelled and rejected orders hold no
+quota (every other status, and none, counts).
 
 It shares nothing with the checker but the pack's data (reference data and rule
 parameters): no fact derivation, no condition language, no compiler, no engine. Where
@@ -20,9 +22,15 @@ def _norm(name: str) -> str:
 
 
 def judge(
-    pack: RulePack, orders: Sequence[Order], *, enforce_proposed: bool = False
+    pack: RulePack,
+    orders: Sequence[Order],
+    *,
+    enforce_proposed: bool = False,
+    lifecycle: Sequence[str | None] | None = None,
 ) -> list[dict[str, str]]:
-    """Status of each default-pack rule (present in `pack`) for each order."""
+    """Status of each default-pack rule (present in `pack`) for each order; `lifecycle`
+    is each order's `status` field, if it has one."""
+    held = [s not in ("cancelled", "rejected") for s in lifecycle or [None] * len(orders)]
     meta = pack.meta
     params = {r.rule.id: r.params for r in pack.rules}
     entities = {e.uscc: e for e in meta.entities}
@@ -49,7 +57,7 @@ def judge(
         o = orders[i]
         key = (o.batch, o.buyer.uscc)
         used[i] = (buyer_total.get(key, 0), batch_total.get(o.batch, 0))
-        if allocation(o) is not None:
+        if allocation(o) is not None and held[i]:
             buyer_total[key] = buyer_total.get(key, 0) + controlled(o)
             batch_total[o.batch] = batch_total.get(o.batch, 0) + controlled(o)
 
