@@ -24,6 +24,7 @@ mismatch is a load error, never a rule that silently passes.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -277,11 +278,17 @@ def _nodes(operand: Operand) -> Iterator[Operand]:
         yield from _nodes(operand.right)
 
 
+@functools.lru_cache(maxsize=4096)
+def _decimal(value: float) -> Fraction:
+    """The decimal a float was written as (0.6 is 3/5); few differ, so each is parsed once."""
+    return Fraction(repr(value))
+
+
 def _exact(operand: Operand, facts: Mapping[str, Value]) -> int | Fraction:
     if isinstance(operand, Const | Fact):
         value = operand.value if isinstance(operand, Const) else facts[operand.name]
         assert isinstance(value, int | float) and not isinstance(value, bool)
-        return value if type(value) is int else Fraction(repr(value))
+        return value if type(value) is int else _decimal(value)
     left, right = _exact(operand.left, facts), _exact(operand.right, facts)
     if operand.op == "+":
         return left + right
