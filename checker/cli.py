@@ -63,13 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="judge waivers in force on this day (default: today)",
     )
     check = commands.add_parser("check", help="check order files", parents=[common, waiving])
-    check.add_argument(
-        "paths",
-        nargs="*",
-        type=_path,
-        metavar="PATH",
-        help="order files or directories (default: [tool.chipcheck] orders)",
-    )
+    _paths(check)
     check.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     check.add_argument(
         "--format", choices=FORMATS, help="report format for stdout or --output (default: text)"
@@ -115,13 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "as of a day, judged on the orders",
         parents=[common, waiving],
     )
-    waivers.add_argument(
-        "paths",
-        nargs="*",
-        type=_path,
-        metavar="PATH",
-        help="order files or directories (default: [tool.chipcheck] orders)",
-    )
+    _paths(waivers)
     waivers.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     waivers.add_argument("--format", choices=("text", "json"), default="text")
     waivers.add_argument(
@@ -133,13 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="check orders and write a verdict record (an in-toto Statement) to submit",
         parents=[common, waiving],
     )
-    attest.add_argument(
-        "paths",
-        nargs="*",
-        type=_path,
-        metavar="PATH",
-        help="order files or directories (default: [tool.chipcheck] orders)",
-    )
+    _paths(attest)
     attest.add_argument("--output", type=_path, metavar="FILE", required=True)
     attest.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     attest.add_argument(
@@ -158,13 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     verify.add_argument("record", type=_path, metavar="FILE", help="the record attest wrote")
-    verify.add_argument(
-        "paths",
-        nargs="*",
-        type=_path,
-        metavar="PATH",
-        help="order files or directories (default: the paths the record names)",
-    )
+    _paths(verify, "order files or directories (default: the paths the record names)")
     verify.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     verify.add_argument(
         "--waivers",
@@ -185,13 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ledger order with running totals",
         parents=[common],
     )
-    ledger.add_argument(
-        "paths",
-        nargs="*",
-        type=_path,
-        metavar="PATH",
-        help="order files or directories (default: [tool.chipcheck] orders)",
-    )
+    _paths(ledger)
     ledger.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     ledger.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
     ledger.add_argument("--output", type=_path, metavar="FILE", help="write here, not stdout")
@@ -222,13 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run every rule's examples; count which checks orders fail (coverage)",
         parents=[common, pack_option],
     )
-    rules_test.add_argument(
-        "paths",
-        nargs="*",
-        type=_path,
-        metavar="PATH",
-        help="also count which checks these orders fail, for coverage",
-    )
+    _paths(rules_test, "also count which checks these orders fail, for coverage")
     rules_test.add_argument(
         "--generated",
         type=_count,
@@ -255,13 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument(
         "new", metavar="NEW", help="e.g. rules/cn-h200-2026 or HEAD:rules/cn-h200-2026"
     )
-    diff.add_argument(
-        "paths",
-        nargs="*",
-        type=_path,
-        metavar="PATH",
-        help="orders to re-check (default: [tool.chipcheck] orders, if set)",
-    )
+    _paths(diff, "orders to re-check (default: [tool.chipcheck] orders, if set)")
     diff.add_argument("--format", choices=tuple(DIFF_RENDERERS), default="text")
     diff.add_argument(
         "--output", type=_path, metavar="FILE", help="write the report here (never over an input)"
@@ -355,6 +313,13 @@ def _path(text: str) -> Path:
     if not text:
         raise argparse.ArgumentTypeError("an empty path names no file: give a file or directory")
     return Path(text)
+
+
+def _paths(
+    parser: argparse.ArgumentParser,
+    help: str = "order files or directories (default: [tool.chipcheck] orders)",
+) -> None:
+    parser.add_argument("paths", nargs="*", type=_path, metavar="PATH", help=help)
 
 
 def _date(text: str) -> dt.date:

@@ -9,8 +9,7 @@ from checker.commands.common import (
     Config,
     UsageError,
     as_of,
-    load_pack,
-    load_waivers,
+    load_judged,
     not_orders,
     order_paths,
     refuse_inputs,
@@ -24,12 +23,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if not paths:
         raise UsageError("no PATH given and no [tool.chipcheck] orders in ./pyproject.toml")
     skip = not_orders(args, config)
-    pack = load_pack(args, config)
-    if pack is None:
+    judged = load_judged(args, config)
+    if judged is None:
         return 2
-    ok, waivers = load_waivers(args, config, pack)
-    if not ok:
-        return 2
+    pack, waivers = judged
     from checker.attesting import ChangedWhileReading, dumps, record
     from checker.checking import Checker
     from checker.signing import SigningError, sign, signature_path

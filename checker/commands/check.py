@@ -10,8 +10,7 @@ from checker.commands.common import (
     Config,
     Output,
     UsageError,
-    load_pack,
-    load_waivers,
+    load_judged,
     not_orders,
     order_paths,
     refuse_inputs,
@@ -30,12 +29,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     skip = not_orders(args, config)
     if named := [p for p in paths if p.resolve() in skip]:
         raise UsageError(f"{named[0].as_posix()} is the waivers file, not an order: leave it out")
-    pack = load_pack(args, config)
-    if pack is None:
+    judged = load_judged(args, config)
+    if judged is None:
         return 2
-    ok, waivers = load_waivers(args, config, pack)
-    if not ok:
-        return 2
+    pack, waivers = judged
     from checker.checking import Checker
     from checker.reporting import render, write_report, writer
 

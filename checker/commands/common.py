@@ -113,6 +113,18 @@ def load_waivers(
     return True, loaded
 
 
+def load_judged(
+    args: argparse.Namespace, config: Config
+) -> tuple[RulePack, WaiverSet | None] | None:
+    """The pack and the waivers a run judges by; None (problems printed) if either is
+    invalid, and the command exits 2."""
+    pack = load_pack(args, config)
+    if pack is None:
+        return None
+    ok, waivers = load_waivers(args, config, pack)
+    return (pack, waivers) if ok else None
+
+
 def not_orders(args: argparse.Namespace, config: Config) -> frozenset[Path]:
     """Files discovery passes over: the waivers file, wherever it lies."""
     path = waivers_path(args, config)

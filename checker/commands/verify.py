@@ -13,8 +13,7 @@ from checker.attesting import PREDICATE_TYPE, STATEMENT_TYPE
 from checker.commands.common import (
     Config,
     UsageError,
-    load_pack,
-    load_waivers,
+    load_judged,
     not_orders,
 )
 from checker.escaping import for_terminal
@@ -31,12 +30,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     args.no_waivers = False
     if args.waivers is None and config.waivers is None and predicate["waivers"] is not None:
         args.waivers = Path(predicate["waivers"]["file"])
-    pack = load_pack(args, config)
-    if pack is None:
+    judged = load_judged(args, config)
+    if judged is None:
         return 2
-    ok, waivers = load_waivers(args, config, pack)
-    if not ok:
-        return 2
+    pack, waivers = judged
     from checker.attesting import ChangedWhileReading, differences, record
     from checker.checking import Checker
 

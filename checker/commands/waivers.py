@@ -9,8 +9,7 @@ from typing import Any
 from checker.commands.common import (
     Config,
     UsageError,
-    load_pack,
-    load_waivers,
+    load_judged,
     not_orders,
     order_paths,
     write,
@@ -24,12 +23,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     error."""
     if args.no_waivers:
         raise UsageError("--no-waivers lists nothing: leave it out")
-    pack = load_pack(args, config)
-    if pack is None:
+    judged = load_judged(args, config)
+    if judged is None:
         return 2
-    ok, waivers = load_waivers(args, config, pack)
-    if not ok:
-        return 2
+    pack, waivers = judged
     if waivers is None:
         raise UsageError("no waivers file: give --waivers FILE or set [tool.chipcheck] waivers")
     from checker.checking import Checker
