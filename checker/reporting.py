@@ -170,14 +170,15 @@ def waivers_json(tally: Tally, info: WaiversInfo) -> dict[str, Any]:
         "as_of": info.as_of,
         "waived": tally.waived,
         "applied": sorted(tally.used),
-        "out_of_force": sorted(tally.expired),
+        "out_of_force": sorted(tally.out_of_force),
         "unused": unused(tally, info),
     }
 
 
 def unused(tally: Tally, info: WaiversInfo) -> list[str]:
     """The waivers that matched no failing or warning result of the run."""
-    return [str(t["id"]) for t in info.waivers if t["id"] not in tally.used | tally.expired.keys()]
+    matched = tally.used.keys() | tally.out_of_force.keys()
+    return [str(t["id"]) for t in info.waivers if t["id"] not in matched]
 
 
 def waiver_note(waived: Waived, as_of: str) -> str:
@@ -499,6 +500,7 @@ class GithubWriter:
 
     def __init__(self, pack: PackInfo) -> None:
         self.pack = pack
+        self._as_of = pack.waivers.as_of if pack.waivers is not None else ""
 
     def begin(self) -> Iterable[str]:
         return ()
@@ -513,12 +515,12 @@ class GithubWriter:
                 kind = "error" if r.status == "fail" else "warning"
                 title = f"chipcheck {r.rule} ({order.order_id})"
                 message = r.message
-                if r.waiver is not None and self.pack.waivers is not None:
-                    message += "; " + waiver_note(r.waiver, self.pack.waivers.as_of)
+                if r.waiver is not None:
+                    message += "; " + waiver_note(r.waiver, self._as_of)
                 lines.append(_annotation(kind, order.file, r.line, r.column, title, message))
             elif r.waiver is not None:
                 title = f"chipcheck {r.rule} ({order.order_id}): waived by {r.waiver.id}"
-                note = f"{r.message}; {waiver_note(r.waiver, '')}"
+                note = f"{r.message}; {waiver_note(r.waiver, self._as_of)}"
                 lines.append(_annotation("notice", order.file, r.line, r.column, title, note))
         return [line + "\n" for line in lines]
 

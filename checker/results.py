@@ -103,7 +103,7 @@ class Tally:
         self.statuses = statuses  # the summary's columns: `waived` too with a waivers file
         self.waived = 0
         self.used: dict[str, int] = {}  # waiver id -> results it waived
-        self.expired: dict[str, int] = {}  # waiver id -> results it matched out of force
+        self.out_of_force: dict[str, int] = {}  # waiver id -> results it matched out of force
 
     @classmethod
     def of(cls, pack: PackInfo) -> Tally:
@@ -121,7 +121,7 @@ class Tally:
                 result.status
             ] += 1
             if result.waiver is not None:
-                counts = self.used if result.waiver.applied else self.expired
+                counts = self.used if result.waiver.applied else self.out_of_force
                 counts[result.waiver.id] = counts.get(result.waiver.id, 0) + 1
                 self.waived += result.waiver.applied
 

@@ -34,18 +34,12 @@ class Grant(NamedTuple):
     id: str
     rule: str
     check: int | None  # 0-based index of the check it covers; None: the whole rule
-    check_name: str | None  # as written: the check's id, or its number
     orders: frozenset[str] | None  # casefolded
     when: Condition | None
-    when_text: str | None
-    reason: str
-    owner: str
-    approved_by: str
-    reference: str
     expires: dt.date
     created: dt.date | None
     line: int | None  # where the waiver starts in its file
-    terms: Mapping[str, str | None]  # as reports show it
+    terms: Mapping[str, str | None]  # its terms as written, as reports show them
 
     def in_force(self, as_of: dt.date) -> bool:
         """From `created` (if given) through the end of the `expires` day."""
@@ -199,14 +193,8 @@ def _grant(
         id=waiver.id,
         rule=waiver.rule,
         check=check,
-        check_name=None if waiver.check is None else str(waiver.check),
         orders=None if waiver.orders is None else frozenset(o.casefold() for o in waiver.orders),
         when=when,
-        when_text=waiver.when,
-        reason=waiver.reason,
-        owner=waiver.owner,
-        approved_by=waiver.approved_by,
-        reference=waiver.reference,
         expires=waiver.expires,
         created=waiver.created,
         line=mark[0] if mark else None,

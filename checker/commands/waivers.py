@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     tally = checker.check_paths(paths, skip=not_orders(args, config)).tally() if paths else None
     rows = []
     for grant in waivers.grants:
-        used = tally is not None and (grant.id in tally.used or grant.id in tally.expired)
+        used = tally is not None and (grant.id in tally.used or grant.id in tally.out_of_force)
         state = waivers.state(grant, used or tally is None)
         rows.append(
             {
