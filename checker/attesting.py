@@ -19,6 +19,7 @@ from checker import __version__
 from checker.checking import Checker
 from checker.escaping import unicode_safe
 from checker.loading import discover
+from checker.reporting import summary_json
 from checker.results import OrderResult, PackInfo, Tally
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -48,14 +49,13 @@ def statement(
 ) -> dict[str, Any]:
     waivers = pack.waivers
     applied = set(tally.used)
-    summary = {"orders": tally.orders, **{str(k): n for k, n in tally.verdicts.items()}}
-    summary["waived"] = tally.waived
+    summary = {**summary_json(tally, pack), "waived": tally.waived}  # waived even if none
     predicate = {
         "chipcheck": {"version": __version__},
         "as_of": as_of,
         "paths": [p.as_posix() for p in paths],
         "enforce_proposed": enforce_proposed,
-        "rulepack": {"name": pack.name, "version": pack.version, "sha256": pack.sha256},
+        "rulepack": pack.identity(),
         "waivers": None
         if waivers is None
         else {

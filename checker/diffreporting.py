@@ -19,12 +19,7 @@ def render_diff_json(diff: RuleDiff) -> str:
     from checker.strategies import to_json, to_yaml
 
     def side(s: PackSide) -> dict[str, str]:
-        return {
-            "source": s.source,
-            "name": s.info.name,
-            "version": s.info.version,
-            "sha256": s.info.sha256,
-        }
+        return {"source": s.source, **s.info.identity()}
 
     def change(c: StatusChange) -> dict[str, str]:
         return {

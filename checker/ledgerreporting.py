@@ -100,11 +100,7 @@ def data(report: LedgerReport) -> dict[str, Any]:
     """The report as plain data: JSON's, and the HTML page's."""
     return {
         "schema": SCHEMA,
-        "rulepack": {
-            "name": report.pack.name,
-            "version": report.pack.version,
-            "sha256": report.pack.sha256,
-        },
+        "rulepack": report.pack.identity(),
         "ledgers": [
             {
                 "name": view.name,

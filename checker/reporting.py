@@ -100,14 +100,7 @@ class JsonWriter:
         self._separator = "\n    "
 
     def begin(self) -> Iterable[str]:
-        head = {
-            "schema": SCHEMA,
-            "rulepack": {
-                "name": self.pack.name,
-                "version": self.pack.version,
-                "sha256": self.pack.sha256,
-            },
-        }
+        head = {"schema": SCHEMA, "rulepack": self.pack.identity()}
         return (_indented(head).removesuffix("\n}") + ',\n  "orders": [',)
 
     def order(self, order: OrderResult) -> Iterable[str]:
@@ -116,20 +109,28 @@ class JsonWriter:
         return (text,)
 
     def end(self, tally: Tally) -> Iterable[str]:
-        summary: dict[str, Any] = {
-            "orders": tally.orders,
-            "pass": tally.verdicts["pass"],
-            "fail": tally.verdicts["fail"],
-            "error": tally.verdicts["error"],
-        }
+        summary = summary_json(tally, self.pack)
         tail = ""
         if self.pack.waivers is not None:
-            summary["waived"] = tally.waived
             waivers = waivers_json(tally, self.pack.waivers)
             tail = ',\n  "waivers": ' + _indented(waivers).replace("\n", "\n  ")
         close = "\n  ]" if tally.orders else "]"
         text = close + ',\n  "summary": ' + _indented(summary).replace("\n", "\n  ")
         return (text + tail + "\n}\n",)
+
+
+def summary_json(tally: Tally, pack: PackInfo) -> dict[str, int]:
+    """The report's summary: orders and verdicts, and the results waived with a
+    waivers file (without one, the report is as it was before waivers)."""
+    summary = {
+        "orders": tally.orders,
+        "pass": tally.verdicts["pass"],
+        "fail": tally.verdicts["fail"],
+        "error": tally.verdicts["error"],
+    }
+    if pack.waivers is not None:
+        summary["waived"] = tally.waived
+    return summary
 
 
 def order_json(order: OrderResult) -> dict[str, Any]:
@@ -293,9 +294,7 @@ class SarifWriter:
         run = {
             "tool": {"driver": {"name": "chipcheck", "version": __version__, "rules": rules}},
             "results": [],
-            "properties": {
-                "rulepack": {"name": pack.name, "version": pack.version, "sha256": pack.sha256}
-            },
+            "properties": {"rulepack": pack.identity()},
         }
         skeleton = _indented({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]})
         self._head, _, self._tail = skeleton.partition('"results": []')
@@ -557,20 +556,12 @@ class HtmlWriter:
     def end(self, tally: Tally) -> Iterable[str]:
         from checker.pages import check_page
 
-        summary: dict[str, Any] = {"orders": tally.orders}
-        summary.update((str(k), n) for k, n in tally.verdicts.items())
-        if self.pack.waivers is not None:
-            summary["waived"] = tally.waived
         data = {
             "schema": SCHEMA,
-            "rulepack": {
-                "name": self.pack.name,
-                "version": self.pack.version,
-                "sha256": self.pack.sha256,
-            },
+            "rulepack": self.pack.identity(),
             "rules": [r.id for r in self.pack.rules],
             "orders": self._orders,
-            "summary": summary,
+            "summary": summary_json(tally, self.pack),
         }
         return (check_page(data),)
 

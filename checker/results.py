@@ -71,6 +71,10 @@ class PackInfo(NamedTuple):
     rules: tuple[RuleInfo, ...] = ()
     waivers: WaiversInfo | None = None  # the waivers file of the run, if one is named
 
+    def identity(self) -> dict[str, str]:
+        """The pack as every report names it: name, version and sha256."""
+        return {"name": self.name, "version": self.version, "sha256": self.sha256}
+
 
 class Report(NamedTuple):
     """Every order's result, kept: for callers that compare or revisit results."""
