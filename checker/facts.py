@@ -11,7 +11,7 @@ import difflib
 import functools
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from checker.packs.declared import Extras
@@ -149,39 +149,44 @@ class _LedgerPlan:
 
     def used(self, locals_: Sequence[Local]) -> list[int]:
         used = [0] * len(locals_)
+        for i, _, _, before in self._walk(locals_):
+            used[i] = before
+        return used
+
+    def entries(self, locals_: Sequence[Local]) -> list[Entry]:
+        """Every order in ledger order, with its key, its amount and how it counts."""
+        reserved = _Decider(self.ledger.reserved, self.index, default=False)
+        limit = self.limit
+        return [
+            Entry(
+                i,
+                key,
+                locals_[i][self.amount],
+                counted,
+                counted and reserved(locals_[i]),
+                before,
+                None if limit is None else locals_[i][limit],
+            )
+            for i, key, counted, before in self._walk(locals_)
+        ]
+
+    def _walk(self, locals_: Sequence[Local]) -> Iterator[tuple[int, tuple[Any, ...], bool, int]]:
+        """(position, key, counted, the counted total before it) of every order, in
+        ledger order: the one pass both the rules' facts and the ledger view read."""
         totals: dict[tuple[Any, ...], int] = defaultdict(int)
         counted = _Decider(self.ledger.counts, self.index)
         order = self.order
         for i in sorted(range(len(locals_)), key=lambda i: _sort_key(locals_[i], order)):
             local = locals_[i]
             key = self._key(local)
-            used[i] = totals[key]
-            if counted(local):
+            adds = counted(local)
+            yield i, key, adds, totals[key]
+            if adds:
                 totals[key] += local[self.amount]
-        return used
 
     def _key(self, local: Local) -> tuple[Any, ...]:
         key = tuple(local[k] for k in self.key)
         return (*key, self.period(local[self.date])) if self.period else key
-
-    def entries(self, locals_: Sequence[Local]) -> list[Entry]:
-        """Every order in ledger order, with its key, its amount and how it counts."""
-        counted = _Decider(self.ledger.counts, self.index)
-        reserved = _Decider(self.ledger.reserved, self.index, default=False)
-        used = self.used(locals_)
-        limit = self.limit
-        return [
-            Entry(
-                i,
-                self._key(locals_[i]),
-                locals_[i][self.amount],
-                counted(locals_[i]),
-                counted(locals_[i]) and reserved(locals_[i]),
-                used[i],
-                None if limit is None else locals_[i][limit],
-            )
-            for i in sorted(range(len(locals_)), key=lambda i: _sort_key(locals_[i], self.order))
-        ]
 
     def facts(self, local: Local, before: int) -> list[int]:
         amount = local[self.amount]
