@@ -200,6 +200,26 @@ def test_a_waivers_file_in_the_orders_directory_is_not_taken_for_an_order(
     assert "is the waivers file, not an order" in named.err
 
 
+def test_every_command_that_reads_orders_passes_over_the_waivers_file(
+    cli: Any, tmp_path: Path, orders: Path
+) -> None:
+    inside = write(orders, "waivers.yaml", "waivers:\n" + waiver(orders="[T-1, T-2]"))
+    write(tmp_path, "pyproject.toml", f'[tool.chipcheck]\nwaivers = "{inside.as_posix()}"\n')
+    runs = {
+        "attest": cli("attest", orders, "--output", "record.json"),
+        "ledger": cli("ledger", orders),
+        "rules test": cli("rules", "test", orders, "--generated", "0"),
+        "diff-rules": cli("diff-rules", PACK, PACK, orders, "--max-examples", "0"),
+        "waivers": cli("waivers", orders),
+    }
+    for command, run in runs.items():
+        assert "waivers.yaml" not in run.out + run.err.replace(inside.as_posix(), ""), command
+        assert run.code in (0, 1), (command, run.out, run.err)
+    for command in (("attest", "--output", "r.json"), ("ledger",), ("waivers",)):
+        named = cli(*command[:1], inside, *command[1:])
+        assert named.code == 2 and "is the waivers file, not an order" in named.err, command
+
+
 def test_an_order_in_error_cannot_be_waived(cli: Any, tmp_path: Path, orders: Path) -> None:
     write(orders, "broken.yaml", order_text(("T-1", "T-9"), ("units: 8000", "units: lots")))
     path = waivers_file(tmp_path, waiver(orders="[T-1, T-9]"))

@@ -10,8 +10,7 @@ from checker.commands.common import (
     UsageError,
     as_of,
     load_judged,
-    not_orders,
-    order_paths,
+    order_inputs,
     refuse_inputs,
 )
 
@@ -19,10 +18,7 @@ from checker.commands.common import (
 def run(args: argparse.Namespace, config: Config) -> int:
     """Exit as `check` would on the same orders (0, 1 or 2), once the record is written:
     a record of failing orders is still a record."""
-    paths = order_paths(args, config)
-    if not paths:
-        raise UsageError("no PATH given and no [tool.chipcheck] orders in ./pyproject.toml")
-    skip = not_orders(args, config)
+    paths, skip = order_inputs(args, config, required=True)
     judged = load_judged(args, config)
     if judged is None:
         return 2

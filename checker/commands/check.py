@@ -9,10 +9,8 @@ from typing import TYPE_CHECKING
 from checker.commands.common import (
     Config,
     Output,
-    UsageError,
     load_judged,
-    not_orders,
-    order_paths,
+    order_inputs,
     refuse_inputs,
 )
 from checker.escaping import for_terminal
@@ -23,12 +21,7 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    paths = order_paths(args, config)
-    if not paths:
-        raise UsageError("no PATH given and no [tool.chipcheck] orders in ./pyproject.toml")
-    skip = not_orders(args, config)
-    if named := [p for p in paths if p.resolve() in skip]:
-        raise UsageError(f"{named[0].as_posix()} is the waivers file, not an order: leave it out")
+    paths, skip = order_inputs(args, config, required=True)
     judged = load_judged(args, config)
     if judged is None:
         return 2

@@ -96,39 +96,48 @@ def as_of(args: argparse.Namespace) -> dt.date:
     return given or dt.date.today()
 
 
-def load_waivers(
-    args: argparse.Namespace, config: Config, pack: RulePack
-) -> tuple[bool, WaiverSet | None]:
-    """(ok, waivers): none unless a file is named and --no-waivers is not given; not
-    ok when the file has problems (printed, with nothing checked)."""
-    path = waivers_path(args, config)
-    if path is None or getattr(args, "no_waivers", False):
-        return True, None
-    from checker.waiving import load_waivers as load
-
-    loaded = load(path, pack, as_of(args))
-    if isinstance(loaded, list):
-        print_problems(loaded, f"waivers file {path.as_posix()} is invalid; nothing was checked")
-        return False, None
-    return True, loaded
-
-
 def load_judged(
     args: argparse.Namespace, config: Config
 ) -> tuple[RulePack, WaiverSet | None] | None:
-    """The pack and the waivers a run judges by; None (problems printed) if either is
-    invalid, and the command exits 2."""
+    """The pack and the waivers a run judges by (none unless a file is named and
+    --no-waivers is not given); None, the problems printed, if either is invalid: the
+    command exits 2 with nothing checked."""
     pack = load_pack(args, config)
     if pack is None:
         return None
-    ok, waivers = load_waivers(args, config, pack)
-    return (pack, waivers) if ok else None
-
-
-def not_orders(args: argparse.Namespace, config: Config) -> frozenset[Path]:
-    """Files discovery passes over: the waivers file, wherever it lies."""
     path = waivers_path(args, config)
-    return frozenset((path.resolve(),)) if path is not None else frozenset()
+    if path is None or getattr(args, "no_waivers", False):
+        return pack, None
+    from checker.waiving import load_waivers
+
+    loaded = load_waivers(path, pack, as_of(args))
+    if isinstance(loaded, list):
+        print_problems(loaded, f"waivers file {path.as_posix()} is invalid; nothing was checked")
+        return None
+    return pack, loaded
+
+
+def order_inputs(
+    args: argparse.Namespace,
+    config: Config,
+    given: Sequence[Path] | None = None,
+    *,
+    required: bool = False,
+) -> tuple[list[Path], frozenset[Path]]:
+    """The order paths (`given`, else the PATH arguments, else [tool.chipcheck] orders)
+    and the files discovery passes over: the waivers file, wherever it lies, even with
+    --no-waivers. Naming the waivers file as a PATH is an error, so no file given is
+    passed over in silence; `required`: no path at all is an error too."""
+    if given is None:
+        given = args.paths or ([config.orders] if config.orders else [])
+    paths = list(given)
+    if required and not paths:
+        raise UsageError("no PATH given and no [tool.chipcheck] orders in ./pyproject.toml")
+    waivers = waivers_path(args, config)
+    skip = frozenset((waivers.resolve(),)) if waivers is not None else frozenset()
+    if named := [p for p in paths if p.resolve() in skip]:
+        raise UsageError(f"{named[0].as_posix()} is the waivers file, not an order: leave it out")
+    return paths, skip
 
 
 def print_problems(problems: Sequence[Problem], headline: str) -> None:
@@ -236,9 +245,3 @@ def refuse_inputs(
                 "waivers file): "
                 "write the report elsewhere; nothing was written"
             )
-
-
-def order_paths(args: argparse.Namespace, config: Config) -> list[Path]:
-    """PATH arguments, else the configured orders directory, else none."""
-    paths: list[Path] = args.paths or ([config.orders] if config.orders else [])
-    return paths

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from checker.commands.common import Config, UsageError, load_pack_from, order_paths, write
+from checker.commands.common import Config, UsageError, load_pack_from, order_inputs, write
 from checker.diffreporting import RENDERERS as DIFF_RENDERERS
 
 
@@ -16,7 +16,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from checker.diffing import diff
     from checker.revisions import pack_directory
 
-    paths = order_paths(args, config)
+    paths, skip = order_inputs(args, config)
     with tempfile.TemporaryDirectory(prefix="chipcheck-diff-") as scratch:
         checkers = []
         for index, spec in enumerate((args.old, args.new)):
@@ -28,8 +28,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 return 2
             checkers.append(Checker(pack, enforce_proposed=args.enforce_proposed))
     old, new = checkers
-    old_report = old.check_paths(paths) if paths else None
-    new_report = new.check_paths(paths) if paths else None
+    old_report = old.check_paths(paths, skip=skip) if paths else None
+    new_report = new.check_paths(paths, skip=skip) if paths else None
     result = diff(old, new, (args.old, args.new), old_report, new_report, args.max_examples)
     write(DIFF_RENDERERS[args.format](result), args.output, args.format)
     return result.exit_code

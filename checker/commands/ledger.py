@@ -8,8 +8,7 @@ from checker.commands.common import (
     Config,
     UsageError,
     load_pack,
-    not_orders,
-    order_paths,
+    order_inputs,
     refuse_inputs,
     write,
 )
@@ -18,10 +17,7 @@ from checker.commands.common import (
 def run(args: argparse.Namespace, config: Config) -> int:
     """Exit 0 when every total is within its limit, 1 when one is past it, 2 when an
     order is in error (it is in no ledger, so the totals may be short)."""
-    paths = order_paths(args, config)
-    if not paths:
-        raise UsageError("no PATH given and no [tool.chipcheck] orders in ./pyproject.toml")
-    skip = not_orders(args, config)
+    paths, skip = order_inputs(args, config, required=True)
     pack = load_pack(args, config)
     if pack is None:
         return 2

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from checker.commands.common import Config, load_pack, print_problems
+from checker.commands.common import Config, load_pack, order_inputs, print_problems
 
 if TYPE_CHECKING:
     from checker.packs.rulepack import RulePack
@@ -17,7 +17,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if pack is None:
         return 2
     if args.action == "test":
-        return _rules_test(pack, args)
+        return _rules_test(pack, args, config)
     print(f"{pack.name} {pack.version}  ({pack.directory.as_posix()})")
     width = max(len(r.rule.id) for r in pack.rules)
     for pack_rule in pack.rules:
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _rules_test(pack: RulePack, args: argparse.Namespace) -> int:
+def _rules_test(pack: RulePack, args: argparse.Namespace, config: Config) -> int:
     from checker.selftest import SelfTest
 
     selftest = SelfTest(pack)
@@ -38,7 +38,8 @@ def _rules_test(pack: RulePack, args: argparse.Namespace) -> int:
     wrong = sum(not o.ok for o in outcomes)
     print(f"{len(outcomes)} examples: {len(outcomes) - wrong} ok, {wrong} wrong")
 
-    report = selftest.checker.check_paths(args.paths) if args.paths else None
+    paths, skip = order_inputs(args, config, args.paths)
+    report = selftest.checker.check_paths(paths, skip=skip) if paths else None
     if report is not None and report.tally().verdicts["error"]:
         print_problems(
             [p for o in report.orders for p in o.errors], "some orders could not be read"

@@ -14,7 +14,7 @@ from checker.commands.common import (
     Config,
     UsageError,
     load_judged,
-    not_orders,
+    order_inputs,
 )
 from checker.escaping import for_terminal
 
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     recorded = _read(args.record)
     predicate = recorded["predicate"]
     signer, unsigned = _signature(args) if args.allowed_signers is not None else (None, None)
-    paths = args.paths or [Path(p) for p in predicate["paths"]]
+    paths, skip = order_inputs(args, config, args.paths or [Path(p) for p in predicate["paths"]])
     args.as_of = dt.date.fromisoformat(predicate["as_of"])
     args.no_waivers = False
     if args.waivers is None and config.waivers is None and predicate["waivers"] is not None:
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     checker = Checker(pack, enforce_proposed=predicate["enforce_proposed"], waivers=waivers)
     try:
-        fresh = record(checker, paths, not_orders(args, config), predicate["as_of"])
+        fresh = record(checker, paths, skip, predicate["as_of"])
     except ChangedWhileReading as exc:
         raise UsageError(str(exc)) from None
     found = ([f"signature: {unsigned}"] if unsigned else []) + differences(recorded, fresh)

@@ -10,8 +10,7 @@ from checker.commands.common import (
     Config,
     UsageError,
     load_judged,
-    not_orders,
-    order_paths,
+    order_inputs,
     write,
 )
 from checker.escaping import for_terminal
@@ -31,9 +30,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
         raise UsageError("no waivers file: give --waivers FILE or set [tool.chipcheck] waivers")
     from checker.checking import Checker
 
-    paths = order_paths(args, config)
+    paths, skip = order_inputs(args, config)
     checker = Checker(pack, enforce_proposed=args.enforce_proposed, waivers=waivers)
-    tally = checker.check_paths(paths, skip=not_orders(args, config)).tally() if paths else None
+    tally = checker.check_paths(paths, skip=skip).tally() if paths else None
     rows = []
     for grant in waivers.grants:
         used = tally is not None and (grant.id in tally.used or grant.id in tally.out_of_force)
