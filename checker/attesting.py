@@ -17,7 +17,7 @@ from typing import Any
 
 from checker import __version__
 from checker.checking import Checker
-from checker.escaping import unicode_safe
+from checker.escaping import unicode_safe_data
 from checker.loading import discover
 from checker.reporting import summary_json
 from checker.results import OrderResult, PackInfo, Tally
@@ -95,7 +95,7 @@ def _order(order: OrderResult) -> dict[str, Any]:
 def dumps(record: Mapping[str, Any]) -> bytes:
     """Canonical bytes: sorted keys, two-space indent, ASCII (a lone surrogate in a file
     name is escaped like any other character), one final newline."""
-    data = json.loads(unicode_safe(json.dumps(record, ensure_ascii=False)))
+    data = unicode_safe_data(record)
     return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=True) + "\n").encode()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -150,6 +151,20 @@ def test_verify_reports_a_changed_pack_waivers_file_and_chipcheck_version(
     (work / "old.json").write_text(json.dumps(record))
     found = differences(cli("verify", "old.json"))
     assert len(found) == 1 and found[0].startswith("chipcheck: recorded version 0.0.1, now ")
+
+
+def test_a_file_name_that_is_not_utf8_is_recorded_escaped_and_verifies(
+    cli: Any, work: Path
+) -> None:
+    name = os.fsdecode(b"bd-\xff.yaml")  # a byte no UTF-8 text holds
+    write(work / "orders", name, order_text(("T-1", "T-9")))
+    run = attest(cli)
+    assert run.code == 1, run.err
+    raw = (work / "record.json").read_bytes()
+    assert raw.isascii()
+    names = [s["name"] for s in json.loads(raw)["subject"]]
+    assert "orders/bd-\\xff.yaml" in names
+    assert cli("verify", "record.json").code == 0
 
 
 def test_verify_refuses_what_is_not_a_record(cli: Any, work: Path) -> None:
