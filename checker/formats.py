@@ -188,6 +188,16 @@ def declared_shape(declared: P) -> P:
         raise ValueError("`values:` lists the text allowed: use it with type text")
     if (data.min is not None or data.max is not None) and item not in _NUMBERS:
         raise ValueError("`min:` and `max:` bound numbers: use them with integer or decimal")
+    for name, bound in (("min", data.min), ("max", data.max)):
+        if bound is None:
+            continue
+        if item == "integer" and type(bound) is not int:
+            raise ValueError(f"an integer's `{name}:` is a whole number, not {bound!r}")
+        if abs(bound) > ENGINE_EXACT:
+            raise ValueError(
+                f"`{name}: {bound!r}` is past {ENGINE_EXACT:,} (2^53), the largest number "
+                "the engine compares exactly"
+            )
     if data.min is not None and data.max is not None and data.max < data.min:
         raise ValueError("max is below min")
     return declared

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from checker import numbers
 from checker.problems import Problem
 
 MAX_BYTES = 1024 * 1024
@@ -513,7 +514,11 @@ def _scalar(event: Any, fail: Any) -> Any:
             fail(event, "number has too many digits")
             return None
     if _FLOAT.fullmatch(text):
-        return float(text)
+        try:
+            return numbers.decimal(text)
+        except numbers.InexactNumber as exc:
+            fail(event, str(exc))
+            return None
     if _SPECIAL_FLOAT.fullmatch(text):
         return float(text.replace(".", "", 1))  # Python spells .inf / .nan without the dot
     if _DATE.fullmatch(text):

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import difflib
 import functools
-import math
 import re
 from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from typing import NamedTuple
+
+from checker import numbers
+from checker.formats import ENGINE_EXACT
 
 Value = int | float | bool | str
 ParamValue = Value | tuple[Value, ...]
@@ -50,6 +52,9 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _UNDERSCORES = re.compile(r"[0-9](?:_?[0-9])*")  # an underscore only between two digits
+
+
+MAX_DEPTH = 32  # parentheses, `not`, unary minus and chained operators, nested
 
 
 class Fact(NamedTuple):
@@ -316,6 +321,9 @@ def holds(condition: Condition, facts: Mapping[str, Value]) -> bool:
     waiver's `when` (which selects orders; the engine still judges every check)."""
     if isinstance(condition, Comparison):
         left, right = evaluate(condition.left, facts), evaluate(condition.right, facts)
+        if _numeric(left) and _numeric(right):  # exactly, not as the doubles nearest
+            exact = _exact(condition.left, facts), _exact(condition.right, facts)
+            return bool(_COMPARE[condition.op](*exact))
         return bool(_COMPARE[condition.op](left, right))
     if isinstance(condition, Member):
         found = evaluate(condition.item, facts) in condition.values
@@ -325,6 +333,18 @@ def holds(condition: Condition, facts: Mapping[str, Value]) -> bool:
     if isinstance(condition, AllOf):
         return all(holds(part, facts) for part in condition.parts)
     return any(holds(part, facts) for part in condition.parts)
+
+
+def _height(operand: Operand) -> int:
+    """Arithmetic nested in `operand` (each node is checked as it is built, so this
+    never recurses past MAX_DEPTH)."""
+    if not isinstance(operand, Arith):
+        return 0
+    return 1 + max(_height(operand.left), _height(operand.right))
+
+
+def _numeric(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def source(condition: Condition | Operand) -> str:
@@ -418,6 +438,16 @@ class _Parser:
         self.facts = facts
         self.params = params
         self.used: set[str] = set()
+        self.depth = 0
+
+    def _deeper(self, offset: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(
+                f"nested more than {MAX_DEPTH} deep (parentheses, not, unary minus): "
+                "write it flatter or split it into checks",
+                offset,
+            )
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -455,15 +485,20 @@ class _Parser:
         return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
     def negation(self) -> Condition:
-        if self._at("not"):
-            self.index += 1
-            return Not(self.negation())
-        if self._at("(") and self._parenthesised_condition():
-            self.index += 1
+        token = self.peek()
+        if token is None or not (
+            self._at("not") or (self._at("(") and self._parenthesised_condition())
+        ):
+            return self.test()
+        self._deeper(token[2])
+        self.index += 1
+        if token[1] == "not":
+            inner: Condition = Not(self.negation())
+        else:
             inner = self.condition()
             self._expect(")")
-            return inner
-        return self.test()
+        self.depth -= 1
+        return inner
 
     def _parenthesised_condition(self) -> bool:
         """Whether the "(" here opens a condition rather than arithmetic: `(a or b)`
@@ -578,18 +613,20 @@ class _Parser:
         return left
 
     def unary(self) -> Typed:
-        if self._at("-"):
-            offset = self._take("-")[2]
+        if not self._at("-", "("):
+            return self.atom()
+        symbol, offset = self._take("- or (")[1:]
+        self._deeper(offset)
+        if symbol == "-":
             operand, operand_type, _ = self.unary()
-            return self._arith(
+            inner = self._arith(
                 "*", (Const(-1), int, offset), (operand, operand_type, offset), offset
             )
-        if self._at("("):
-            offset = self._take("(")[2]
+        else:
             inner = self.sum()
             self._expect(")")
-            return inner[0], inner[1], offset
-        return self.atom()
+        self.depth -= 1
+        return inner[0], inner[1], offset
 
     def _arith(self, op: str, left: Typed, right: Typed, op_offset: int) -> Typed:
         for operand, operand_type, at in (left, right):
@@ -618,12 +655,36 @@ class _Parser:
         both_int = left[1] is int and right[1] is int
         result_type: type = int if both_int and op != "/" else float
         node = Arith(op, left[0], right[0])
+        if _height(node) > MAX_DEPTH:
+            raise ExpressionError(
+                f"more than {MAX_DEPTH} operators in a row: split the sum into facts or checks",
+                op_offset,
+            )
         if isinstance(left[0], Const) and isinstance(right[0], Const):
-            folded = evaluate(node, {})
-            return Const(folded), type(folded), left[2]
+            return self._folded(node, left[2])
         if op == "/" and both_int:
             result_type = float  # a quotient of whole numbers may have decimals
         return node, result_type, left[2]
+
+    @staticmethod
+    def _folded(node: Arith, offset: int) -> Typed:
+        """Arithmetic on numbers alone, done once, exactly: a value no number chipcheck
+        holds can be (`1 / 3`, past 2^53) is refused, never rounded."""
+        exact = _exact(node, {})
+        if not -ENGINE_EXACT <= exact <= ENGINE_EXACT:
+            raise ExpressionError(
+                f"`{_bare(node)}` is past {ENGINE_EXACT:,} (2^53), the largest number "
+                "the engine computes exactly",
+                offset,
+            )
+        folded = evaluate(node, {})
+        if Fraction(repr(folded) if isinstance(folded, float) else folded) != exact:
+            raise ExpressionError(
+                f"`{_bare(node)}` is not a decimal chipcheck holds exactly, and a number is "
+                "never rounded: multiply the other side instead",
+                offset,
+            )
+        return Const(folded), type(folded), offset
 
     def atom(self) -> Typed:
         kind_, text, offset = self._take("a value")
@@ -653,23 +714,20 @@ class _Parser:
 
 
 def _number(text: str, offset: int) -> int | float:
-    mantissa, _, exponent = text.lower().partition("e")
+    mantissa = text.lower().partition("e")[0]
     for part in mantissa.split("."):
         if not _UNDERSCORES.fullmatch(part):
             raise ExpressionError(
                 f"{text} is not a number: an underscore goes between two digits", offset
             )
     plain = text.replace("_", "")
-    if not exponent and "." not in mantissa:
-        return int(plain)
-    if exponent:
-        exact = Fraction(plain)
-        if exact.denominator == 1:
+    try:
+        exact = numbers.value(plain)
+        if exact.denominator == 1 and "." not in mantissa:
             return int(exact)  # 5e4 is the whole number 50000
-    result = float(plain)
-    if not math.isfinite(result):
-        raise ExpressionError(f"{text} is too large for a number", offset)
-    return result
+        return numbers.decimal(plain)
+    except numbers.InexactNumber as exc:
+        raise ExpressionError(str(exc), offset) from None
 
 
 def _as_date(operand: Operand, own: type, other: type, offset: int) -> type:
