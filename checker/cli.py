@@ -231,6 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="generated orders to try per rule (default 500; 0: no search)",
     )
+    diff.add_argument(
+        "--rule",
+        action="append",
+        metavar="ID",
+        help="search generated orders for this rule only (repeat for more; default: every "
+        "rule of either pack)",
+    )
     diff.add_argument("--enforce-proposed", action="store_true")
 
     schema = commands.add_parser(

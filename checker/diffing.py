@@ -117,8 +117,11 @@ def _judge(checker: Checker, document: dict[str, Any]) -> dict[str, tuple[str, s
     return {r.rule: (r.status, r.message) for r in outcome}
 
 
-def search_flips(old: Checker, new: Checker, max_examples: int) -> list[Flip]:
-    """For each rule, the simplest generated order whose status for it changes, if any.
+def search_flips(
+    old: Checker, new: Checker, max_examples: int, only: Sequence[str] = ()
+) -> list[Flip]:
+    """For each rule (of `only`, if given), the simplest generated order whose status
+    for it changes, if any.
 
     Orders come from `checker.strategies.orders` over both packs' data, so the search
     sits on both packs' boundaries. The search is derandomized: the same packs give the
@@ -133,6 +136,8 @@ def search_flips(old: Checker, new: Checker, max_examples: int) -> list[Flip]:
         suppress_health_check=list(HealthCheck),
     )
     rules = dict.fromkeys([r.rule.id for r in old.pack.rules] + [r.rule.id for r in new.pack.rules])
+    if only:
+        rules = {rule: None for rule in rules if rule in only}
     flips = []
     for rule in rules:
 
@@ -160,6 +165,7 @@ def diff(
     old_report: Report | None,
     new_report: Report | None,
     max_examples: int,
+    only: Sequence[str] = (),
 ) -> RuleDiff:
     changes: Sequence[OrderChange] = ()
     errors: Sequence[OrderResult] = ()
@@ -167,7 +173,7 @@ def diff(
     if old_report is not None and new_report is not None:
         changes, errors = compare_reports(old_report, new_report)
         checked = len(old_report.orders)
-    flips = search_flips(old, new, max_examples) if max_examples else []
+    flips = search_flips(old, new, max_examples, only) if max_examples else []
     return RuleDiff(
         PackSide(sources[0], old.info),
         PackSide(sources[1], new.info),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import tarfile
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 
 
 def pack_directory(spec: str, scratch: Path) -> Path | str:
@@ -20,9 +22,11 @@ def pack_directory(spec: str, scratch: Path) -> Path | str:
     revision, colon, inside = spec.partition(":")
     if not colon or not revision or not inside:
         return f"{spec}: not a directory, and not a git REV:PATH such as HEAD:rules/cn-h200-2026"
+    if revision.startswith("-"):
+        return f"{spec}: a revision does not start with '-': name a commit, tag or branch"
     try:
-        archive = subprocess.run(
-            ["git", "archive", "--format=tar", revision, "--", inside],
+        archive = subprocess.run(  # user input after --end-of-options: never an option
+            ["git", "archive", "--format=tar", "--end-of-options", revision, inside],
             capture_output=True,
             check=False,
         )
@@ -33,5 +37,25 @@ def pack_directory(spec: str, scratch: Path) -> Path | str:
         return f"{spec}: cannot read it from git: {reason}"
     target = scratch / revision.replace("/", "_").replace("~", "_").replace("^", "_")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(target, filter="data")
+        try:
+            tar.extractall(target, filter=_inside(inside))
+        except tarfile.FilterError as exc:
+            return f"{spec}: {exc}; a rule pack's links stay inside the pack"
     return target / inside
+
+
+def _inside(pack: str) -> Callable[[tarfile.TarInfo, str], tarfile.TarInfo]:
+    """tarfile's `data` filter (no absolute links, none leaving the tree), and links
+    that stay inside the pack's own directory, as in a pack directory."""
+    top = PurePosixPath(pack)
+
+    def keep(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo:
+        member = tarfile.data_filter(member, dest)
+        if member.issym() or member.islnk():
+            base = PurePosixPath(member.name).parent if member.issym() else PurePosixPath()
+            target = PurePosixPath(os.path.normpath(base / member.linkname))
+            if top not in (target, *target.parents):
+                raise tarfile.LinkOutsideDestinationError(member, str(target))
+        return member
+
+    return keep

@@ -126,6 +126,17 @@ def test_orders_only_without_search(cli: Any, tmp_path: Path, orders: Path) -> N
     assert [o["order_id"] for o in run.report["orders"]] == ["AL-60"]
 
 
+def test_rule_narrows_the_search_to_the_rules_named(cli: Any, tmp_path: Path) -> None:
+    new = variant(tmp_path, "new", RATIO_HALF, ALLOCATION_140K)
+    run = cli("diff-rules", PACK, new, "--format", "json", "--max-examples", "300",
+              "--rule", "batch-quota")  # fmt: skip
+    assert run.code == 1, run.err
+    assert [g["rule"] for g in run.report["generated"]] == ["batch-quota"]
+    typo = cli("diff-rules", PACK, new, "--rule", "batch-quotas")
+    assert typo.code == 2
+    assert "--rule batch-quotas" in typo.err and "'batch-quota'" in typo.err
+
+
 def test_a_removed_rule_counts_only_where_it_objected(cli: Any, tmp_path: Path) -> None:
     new = variant(tmp_path, "new", ("pack.yaml", "  - domestic-ratio\n", ""))
     (new / "domestic-ratio.yaml").unlink()

@@ -9,6 +9,8 @@ do not exist. Any of these makes the whole pack invalid, reported with file:line
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -123,6 +125,56 @@ class RulePack(NamedTuple):
         return next((r for r in self.rules if r.rule.id == rule_id), None)
 
 
+def rule_files(directory: Path) -> tuple[list[Path], list[Problem]]:
+    """The pack's YAML files (`*.yaml`, `*.yml`, any letter case), read as an orders
+    directory is: every such entry is a regular file (a link to one counts) or a
+    problem naming it, never skipped and never opened when it could block (a FIFO);
+    two files for one rule (`licensed.yml` beside `licensed.yaml`) are a problem."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    try:
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError as exc:
+        return [], [Problem(directory.as_posix(), None, None, f"cannot list: {exc.strerror}")]
+    for entry in entries:
+        path = directory / entry.name
+        if not entry.name.lower().endswith((".yaml", ".yml")):
+            continue
+        try:
+            if entry.is_file():  # follows a link; false for a dangling one
+                files.append(path)
+                continue
+            why = "a directory" if entry.is_dir() else "not a regular file"
+            if entry.is_symlink() and not path.exists():
+                why = f"a dangling symbolic link to {path.readlink().as_posix()}"
+        except OSError as exc:
+            why = "a symbolic link loop" if exc.errno == errno.ELOOP else str(exc.strerror)
+        problems.append(
+            Problem(
+                path.as_posix(),
+                None,
+                None,
+                f"{why}: a rule file must be a regular file; rename or remove it",
+            )
+        )
+    stems: dict[str, list[Path]] = {}
+    for path in files:
+        stems.setdefault(path.stem.lower(), []).append(path)
+    for twins in stems.values():
+        if len(twins) > 1:
+            names = " and ".join(p.name for p in twins)
+            problems.append(
+                Problem(
+                    twins[-1].as_posix(),
+                    None,
+                    None,
+                    f"{names} are two files for one rule: keep one",
+                )
+            )
+    return files, problems
+
+
 def load_pack(directory: Path) -> RulePack | list[Problem]:
     """Load and check a pack; on any problem return all of them and no pack."""
     where = directory.as_posix()
@@ -137,11 +189,17 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
                 f"{', '.join(bundled_names())})",
             )
         ]
-    files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+    files, problems = rule_files(directory)
+    if problems:
+        return problems
     digest = sha256()
     for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    problems: list[Problem] = []
+        try:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError as exc:
+            problems.append(Problem(path.as_posix(), None, None, f"cannot read: {exc.strerror}"))
+    if problems:
+        return problems
     # A broken pack.yaml does not hide the rule files' problems: all are reported.
     loaded_meta = _load_meta(directory / PACK_FILE, problems)
     meta, attrs, vocabulary = loaded_meta if loaded_meta else (None, {}, None)
