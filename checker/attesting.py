@@ -46,6 +46,7 @@ def statement(
     paths: Sequence[Path],
     as_of: str,
     enforce_proposed: bool,
+    pack_source: str,
 ) -> dict[str, Any]:
     waivers = pack.waivers
     applied = set(tally.used)
@@ -55,7 +56,7 @@ def statement(
         "as_of": as_of,
         "paths": [p.as_posix() for p in paths],
         "enforce_proposed": enforce_proposed,
-        "rulepack": pack.identity(),
+        "rulepack": {**pack.identity(), "source": pack_source},
         "waivers": None
         if waivers is None
         else {
@@ -99,11 +100,34 @@ def dumps(record: Mapping[str, Any]) -> bytes:
     return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=True) + "\n").encode()
 
 
-def differences(recorded: Mapping[str, Any], fresh: Mapping[str, Any]) -> list[str]:
-    """Every way `fresh` differs from `recorded`, one sentence each."""
-    found = []
-    old = {s["name"]: s["digest"]["sha256"] for s in recorded["subject"]}
-    new = {s["name"]: s["digest"]["sha256"] for s in fresh["subject"]}
+# Lists of records matched by a key, so an entry added, removed or written twice is
+# named as such rather than shifting every entry after it.
+_KEYED = {"subject": "name", "orders": "file", "results": "rule", "applied": "id"}
+
+
+def differences(recorded: Any, fresh: Mapping[str, Any]) -> list[str]:
+    """Every way `fresh` differs from `recorded`, field by field, one sentence each:
+    the files first (changed, missing, added), then every other field of the record."""
+    found = _files(recorded.get("subject"), fresh["subject"])
+    _diff("", {k: v for k, v in recorded.items() if k != "subject"},
+          {k: v for k, v in fresh.items() if k != "subject"}, found)  # fmt: skip
+    return found
+
+
+def _files(recorded: Any, fresh: list[dict[str, Any]]) -> list[str]:
+    found: list[str] = []
+    new = {s["name"]: s["digest"]["sha256"] for s in fresh}
+    old: dict[str, str] = {}
+    for entry in recorded if isinstance(recorded, list) else []:
+        name, digest = _subject(entry)
+        if name is None or digest is None:
+            found.append(f"subject: an entry that is not a file with its sha256: {_shown(entry)}")
+        elif name in old:
+            found.append(f"{name}: recorded twice as a subject")
+        else:
+            old[name] = digest
+    if not isinstance(recorded, list):
+        found.append(f"subject: recorded {_shown(recorded)}, not a list of files")
     for name in sorted(old.keys() | new.keys()):
         if name not in new:
             found.append(f"{name}: missing (recorded with sha256 {old[name][:12]}...)")
@@ -111,60 +135,79 @@ def differences(recorded: Mapping[str, Any], fresh: Mapping[str, Any]) -> list[s
             found.append(f"{name}: added since the record")
         elif old[name] != new[name]:
             found.append(f"{name}: changed (sha256 {old[name][:12]}... now {new[name][:12]}...)")
-    was, now = recorded["predicate"], fresh["predicate"]
-    if was["rulepack"] != now["rulepack"]:
-        found.append(f"rule pack: recorded {_pack(was['rulepack'])}, now {_pack(now['rulepack'])}")
-    if _waivers(was) != _waivers(now):
-        found.append(f"waivers: recorded {_waivers(was)}, now {_waivers(now)}")
-    if was["chipcheck"] != now["chipcheck"]:
-        found.append(
-            f"chipcheck: recorded version {was['chipcheck']['version']}, "
-            f"now {now['chipcheck']['version']}"
-        )
-    before = {o["file"]: o for o in was["orders"]}
-    after = {o["file"]: o for o in now["orders"]}
-    for file in sorted(before.keys() & after.keys()):
-        found.extend(_verdict_changes(before[file], after[file]))
-    for file in sorted(before.keys() ^ after.keys()):
-        if file not in old and file not in new:  # an order in error has no subject
-            found.append(f"{file}: {'no longer' if file in before else 'now'} judged")
     return found
 
 
-def _pack(pack: Mapping[str, str]) -> str:
-    return f"{pack['name']} {pack['version']} (sha256 {pack['sha256'][:12]}...)"
+def _subject(entry: Any) -> tuple[str | None, str | None]:
+    if not isinstance(entry, dict) or set(entry) != {"name", "digest"}:
+        return None, None
+    digest = entry["digest"]
+    if not isinstance(digest, dict) or set(digest) != {"sha256"}:
+        return None, None
+    name, value = entry["name"], digest["sha256"]
+    return (name, value) if isinstance(name, str) and isinstance(value, str) else (None, None)
 
 
-def _waivers(predicate: Mapping[str, Any]) -> str:
-    waivers = predicate["waivers"]
-    if waivers is None:
-        return "none"
-    return f"{waivers['file']} (sha256 {waivers['sha256'][:12]}...)"
+def _diff(path: str, was: Any, now: Any, found: list[str]) -> None:
+    if isinstance(was, dict) and isinstance(now, dict):
+        for key in sorted(was.keys() | now.keys(), key=str):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in now:
+                found.append(f"{where}: recorded {_shown(was[key])}, not in a fresh record")
+            elif key not in was:
+                found.append(f"{where}: not recorded, now {_shown(now[key])}")
+            else:
+                _diff(where, was[key], now[key], found)
+    elif isinstance(was, list) and isinstance(now, list):
+        key = _KEYED.get(path.rsplit(".", 1)[-1])
+        if key is not None and _keyed(now, key) and _keyed(was, key):
+            _diff_keyed(path, key, was, now, found)
+        else:
+            for index in range(max(len(was), len(now))):
+                where = f"{path}[{index}]"
+                if index >= len(now):
+                    found.append(f"{where}: recorded {_shown(was[index])}, not in a fresh record")
+                elif index >= len(was):
+                    found.append(f"{where}: not recorded, now {_shown(now[index])}")
+                else:
+                    _diff(where, was[index], now[index], found)
+    elif type(was) is not type(now) or was != now:
+        found.append(f"{path}: recorded {_shown(was)}, now {_shown(now)}")
 
 
-def _verdict_changes(was: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
-    file = was["file"]
-    found = []
-    if was["verdict"] != now["verdict"]:
-        found.append(f"{file}: verdict {was['verdict']}, now {now['verdict']}")
-    before = {r["rule"]: r for r in was["results"]}
-    after = {r["rule"]: r for r in now["results"]}
-    for rule in sorted(before.keys() | after.keys()):
-        a, b = before.get(rule), after.get(rule)
-        if a != b:
-            found.append(f"{file}: rule {rule} {_status(a)}, now {_status(b)}")
-    return found
+def _keyed(items: list[Any], key: str) -> bool:
+    return all(isinstance(i, dict) and isinstance(i.get(key), str) for i in items)
 
 
-def _status(result: Mapping[str, Any] | None) -> str:
-    if result is None:
-        return "not run"
-    waiver = f" (waiver {result['waiver']})" if "waiver" in result else ""
-    return f"{result['status']}{waiver}"
+def _diff_keyed(
+    path: str, key: str, was: list[dict[str, Any]], now: list[dict[str, Any]], found: list[str]
+) -> None:
+    before: dict[str, dict[str, Any]] = {}
+    for item in was:
+        if item[key] in before:
+            found.append(f"{path}[{item[key]}]: recorded twice")
+        before.setdefault(item[key], item)
+    after = {item[key]: item for item in now}
+    for name in [*after, *(n for n in before if n not in after)]:
+        where = f"{path}[{name}]"
+        if name not in after:
+            found.append(f"{where}: recorded, not in a fresh record")
+        elif name not in before:
+            found.append(f"{where}: not recorded, now {_shown(after[name])}")
+        else:
+            _diff(where, before[name], after[name], found)
+    order = [i[key] for i in was]
+    if len(set(order)) == len(order) and set(order) == set(after) and order != list(after):
+        found.append(f"{path}: recorded in another order")
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=True)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
 
 
 def record(
-    checker: Checker, paths: Sequence[Path], skip: frozenset[Path], as_of: str
+    checker: Checker, paths: Sequence[Path], skip: frozenset[Path], as_of: str, pack_source: str
 ) -> dict[str, Any]:
     """Check the order files under `paths` and make their statement, as its bytes
     read back (so it compares with a recorded one). Every file is hashed before and
@@ -172,6 +215,11 @@ def record(
     files, _ = discover(paths)
     files = [f for f in files if f.resolve() not in skip]
     before = digests(files)
+    if not before:
+        raise NothingToAttest(
+            f"no order file to attest under {', '.join(p.as_posix() for p in paths)}: a "
+            "record names at least one; check the path"
+        )
     report = checker.check_paths(paths, skip=skip)
     if digests(files) != before:
         raise ChangedWhileReading(
@@ -186,6 +234,7 @@ def record(
         paths=paths,
         as_of=as_of,
         enforce_proposed=checker.enforce_proposed,
+        pack_source=pack_source,
     )
     loaded: dict[str, Any] = json.loads(dumps(made))
     return loaded
@@ -193,3 +242,7 @@ def record(
 
 class ChangedWhileReading(Exception):
     """An order file changed between hashing and judging."""
+
+
+class NothingToAttest(Exception):
+    """No readable order file: a record with no subject attests nothing."""

@@ -128,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--sign-key",
         type=_path,
         metavar="KEY",
-        help="sign the record with this SSH private key (ssh-keygen -Y sign): FILE.sig",
+        help="sign the record with this private key (PEM: ed25519 or ECDSA P-256, as openssl "
+        "genpkey writes it): FILE is then a DSSE envelope, as in-toto verifies it",
     )
     attest.add_argument(
         "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
@@ -141,18 +142,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("record", type=_path, metavar="FILE", help="the record attest wrote")
     _paths(verify, "order files or directories (default: the paths the record names)")
-    verify.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    verify.add_argument(
+        "--rules",
+        type=_path,
+        metavar="DIR",
+        help="the rule pack (default: the one the record names)",
+    )
     verify.add_argument(
         "--waivers",
         type=_path,
         metavar="FILE",
-        help="the waivers file (default: [tool.chipcheck] waivers, else the record's)",
+        help="the waivers file (default: the record's)",
     )
     verify.add_argument(
-        "--allowed-signers",
+        "--key",
         type=_path,
-        metavar="FILE",
-        help="check FILE.sig against this allowed-signers file (ssh-keygen -Y verify)",
+        metavar="PUBLIC",
+        help="check the record's DSSE signature with this public key (PEM)",
     )
 
     ledger = commands.add_parser(

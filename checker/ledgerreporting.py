@@ -35,7 +35,7 @@ def text(report: LedgerReport) -> str:
     lines = []
     for view in report.ledgers:
         limit = f"; limit {view.limit}" if view.limit else "; no limit"
-        lines.append(f"ledger {view.name}: {view.description.strip()}{limit}")
+        lines.append(for_terminal(f"ledger {view.name}: {view.description.strip()}{limit}"))
         for account in view.accounts:
             over = account.first_over
             first = (
@@ -73,8 +73,10 @@ def text(report: LedgerReport) -> str:
         lines.append("")
     errors = f", {len(report.errors)} in error and in no ledger" if report.errors else ""
     lines.append(
-        f"{report.orders} orders in {len(report.ledgers)} ledgers{errors} "
-        f"(rule pack {report.pack.name} {report.pack.version})"
+        for_terminal(
+            f"{report.orders} orders in {len(report.ledgers)} ledgers{errors} "
+            f"(rule pack {report.pack.name} {report.pack.version})"
+        )
     )
     return "\n".join(lines) + "\n"
 
@@ -145,7 +147,8 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 def _cell(text: str) -> str:
     """Text a spreadsheet would run as a formula (`=cmd|...`) is written with a leading
-    apostrophe (OWASP's advice for CSV injection); numbers are left as they are."""
+    apostrophe (OWASP's advice for CSV injection), in every column; numbers are left
+    as they are."""
     text = unicode_safe(text)
     return "'" + text if text.startswith(_FORMULA) else text
 
@@ -161,12 +164,13 @@ def as_csv(report: LedgerReport) -> str:
             for r in account.rows:
                 row = _row(r, account.limit)
                 writer.writerow(
-                    [
+                    _cell(cell) if isinstance(cell, str) else cell
+                    for cell in (
                         view.name,
-                        _cell(key),
+                        key,
                         "" if account.limit is None else account.limit,
-                        _cell(row["file"]),
-                        _cell(row["order_id"]),
+                        row["file"],
+                        row["order_id"],
                         row["date"],
                         row["status"] or "",
                         row["verdict"],
@@ -177,7 +181,7 @@ def as_csv(report: LedgerReport) -> str:
                         row["reserved_total"],
                         "" if row["remaining_after"] is None else row["remaining_after"],
                         str(row["over"]).lower(),
-                    ]
+                    )
                 )
     return out.getvalue()
 

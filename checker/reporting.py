@@ -534,7 +534,7 @@ def summary(tally: Tally, pack: PackInfo) -> str:
         waived = f", {tally.waived} result{'s' * (tally.waived != 1)} waived"
     return (
         f"{tally.orders} orders: {v['pass']} pass, {v['fail']} fail, "
-        f"{v['error']} error{waived} (rule pack {pack.name} {pack.version})"
+        f"{v['error']} error{waived} (rule pack {for_terminal(f'{pack.name} {pack.version}')})"
     )
 
 

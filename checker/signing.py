@@ -1,80 +1,99 @@
-"""Signing a record offline with `ssh-keygen -Y` (the mechanism of git's SSH-signed
-commits), and checking the signature against an allowed-signers file.
+"""Signing a verdict record as in-toto does: a DSSE envelope around the Statement.
 
-ssh-keygen does the cryptography; this module only runs it and words its outcome.
+The envelope (payloadType `application/vnd.in-toto+json`) is what the in-toto and
+securesystemslib packages, cosign and slsa-verifier read. securesystemslib does the
+cryptography and the envelope; this module only loads the PEM keys that `openssl
+genpkey` writes (ed25519 or ECDSA P-256) and words the outcome. Imported only by the
+commands that sign or verify, so `check` never pays for it.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import copy
+import json
 from pathlib import Path
+from typing import Any
 
-NAMESPACE = "chipcheck-attestation"  # a signature made for another use does not verify
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.serialization import (
+    load_pem_private_key,
+    load_pem_public_key,
+)
+from securesystemslib.dsse import Envelope
+from securesystemslib.exceptions import VerificationError
+from securesystemslib.signer import CryptoSigner, SSlibKey
+
+PAYLOAD_TYPE = "application/vnd.in-toto+json"
+_KEYS = "an ed25519 or ECDSA P-256 key in PEM, as `openssl genpkey` writes it"
 
 
 class SigningError(Exception):
     """Signing or checking could not be done, or the signature does not hold."""
 
 
-def signature_path(record: Path) -> Path:
-    return record.with_name(record.name + ".sig")
-
-
-def _ssh_keygen() -> str:
-    found = shutil.which("ssh-keygen")
-    if found is None:
-        raise SigningError("ssh-keygen not found: install OpenSSH (8.2 or later) to sign")
-    return found
-
-
-def _run(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def _read(path: Path, what: str) -> bytes:
     try:
-        return subprocess.run(args, input=stdin, capture_output=True, check=False, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SigningError(f"ssh-keygen could not run: {exc}") from None
+        return path.read_bytes()
+    except OSError as exc:
+        raise SigningError(f"cannot read {what} {path.as_posix()}: {exc.strerror}") from None
 
 
-def _said(done: subprocess.CompletedProcess[bytes]) -> str:
-    text = (done.stderr or done.stdout).decode(errors="replace").strip()
-    return " ".join(text.split())[:300] or f"exit status {done.returncode}"
-
-
-def sign(record: Path, key: Path) -> Path:
-    """Write `record`.sig, signed with the private key `key`; its path."""
-    target = signature_path(record)
-    target.unlink(missing_ok=True)  # ssh-keygen asks before overwriting
-    done = _run([_ssh_keygen(), "-Y", "sign", "-q", "-f", str(key), "-n", NAMESPACE, str(record)])
-    if done.returncode != 0 or not target.is_file():
-        raise SigningError(f"cannot sign {record.as_posix()} with {key.as_posix()}: {_said(done)}")
-    return target
-
-
-def verify(record: bytes, signature: Path, allowed_signers: Path) -> str:
-    """The principal that signed `record`, if `allowed_signers` allows it; else raises."""
-    if not signature.is_file():
-        raise SigningError(
-            f"no signature {signature.as_posix()}: sign the record with attest --sign-key"
-        )
-    tool = _ssh_keygen()
-    found = _run([tool, "-Y", "find-principals", "-s", str(signature), "-f", str(allowed_signers)])
-    principals = found.stdout.decode(errors="replace").split()
-    if found.returncode != 0 or not principals:
-        raise SigningError(
-            f"{signature.as_posix()}: the signing key is not in {allowed_signers.as_posix()}: "
-            f"{_said(found)}"
-        )
-    for principal in principals:
-        checked = _run(
-            [
-                tool, "-Y", "verify", "-f", str(allowed_signers), "-I", principal,
-                "-n", NAMESPACE, "-s", str(signature),
-            ],
-            stdin=record,
-        )  # fmt: skip
-        if checked.returncode == 0:
-            return principal
-    raise SigningError(
-        f"{signature.as_posix()}: the signature does not match the record (it was changed "
-        f"after signing, or signed for another use): {_said(checked)}"
+def _supported(key: object) -> bool:
+    if isinstance(key, ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey):
+        return True
+    return isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) and isinstance(
+        key.curve, ec.SECP256R1
     )
+
+
+def sign(statement: bytes, key_file: Path) -> bytes:
+    """The DSSE envelope of `statement`, signed with the private key in `key_file`."""
+    try:
+        private = load_pem_private_key(_read(key_file, "the key"), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise SigningError(
+            f"{key_file.as_posix()}: not an unencrypted private key; give {_KEYS} "
+            "(openssl genpkey -algorithm ed25519 -out key.pem)"
+        ) from None
+    if not _supported(private):
+        raise SigningError(f"{key_file.as_posix()}: unsupported key type; give {_KEYS}")
+    envelope = Envelope(payload=statement, payload_type=PAYLOAD_TYPE, signatures={})
+    envelope.sign(CryptoSigner(private))
+    return (json.dumps(envelope.to_dict(), sort_keys=True, indent=2) + "\n").encode()
+
+
+def payload(data: dict[str, Any]) -> bytes:
+    """The statement an envelope carries; SigningError if it is not an in-toto one."""
+    try:
+        envelope = Envelope.from_dict(copy.deepcopy(data))  # it consumes what it reads
+    except Exception as exc:  # securesystemslib raises several kinds for a bad envelope
+        raise SigningError(f"not a DSSE envelope: {type(exc).__name__}") from None
+    if envelope.payload_type != PAYLOAD_TYPE:
+        raise SigningError(f"payloadType is {envelope.payload_type!r}, not {PAYLOAD_TYPE!r}")
+    return envelope.payload
+
+
+def verify(data: dict[str, Any], public_key_file: Path) -> str:
+    """The keyid of the signature on the envelope `data` that `public_key_file` checks;
+    SigningError when none does."""
+    try:
+        public = load_pem_public_key(_read(public_key_file, "the public key"))
+    except (ValueError, UnsupportedAlgorithm):
+        raise SigningError(
+            f"{public_key_file.as_posix()}: not a public key; give {_KEYS}"
+        ) from None
+    if not _supported(public):
+        raise SigningError(f"{public_key_file.as_posix()}: unsupported key type; give {_KEYS}")
+    key = SSlibKey.from_crypto(public)
+    try:
+        envelope = Envelope.from_dict(copy.deepcopy(data))  # it consumes what it reads
+        envelope.verify([key], 1)
+    except VerificationError:
+        raise SigningError(
+            f"no signature by {public_key_file.as_posix()} matches the record (it was changed "
+            "after signing, or signed with another key)"
+        ) from None
+    except Exception as exc:
+        raise SigningError(f"not a DSSE envelope: {type(exc).__name__}") from None
+    return key.keyid

@@ -1,8 +1,10 @@
-"""Verdict records through the real CLI: attest writes them, verify re-checks them, and
-ssh-keygen signs and checks them (keys made by ssh-keygen in each test)."""
+"""Verdict records through the real CLI: attest writes them, verify re-checks them and
+lists every difference, and a signed record is a DSSE envelope that in-toto and
+securesystemslib verify (keys made by `openssl genpkey` in each test)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import PACK, order_text, write
 
@@ -126,8 +130,11 @@ def test_verify_reports_a_changed_verdict(cli: Any, work: Path) -> None:
     attest(cli)
     (work / "orders" / "a.yaml").write_text(order_text(LOW))
     found = differences(cli("verify", "record.json"))
-    assert "orders/a.yaml: verdict pass, now fail" in found
-    assert "orders/a.yaml: rule need-justification pass, now fail" in found
+    assert 'predicate.orders[orders/a.yaml].verdict: recorded "pass", now "fail"' in found
+    assert (
+        "predicate.orders[orders/a.yaml].results[need-justification].status: "
+        'recorded "pass", now "fail"'
+    ) in found
 
 
 def test_verify_reports_a_changed_pack_waivers_file_and_chipcheck_version(
@@ -138,19 +145,29 @@ def test_verify_reports_a_changed_pack_waivers_file_and_chipcheck_version(
     meta = work / "pack" / "pack.yaml"
     meta.write_text(meta.read_text().replace("version: 2026.3.0", "version: 2026.3.1"))
     found = differences(cli("verify", "record.json", "--rules", "pack"))
-    assert len(found) == 1 and found[0].startswith("rule pack: recorded cn-h200-2026 2026.3.0")
-    assert "now cn-h200-2026 2026.3.1" in found[0]
+    assert found[0].startswith("predicate.rulepack.sha256: recorded ")
+    assert found[1:] == [
+        'predicate.rulepack.source: recorded "cn-h200-2026", now "pack"',
+        'predicate.rulepack.version: recorded "2026.3.0", now "2026.3.1"',
+    ]
 
     (work / "waivers.yaml").write_text(WAIVERS.replace("NDRC-LTR-2026-0412", "NDRC-LTR-2026-0413"))
     found = differences(cli("verify", "record.json"))
-    assert len(found) == 1 and found[0].startswith("waivers: recorded waivers.yaml (sha256 ")
+    assert found == [
+        "predicate.waivers.applied[W-1].reference: recorded "
+        '"NDRC-LTR-2026-0412", now "NDRC-LTR-2026-0413"',
+        found[1],
+    ]
+    assert found[1].startswith("predicate.waivers.sha256: recorded ")
     (work / "waivers.yaml").write_text(WAIVERS)
 
     record = json.loads((work / "record.json").read_text())
     record["predicate"]["chipcheck"]["version"] = "0.0.1"
     (work / "old.json").write_text(json.dumps(record))
     found = differences(cli("verify", "old.json"))
-    assert len(found) == 1 and found[0].startswith("chipcheck: recorded version 0.0.1, now ")
+    assert len(found) == 1 and found[0].startswith(
+        'predicate.chipcheck.version: recorded "0.0.1", now '
+    )
 
 
 def test_a_file_name_that_is_not_utf8_is_recorded_escaped_and_verifies(
@@ -182,44 +199,166 @@ def test_attest_writes_over_no_input(cli: Any, work: Path) -> None:
     assert (work / "orders" / "a.yaml").read_text() == order_text()
 
 
-def keys(work: Path, name: str) -> Path:
-    key = work / name
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
-    )
-    return key
+def keys(work: Path, name: str, algorithm: str = "ed25519") -> tuple[Path, Path]:
+    """A private and a public key in PEM, as `openssl genpkey` writes them."""
+    private, public = work / f"{name}.pem", work / f"{name}.pub.pem"
+    options = ["-algorithm", "ed25519"]
+    if algorithm == "p256":
+        options = ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]
+    subprocess.run(["openssl", "genpkey", *options, "-out", private], check=True)
+    subprocess.run(["openssl", "pkey", "-in", private, "-pubout", "-out", public], check=True)
+    return private, public
 
 
-@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
-def test_a_signed_record_verifies_and_a_tampered_one_fails(cli: Any, work: Path) -> None:
-    key = keys(work, "buyer")
-    allowed = write(
-        work, "allowed_signers", f"compliance@buyer.example {key.with_suffix('.pub').read_text()}"
-    )
-    run = attest(cli, "--sign-key", str(key))
-    assert "signed in record.json.sig" in run.out
-    good = cli("verify", "record.json", "--allowed-signers", allowed)
+needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+
+
+@needs_openssl
+@pytest.mark.parametrize("algorithm", ["ed25519", "p256"])
+def test_a_signed_record_is_a_dsse_envelope_that_in_toto_verifies(
+    cli: Any, work: Path, algorithm: str
+) -> None:
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    from in_toto.models.metadata import Envelope, Metadata
+    from securesystemslib.signer import SSlibKey
+
+    private, public = keys(work, "buyer", algorithm)
+    run = attest(cli, "--sign-key", private.name)
+    assert "signed with buyer.pem (DSSE)" in run.out
+    good = cli("verify", "record.json", "--key", public.name)
     assert good.code == 0, good.out + good.err
-    assert "signature: good, signed by compliance@buyer.example" in good.out
+    assert "signature: good, by the key buyer.pub.pem" in good.out
 
+    # The standard tools read and verify it with the public key alone.
+    key = SSlibKey.from_crypto(load_pem_public_key(public.read_bytes()))
+    envelope = Metadata.load(str(work / "record.json"))
+    assert isinstance(envelope, Envelope)
+    assert envelope.payload_type == "application/vnd.in-toto+json"
+    envelope.verify_signature({**key.to_dict(), "keyid": key.keyid})
+    statement = json.loads(envelope.payload)
+    assert statement["predicateType"] == "https://chipcheck.dev/attestation/verdicts/v1"
+    attest(cli, output="plain.json")
+    assert envelope.payload == (work / "plain.json").read_bytes()
+
+
+@needs_openssl
+def test_a_tampered_or_foreign_signed_record_fails(cli: Any, work: Path) -> None:
+    private, public = keys(work, "buyer")
+    _, stranger = keys(work, "stranger")
+    attest(cli, "--sign-key", private.name)
     record = work / "record.json"
-    record.write_bytes(record.read_bytes().replace(b'"fail"', b'"pass"'))
-    tampered = cli("verify", "record.json", "--allowed-signers", allowed)
+    foreign = differences(cli("verify", "record.json", "--key", stranger.name))
+    assert any("no signature by" in d for d in foreign)
+    envelope = json.loads(record.read_bytes())
+    statement = base64.b64decode(envelope["payload"]).replace(b'"fail"', b'"pass"', 1)
+    envelope["payload"] = base64.b64encode(statement).decode()
+    record.write_text(json.dumps(envelope))
+    tampered = cli("verify", "record.json", "--key", public.name)
     assert tampered.code == 1
-    assert any("signature does not match the record" in d for d in differences(tampered))
+    found = differences(tampered)
+    assert "no signature by buyer.pub.pem matches the record" in found[0]
+    assert any('recorded "pass", now "fail"' in d for d in found[1:])
 
-
-@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
-def test_a_record_signed_by_a_key_not_allowed_fails(cli: Any, work: Path) -> None:
-    buyer, stranger = keys(work, "buyer"), keys(work, "stranger")
-    allowed = write(
-        work, "allowed_signers", f"compliance@buyer.example {buyer.with_suffix('.pub').read_text()}"
-    )
-    attest(cli, "--sign-key", str(stranger))
-    run = cli("verify", "record.json", "--allowed-signers", allowed)
-    assert run.code == 1
-    assert any("the signing key is not in" in d for d in differences(run))
-    (work / "record.json.sig").unlink()
-    unsigned = cli("verify", "record.json", "--allowed-signers", allowed)
+    attest(cli, output="plain.json")
+    unsigned = cli("verify", "plain.json", "--key", public.name)
     assert unsigned.code == 1
-    assert any("no signature record.json.sig" in d for d in differences(unsigned))
+    assert "plain.json is not signed" in differences(unsigned)[0]
+
+
+def test_signing_with_what_is_not_a_key_writes_nothing(cli: Any, work: Path) -> None:
+    write(work, "key.pem", "not a key\n")
+    run = attest(cli, "--sign-key", "key.pem")
+    assert run.code == 2 and "key.pem: not an unencrypted private key" in run.err
+    assert not (work / "record.json").exists()
+
+
+def test_attest_with_no_order_file_writes_nothing(cli: Any, work: Path) -> None:
+    run = cli("attest", "ordres", "--output", "record.json")
+    assert run.code == 2
+    assert "no order file to attest under ordres" in run.err
+    assert not (work / "record.json").exists()
+
+
+def test_verify_refuses_a_malformed_record_with_its_position(cli: Any, work: Path) -> None:
+    (work / "deep.json").write_text("[" * 10_000 + "]" * 10_000)
+    deep = cli("verify", "deep.json")
+    assert deep.code == 2 and "deep.json: not a verdict record: nested too deep" in deep.err
+    (work / "cut.json").write_text('{"_type":\n  ')
+    cut = cli("verify", "cut.json")
+    assert cut.code == 2 and "cut.json:2:3: not a JSON record" in cut.err
+    attest(cli)
+    record = json.loads((work / "record.json").read_bytes())
+    del record["predicate"]["rulepack"]
+    (work / "nopack.json").write_text(json.dumps(record))
+    nopack = cli("verify", "nopack.json")
+    assert nopack.code == 2 and "predicate.rulepack: not an object" in nopack.err
+
+
+def test_verify_uses_the_pack_the_record_names(cli: Any, work: Path) -> None:
+    shutil.copytree(PACK.parent / "us-bis-h200-2026", work / "us")
+    example = min((PACK.parent.parent / "examples" / "us-orders").iterdir())
+    write(work / "us-orders", "a.yaml", example.read_text(encoding="utf-8"))
+    made = cli("attest", "us-orders", "--rules", "us", "--output", "us.json")
+    assert made.code in (0, 1), made.err
+    assert cli("verify", "us.json").code == 0
+    shutil.rmtree(work / "us")
+    missing = cli("verify", "us.json")
+    assert missing.code == 2
+    assert "the record's rule pack us is missing: restore it, or give another" in missing.err
+
+
+# What verify re-runs with, rather than what it recomputes: an edit to these is a
+# different, true claim when the verdicts reproduce; a signature covers them.
+INPUTS = {("predicate", "as_of"), ("predicate", "paths"), ("predicate", "enforce_proposed")}
+
+
+def _places(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key and item path of a JSON value, leaves and containers alike."""
+    found = [at] if at else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _places(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _places(item, (*at, index))
+    return [p for p in found if p[:2] not in INPUTS]
+
+
+def _edited(record: Any, place: tuple[Any, ...], how: int) -> Any:
+    edited = json.loads(json.dumps(record))
+    parent = edited
+    for step in place[:-1]:
+        parent = parent[step]
+    last, value = place[-1], parent[place[-1]]
+    if how == 0 and isinstance(parent, list):  # an entry written twice
+        parent.insert(last, json.loads(json.dumps(value)))
+    elif how == 1:  # removed
+        del parent[last]
+    elif isinstance(value, bool):
+        parent[last] = not value
+    elif isinstance(value, int):
+        parent[last] = value + 1
+    elif isinstance(value, str):
+        parent[last] = value + "x"
+    else:  # null, or a container replaced by a value
+        parent[last] = "x"
+    return edited
+
+
+def test_any_single_edit_of_a_record_is_a_difference(cli: Any, work: Path) -> None:
+    """Property: remove, duplicate or change any one field or entry of a valid record
+    (what verify re-runs with aside), and verify exits non-zero."""
+    attest(cli)
+    record = json.loads((work / "record.json").read_bytes())
+    places = _places(record)
+
+    @settings(max_examples=60)
+    @given(st.sampled_from(places), st.integers(0, 2))
+    def edit(place: tuple[Any, ...], how: int) -> None:
+        edited = _edited(record, place, how)
+        assume(edited != record)
+        (work / "edited.json").write_text(json.dumps(edited))
+        run = cli("verify", "edited.json")
+        assert run.code != 0, (place, how, run.out)
+
+    edit()

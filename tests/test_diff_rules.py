@@ -110,7 +110,7 @@ def test_text_output_shows_the_change_and_a_saveable_order(
     cli: Any, tmp_path: Path, orders: Path
 ) -> None:
     new = variant(tmp_path, "new", ALLOCATION_140K)
-    run = cli("diff-rules", PACK, new, orders, "--max-examples", "200")
+    run = cli("diff-rules", PACK, new, orders, "--max-examples", "200", "--rule", "batch-quota")
     assert run.code == 1
     assert "bd-145k.yaml  BD-145K  verdict pass -> fail" in run.out
     assert "batch-quota: pass -> fail" in run.out

@@ -1,5 +1,5 @@
 """`chipcheck attest`: write a verdict record (an in-toto Statement) for submission,
-optionally signed with an SSH key."""
+or, with --sign-key, the record signed in a DSSE envelope."""
 
 from __future__ import annotations
 
@@ -11,39 +11,43 @@ from checker.commands.common import (
     as_of,
     load_judged,
     order_inputs,
+    pack_source,
     refuse_inputs,
 )
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
     """Exit as `check` would on the same orders (0, 1 or 2), once the record is written:
-    a record of failing orders is still a record."""
+    a record of failing orders is still a record. The record is signed in memory, so a
+    failed signing leaves nothing on disk."""
     paths, skip = order_inputs(args, config, required=True)
     judged = load_judged(args, config)
     if judged is None:
         return 2
     pack, waivers = judged
-    from checker.attesting import ChangedWhileReading, dumps, record
+    from checker.attesting import ChangedWhileReading, NothingToAttest, dumps, record
     from checker.checking import Checker
-    from checker.signing import SigningError, sign, signature_path
 
-    refuse_inputs([args.output, signature_path(args.output)], paths, pack, skip)
+    refuse_inputs([args.output], paths, pack, skip)
     checker = Checker(pack, enforce_proposed=args.enforce_proposed, waivers=waivers)
     try:
-        made = record(checker, paths, skip, as_of(args).isoformat())
-    except ChangedWhileReading as exc:
+        made = record(checker, paths, skip, as_of(args).isoformat(), pack_source(args, config))
+    except (ChangedWhileReading, NothingToAttest) as exc:
         raise UsageError(str(exc)) from None
-    try:
-        args.output.write_bytes(dumps(made))
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.output.as_posix()}: {exc.strerror or exc}") from None
+    written = dumps(made)
     if args.sign_key is not None:
+        from checker.signing import SigningError, sign
+
         try:
-            sign(args.output, args.sign_key)
+            written = sign(written, args.sign_key)
         except SigningError as exc:
             raise UsageError(str(exc)) from None
+    try:
+        args.output.write_bytes(written)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output.as_posix()}: {exc.strerror or exc}") from None
     summary = made["predicate"]["summary"]
-    signed = f", signed in {signature_path(args.output).as_posix()}" if args.sign_key else ""
+    signed = f", signed with {args.sign_key.as_posix()} (DSSE)" if args.sign_key else ""
     print(
         f"wrote {args.output.as_posix()}: {len(made['subject'])} order files, "
         f"{summary['pass']} pass, {summary['fail']} fail, {summary['error']} error, "

@@ -71,6 +71,15 @@ def load_pack(args: argparse.Namespace, config: Config) -> RulePack | None:
     return load_pack_from(args.rules or config.rules or DEFAULT_PACK)
 
 
+def pack_source(args: argparse.Namespace, config: Config) -> str:
+    """The pack as the run named it (a directory, or a bundled pack's name), for a
+    verdict record: verify loads the pack it names."""
+    from checker.packs.rulepack import DEFAULT_PACK
+
+    named: Path | None = args.rules or config.rules
+    return named.as_posix() if named is not None else DEFAULT_PACK.name
+
+
 def load_pack_from(directory: Path) -> RulePack | None:
     from checker.packs.rulepack import load_pack, resolve
 

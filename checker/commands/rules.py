@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from checker.commands.common import Config, load_pack, order_inputs, print_problems
+from checker.escaping import for_terminal
 
 if TYPE_CHECKING:
     from checker.packs.rulepack import RulePack
@@ -18,11 +19,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 2
     if args.action == "test":
         return _rules_test(pack, args, config)
-    print(f"{pack.name} {pack.version}  ({pack.directory.as_posix()})")
+    print(for_terminal(f"{pack.name} {pack.version}  ({pack.directory.as_posix()})"))
     width = max(len(r.rule.id) for r in pack.rules)
     for pack_rule in pack.rules:
         rule = pack_rule.rule
-        print(f"  {rule.id:<{width}}  {rule.status:<8}  {rule.title}  [source: {rule.source}]")
+        print(
+            for_terminal(
+                f"  {rule.id:<{width}}  {rule.status:<8}  {rule.title}  [source: {rule.source}]"
+            )
+        )
     return 0
 
 
@@ -34,7 +39,11 @@ def _rules_test(pack: RulePack, args: argparse.Namespace, config: Config) -> int
     for o in outcomes:
         mark = "ok   " if o.ok else "WRONG"
         line = f"{mark} {o.rule}: {o.example} (expected {o.expected}, got {o.actual})"
-        print(line if o.ok else f"{line}\n        {o.message}")
+        print(
+            for_terminal(line)
+            if o.ok
+            else f"{for_terminal(line)}\n        {for_terminal(o.message)}"
+        )
     wrong = sum(not o.ok for o in outcomes)
     print(f"{len(outcomes)} examples: {len(outcomes) - wrong} ok, {wrong} wrong")
 
@@ -59,7 +68,7 @@ def _rules_test(pack: RulePack, args: argparse.Namespace, config: Config) -> int
         elif c.examples == 0:
             note = "  <- no fail example: add one"
         counts = f"{c.examples} / {c.orders} / {c.generated}"
-        print(f"  {f'{c.rule} #{c.check}':<{width}}  {counts:<16}  {c.when}{note}")
+        print(for_terminal(f"  {f'{c.rule} #{c.check}':<{width}}  {counts:<16}  {c.when}{note}"))
     untested = sum(c.examples == 0 for c in checks)
     vacuous = sum(c.fails == 0 for c in checks)
     if untested:

@@ -1,5 +1,5 @@
 """`chipcheck verify`: re-hash and re-check what a verdict record names, as of its
-date, and report every difference."""
+date, with the pack and waivers it names, and report every difference, field by field."""
 
 from __future__ import annotations
 
@@ -22,92 +22,140 @@ from checker.escaping import for_terminal
 def run(args: argparse.Namespace, config: Config) -> int:
     """0 when everything reproduces; 1 with every difference listed; 2 when the record
     or an input cannot be read."""
-    recorded = _read(args.record)
-    predicate = recorded["predicate"]
-    signer, unsigned = _signature(args) if args.allowed_signers is not None else (None, None)
+    name = args.record.as_posix()
+    data = _json(_bytes(args.record), name)
+    signature: list[str] = []
+    signer = None
+    enveloped = _is_envelope(data)
+    if enveloped:
+        from checker.signing import SigningError, payload, verify
+
+        try:
+            statement = payload(data)
+            if args.key is not None:
+                signer = verify(data, args.key)
+        except SigningError as exc:
+            signature.append(f"signature: {exc}")
+            statement = _unverified_payload(data, name)
+        data = _json(statement, f"{name} (its payload)")
+    elif args.key is not None:
+        signature.append(f"signature: {name} is not signed (attest --sign-key signs a record)")
+    predicate = _inputs(data, name)
+    if args.rules is None:
+        args.rules = _recorded(predicate["rulepack"].get("source"), "rule pack", "--rules DIR")
+    if args.waivers is None and predicate["waivers"] is not None:
+        args.waivers = _recorded(predicate["waivers"]["file"], "waivers file", "--waivers FILE")
     paths, skip = order_inputs(args, config, args.paths or [Path(p) for p in predicate["paths"]])
     args.as_of = dt.date.fromisoformat(predicate["as_of"])
     args.no_waivers = False
-    if args.waivers is None and config.waivers is None and predicate["waivers"] is not None:
-        args.waivers = Path(predicate["waivers"]["file"])
     judged = load_judged(args, config)
     if judged is None:
         return 2
     pack, waivers = judged
-    from checker.attesting import ChangedWhileReading, differences, record
+    from checker.attesting import ChangedWhileReading, NothingToAttest, differences, record
     from checker.checking import Checker
 
     checker = Checker(pack, enforce_proposed=predicate["enforce_proposed"], waivers=waivers)
     try:
-        fresh = record(checker, paths, skip, predicate["as_of"])
-    except ChangedWhileReading as exc:
+        fresh = record(checker, paths, skip, predicate["as_of"], args.rules.as_posix())
+    except (ChangedWhileReading, NothingToAttest) as exc:
         raise UsageError(str(exc)) from None
-    found = ([f"signature: {unsigned}"] if unsigned else []) + differences(recorded, fresh)
+    found = signature + differences(data, fresh)
     for line in found:
         print(f"differs: {for_terminal(line)}")
-    name = args.record.as_posix()
     if signer is not None:
-        print(f"signature: good, signed by {for_terminal(signer)}")
+        print(f"signature: good, by the key {args.key.as_posix()} (keyid {signer[:16]}...)")
+    elif enveloped and args.key is None:
+        print("signature: not checked: give the signer's public key with --key PUBLIC.pem")
     if found:
-        print(f"{name}: {len(found)} difference(s) as of {predicate['as_of']}")
+        print(f"{for_terminal(name)}: {len(found)} difference(s) as of {predicate['as_of']}")
         return 1
     print(
-        f"{name}: reproduces as of {predicate['as_of']}: {len(fresh['subject'])} order files, "
-        "the same pack, waivers, chipcheck version and verdicts"
+        f"{for_terminal(name)}: reproduces as of {predicate['as_of']}: {len(fresh['subject'])} "
+        "order files, the same pack, waivers, chipcheck version and verdicts"
     )
     return 0
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _bytes(path: Path) -> bytes:
     try:
-        data = json.loads(path.read_bytes())
+        return path.read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {path.as_posix()}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise UsageError(f"{path.as_posix()}: not a JSON record: {exc}") from None
-    if (
-        not isinstance(data, dict)
-        or data.get("_type") != STATEMENT_TYPE
-        or data.get("predicateType") != PREDICATE_TYPE
-        or not isinstance(data.get("predicate"), dict)
-        or not isinstance(data.get("subject"), list)
-        or not _well_formed(data)
-    ):
+
+
+def _json(raw: bytes, name: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{name}:{exc.lineno}:{exc.colno}: not a JSON record: {exc.msg}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{name}: not a JSON record: not UTF-8 text") from None
+    except RecursionError:
+        raise UsageError(f"{name}: not a verdict record: nested too deep") from None
+
+
+def _is_envelope(data: Any) -> bool:
+    return isinstance(data, dict) and "payloadType" in data and "payload" in data
+
+
+def _unverified_payload(data: dict[str, Any], name: str) -> bytes:
+    """An envelope's payload when its signature does not hold: still compared, so every
+    difference is listed besides the signature's."""
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(str(data["payload"]), validate=True)
+    except (binascii.Error, ValueError):
+        raise UsageError(f"{name}: payload: not base64") from None
+
+
+def _recorded(source: Any, what: str, option: str) -> Path:
+    if not isinstance(source, str) or not source:
+        raise UsageError(f"the record does not name its {what}: give it with {option}")
+    from checker.packs.rulepack import resolve
+
+    path = Path(source)
+    if not resolve(path).exists():
         raise UsageError(
-            f"{path.as_posix()}: not a chipcheck verdict record (an in-toto Statement with "
-            f"predicateType {PREDICATE_TYPE}): write one with chipcheck attest"
+            f"the record's {what} {for_terminal(source)} is missing: restore it, or give "
+            f"another with {option} (any difference is then listed)"
         )
-    return data
+    return path
 
 
-def _signature(args: argparse.Namespace) -> tuple[str | None, str | None]:
-    """(the signer, None), or (None, why the signature does not hold)."""
-    from checker.signing import SigningError, signature_path, verify
+_SHAPE = "an in-toto Statement with predicateType " + PREDICATE_TYPE
 
+
+def _inputs(data: Any, name: str) -> dict[str, Any]:
+    """The record's predicate, once the fields verify re-runs with have the types
+    attest writes; every other field is compared as it is."""
+    if not isinstance(data, dict) or data.get("_type") != STATEMENT_TYPE:
+        raise UsageError(f"{name}: _type: not a chipcheck verdict record ({_SHAPE})")
+    if data.get("predicateType") != PREDICATE_TYPE:
+        raise UsageError(f"{name}: predicateType: not a chipcheck verdict record ({_SHAPE})")
+    p = data.get("predicate")
+    problems = []
+    if not isinstance(p, dict):
+        raise UsageError(f"{name}: predicate: not an object ({_SHAPE})")
     try:
-        signed = args.record.read_bytes()
-        return verify(signed, signature_path(args.record), args.allowed_signers), None
-    except SigningError as exc:
-        return None, str(exc)
-    except OSError as exc:
-        raise UsageError(f"cannot read {args.record.as_posix()}: {exc.strerror or exc}") from None
-
-
-def _well_formed(data: dict[str, Any]) -> bool:
-    """The fields verify reads have the types attest writes."""
-    p = data["predicate"]
-    try:
-        dt.date.fromisoformat(p["as_of"])
-        waivers = p["waivers"]
-        return (
-            all(isinstance(x, str) for x in p["paths"])
-            and isinstance(p["enforce_proposed"], bool)
-            and (waivers is None or isinstance(waivers["file"], str))
-            and all(isinstance(s["name"], str) for s in data["subject"])
-            and all(isinstance(s["digest"]["sha256"], str) for s in data["subject"])
-            and all(isinstance(o["file"], str) for o in p["orders"])
-            and isinstance(p["rulepack"], dict)
-            and isinstance(p["chipcheck"], dict)
-        )
-    except (KeyError, TypeError, ValueError):
-        return False
+        dt.date.fromisoformat(str(p.get("as_of")))
+    except ValueError:
+        problems.append("predicate.as_of: not a date YYYY-MM-DD")
+    if not isinstance(p.get("paths"), list) or not all(
+        isinstance(x, str) and x for x in p["paths"]
+    ):
+        problems.append("predicate.paths: not a list of paths")
+    if not isinstance(p.get("enforce_proposed"), bool):
+        problems.append("predicate.enforce_proposed: not true or false")
+    waivers = p.get("waivers", "absent")
+    if not (
+        waivers is None or (isinstance(waivers, dict) and isinstance(waivers.get("file"), str))
+    ):
+        problems.append("predicate.waivers: neither null nor an object with a file")
+    if not isinstance(p.get("rulepack"), dict):
+        problems.append("predicate.rulepack: not an object")
+    if problems:
+        raise UsageError(f"{name}: not a verdict record attest writes: " + "; ".join(problems))
+    return p
