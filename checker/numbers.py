@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+_HELD = 15  # DBL_DIG: distinct decimals of this many digits are distinct doubles
 MAX_DIGITS = 40  # digits of a literal, leading zeros aside: far more than any exact value
 MAX_EXPONENT = 300  # |e| of an exponent: past it no double is near
 _NUMBER = re.compile(r"([-+]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?[0-9]+))?")
@@ -46,6 +47,13 @@ def value(text: str) -> Fraction:
 def decimal(text: str) -> float:
     """The double whose shortest decimal is the one `text` writes; InexactNumber where
     there is none (the number would be rounded)."""
+    match = _NUMBER.fullmatch(text)
+    if match is not None and (match.group(2) or match.group(3)):
+        digits = (match.group(2) + (match.group(3) or "")).lstrip("0")
+        exponent = match.group(4) or "0"
+        short = len(text) <= 32  # leading zeros too: 0.000...1e-250 is no normal double
+        if short and len(digits) <= _HELD and len(exponent) <= 4 and abs(int(exponent)) <= 250:
+            return float(text)  # any decimal of at most 15 digits in range reads back
     exact = value(text)
     held = float(exact)
     if Fraction(repr(held)) != exact:

@@ -3,11 +3,15 @@ the real CLI (the pack's own cases are in tests/test_rule_pack_errors.py)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from checker import numbers
 from tests.conftest import order_text, write
 from tests.test_waivers import LOW, waiver, waivers_file
 
@@ -60,3 +64,23 @@ def test_a_deeply_nested_waiver_condition_is_a_load_error(cli: Any, tmp_path: Pa
     run = cli("check", "orders", "--waivers", path)
     assert run.code == 2
     assert "nested more than 32 deep" in run.err
+
+
+@given(
+    st.text("0123456789", min_size=1, max_size=45),
+    st.integers(0, 45),
+    st.one_of(st.none(), st.integers(-330, 330)),
+)
+def test_a_decimal_is_held_exactly_or_refused(
+    digits: str, point: int, exponent: int | None
+) -> None:
+    """Property: whatever is written, the number kept is exactly the decimal written
+    (by its shortest repr, as chipcheck reads a double), or it is refused."""
+    text = f"{digits[:point]}.{digits[point:]}" if point < len(digits) else digits + ".0"
+    if exponent is not None:
+        text += f"e{exponent}"
+    try:
+        held = numbers.decimal(text)
+    except numbers.InexactNumber:
+        return
+    assert Fraction(repr(held)) == Fraction(text)
