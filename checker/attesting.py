@@ -10,7 +10,7 @@ hold. `differences` compares a recorded statement with a fresh one.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -150,29 +150,32 @@ def _subject(entry: Any) -> tuple[str | None, str | None]:
 
 def _diff(path: str, was: Any, now: Any, found: list[str]) -> None:
     if isinstance(was, dict) and isinstance(now, dict):
-        for key in sorted(was.keys() | now.keys(), key=str):
-            where = f"{path}.{key}" if path else str(key)
-            if key not in now:
-                found.append(f"{where}: recorded {_shown(was[key])}, not in a fresh record")
-            elif key not in was:
-                found.append(f"{where}: not recorded, now {_shown(now[key])}")
-            else:
-                _diff(where, was[key], now[key], found)
+        names = sorted(was.keys() | now.keys(), key=str)
+        _entries(lambda k: f"{path}.{k}" if path else str(k), was, now, names, found)
     elif isinstance(was, list) and isinstance(now, list):
         key = _KEYED.get(path.rsplit(".", 1)[-1])
         if key is not None and _keyed(now, key) and _keyed(was, key):
             _diff_keyed(path, key, was, now, found)
         else:
-            for index in range(max(len(was), len(now))):
-                where = f"{path}[{index}]"
-                if index >= len(now):
-                    found.append(f"{where}: recorded {_shown(was[index])}, not in a fresh record")
-                elif index >= len(was):
-                    found.append(f"{where}: not recorded, now {_shown(now[index])}")
-                else:
-                    _diff(where, was[index], now[index], found)
+            indexes = range(max(len(was), len(now)))
+            _entries(lambda i: f"{path}[{i}]", dict(enumerate(was)), dict(enumerate(now)),
+                     indexes, found)  # fmt: skip
     elif type(was) is not type(now) or was != now:
         found.append(f"{path}: recorded {_shown(was)}, now {_shown(now)}")
+
+
+def _entries(
+    where: Callable[[Any], str], was: Mapping[Any, Any], now: Mapping[Any, Any],
+    names: Iterable[Any], found: list[str],
+) -> None:  # fmt: skip
+    """Each named entry: recorded only, fresh only, or compared."""
+    for name in names:
+        if name not in now:
+            found.append(f"{where(name)}: recorded {_shown(was[name])}, not in a fresh record")
+        elif name not in was:
+            found.append(f"{where(name)}: not recorded, now {_shown(now[name])}")
+        else:
+            _diff(where(name), was[name], now[name], found)
 
 
 def _keyed(items: list[Any], key: str) -> bool:
@@ -188,14 +191,8 @@ def _diff_keyed(
             found.append(f"{path}[{item[key]}]: recorded twice")
         before.setdefault(item[key], item)
     after = {item[key]: item for item in now}
-    for name in [*after, *(n for n in before if n not in after)]:
-        where = f"{path}[{name}]"
-        if name not in after:
-            found.append(f"{where}: recorded, not in a fresh record")
-        elif name not in before:
-            found.append(f"{where}: not recorded, now {_shown(after[name])}")
-        else:
-            _diff(where, before[name], after[name], found)
+    names = [*after, *(n for n in before if n not in after)]
+    _entries(lambda n: f"{path}[{n}]", before, after, names, found)
     order = [i[key] for i in was]
     if len(set(order)) == len(order) and set(order) == set(after) and order != list(after):
         found.append(f"{path}: recorded in another order")
