@@ -110,11 +110,25 @@ def compare_reports(old: Report, new: Report) -> tuple[list[OrderChange], list[O
     return changes, errors
 
 
-def _judge(checker: Checker, document: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    (outcome,) = checker.evaluate_documents([document])
+INPUT = "input-error"  # the order is not valid under one pack (their declarations differ)
+_INVALID = "not a valid order under this pack: its declared fields differ"
+_VALID = "a valid order under this pack"
+
+
+def _judge(checker: Checker, document: dict[str, Any]) -> dict[str, tuple[str, str]] | None:
+    """Each rule's status and message, or None when the pack does not accept the order
+    (a field one pack declares or requires and the other does not)."""
+    try:
+        (outcome,) = checker.evaluate_documents([document])
+    except ValueError:  # pydantic-core's ValidationError: the generated order is invalid here
+        return None
     if isinstance(outcome, Exception):
         raise outcome
     return {r.rule: (r.status, r.message) for r in outcome}
+
+
+def _status(judged: dict[str, tuple[str, str]] | None, rule: str) -> tuple[str, str]:
+    return ("error", _INVALID) if judged is None else judged.get(rule, (ABSENT, ""))
 
 
 def search_flips(
@@ -138,24 +152,35 @@ def search_flips(
     rules = dict.fromkeys([r.rule.id for r in old.pack.rules] + [r.rule.id for r in new.pack.rules])
     if only:
         rules = {rule: None for rule in rules if rule in only}
+    elif _declared(old) != _declared(new):
+        rules = {INPUT: None, **rules}
     flips = []
     for rule in rules:
 
         def flips_rule(document: dict[str, Any], rule: str = rule) -> bool:
-            before = _judge(old, document).get(rule, (ABSENT, ""))[0]
-            after = _judge(new, document).get(rule, (ABSENT, ""))[0]
-            return changed(before, after)
+            before, after = _judge(old, document), _judge(new, document)
+            if rule == INPUT:
+                return (before is None) != (after is None)
+            if before is None or after is None:
+                return False  # that is the input-error search's to find
+            return changed(_status(before, rule)[0], _status(after, rule)[0])
 
         try:
             found = find(strategy, flips_rule, settings=search)
         except NoSuchExample:
             continue
-        (change,) = _changes(
-            {k: v for k, v in _judge(old, found).items() if k == rule},
-            {k: v for k, v in _judge(new, found).items() if k == rule},
-        )
-        flips.append(Flip(change, found))
+        judged = _judge(old, found), _judge(new, found)
+        if rule == INPUT:
+            was, now = (("error", _INVALID) if j is None else ("valid", _VALID) for j in judged)
+        else:
+            was, now = (_status(j, rule) for j in judged)
+        flips.append(Flip(StatusChange(rule, was[0], now[0], was[1], now[1]), found))
     return flips
+
+
+def _declared(checker: Checker) -> str:
+    """The fields an order may or must hold under the pack, comparable across packs."""
+    return repr(sorted(checker.pack.order_places.declared.items()))
 
 
 def diff(

@@ -379,7 +379,11 @@ def _fields(packs: Sequence[RulePack], examples: Sequence[Document]) -> list[_Fi
                 if d.type == "boolean":
                     listed = [True, False]
                 elif d.type in ("integer", "decimal"):
-                    listed = [v for v in (d.min, d.max) if v is not None]
+                    # its bounds, else small values: a required number with no example
+                    # and no bounds still gets one (there was none to draw from)
+                    listed = [v for v in (d.min, d.max) if v is not None] or (
+                        [0, 1] if d.type == "integer" else [0.5, 1.5]
+                    )
                 elif d.type == "list":
                     listed = [[], list(d.values or ())[:1], list(d.values or ())]
                 elif d.type == "text" and not listed:

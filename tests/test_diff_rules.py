@@ -258,3 +258,43 @@ def test_the_2026_update_of_the_bundled_pack_lists_the_v1_examples_it_changes(
             ("end-user", "absent", "fail")
         ]
         assert "declare who uses the chips" in order["changes"][0]["new_message"]
+
+
+PRIORITY = (
+    "pack.yaml",
+    "fields:\n  order:\n",
+    "fields:\n  order:\n    priority:\n      type: integer\n      description: a number\n",
+)
+
+
+def test_packs_that_declare_different_fields_are_compared_not_crashed(
+    cli: Any, tmp_path: Path, orders: Path
+) -> None:
+    """A field one pack declares and the other does not: the generated order that one
+    accepts and the other refuses is the difference, shown as a file to check."""
+    new = variant(tmp_path, "new", PRIORITY)
+    run = cli("diff-rules", PACK, new, orders, "--format", "json", "--max-examples", "100")
+    assert run.code == 1, run.err
+    (flip,) = [g for g in run.report["generated"] if g["rule"] == "input-error"]
+    assert (flip["old"], flip["new"]) == ("error", "valid")
+    saved = write(tmp_path / "saved", "order.yaml", flip["yaml"])
+    assert cli("check", saved, "--rules", PACK).code == 2
+    assert cli("check", saved, "--rules", new).code in (0, 1)
+    same = cli("diff-rules", new, new, "--max-examples", "20", "--format", "json")
+    assert same.code == 0 and same.report["generated"] == []
+
+
+def test_rules_test_draws_a_required_number_with_no_example_and_no_bounds(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A required integer field that no example gives and no bound limits: generated
+    orders still hold one (there was no value to draw from: exit 3)."""
+    required = PRIORITY[2].replace("type: integer\n", "type: integer\n      required: true\n")
+    new = variant(tmp_path, "new", (PRIORITY[0], PRIORITY[1], required))
+    for rule in new.glob("*.yaml"):
+        text = rule.read_text(encoding="utf-8")
+        if rule.name != "pack.yaml" and "\nexamples:" in text:
+            rule.write_text(text[: text.index("\nexamples:") + 1], encoding="utf-8")
+    run = cli("rules", "test", "--rules", new, "--generated", "50")
+    assert run.code == 0, run.out + run.err
+    assert "0 examples: 0 ok, 0 wrong" in run.out

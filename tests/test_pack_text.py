@@ -60,9 +60,7 @@ def test_pack_text_is_escaped_in_text_output(cli: Any, tmp_path: Path) -> None:
     assert f"\\n{FORGED}" in outputs["ledger"].out
 
 
-def test_every_csv_cell_that_could_start_a_formula_is_neutralised(
-    cli: Any, tmp_path: Path
-) -> None:
+def test_every_csv_cell_that_could_start_a_formula_is_neutralised(cli: Any, tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     shutil.copytree(PACK, pack)
     meta = pack / "pack.yaml"
