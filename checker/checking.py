@@ -22,7 +22,7 @@ from checker.loading import discover
 from checker.packs.compiling import PERIOD, SKIP, compile_pack, engine_rule_name
 from checker.packs.declared import Extras
 from checker.packs.engine import Engine, EngineError
-from checker.packs.expressions import Member, evaluate, holds, names_of
+from checker.packs.expressions import names_of
 from checker.packs.rulepack import PackRule, RulePack
 from checker.packs.templates import Template
 from checker.packs.vocabulary import LEDGER_EXACT
@@ -81,7 +81,7 @@ class Checker:
         self.waivers = waivers
         compiled = compile_pack(pack)
         self._read = compiled.read
-        self._derived = tuple((d.name, d.operand) for d in compiled.derived)
+        self._derived = compiled.derived
         self._engines = tuple(Engine(name, definition) for name, definition in compiled.rulesets)
         self._deriver = Deriver(pack.meta, pack.vocabulary, pack.attrs)
         self._judged = tuple(dict.fromkeys(c.judged for r in pack.rules for c in r.checks))
@@ -163,10 +163,8 @@ class Checker:
                 )
         facts = self._deriver.facts(local, used)
         fact = dict(zip(self._read, self._read_values(facts), strict=True))
-        for name, operand in self._derived:
-            fact[name] = (
-                holds(operand, facts) if isinstance(operand, Member) else evaluate(operand, facts)
-            )
+        for derived in self._derived:
+            fact[derived.name] = derived.value(facts)
         try:
             fired = [name for engine in self._engines for name in engine.fired(fact)]
         except EngineError as exc:

@@ -32,7 +32,7 @@ class Judge:
     def fired(self, fact: dict[str, object]) -> list[str]:
         full = dict(fact)
         for item in self.derived:
-            full[item.name] = evaluate(item.operand, fact)  # type: ignore[arg-type]
+            full[item.name] = item.value(fact)  # type: ignore[arg-type]
         return self.engine.fired(full)
 
 
@@ -220,6 +220,15 @@ def test_the_engine_agrees_with_python_on_the_whole_language(
     facts = {"a": a, "b": b, "x": x, "s": s, "flag": flag}
     expected = holds(condition, facts)
     assert (Judge({"r": text}).fired(facts) == ["r"]) is expected, text
+
+
+def test_a_comparison_the_engine_would_round_is_decided_exactly() -> None:
+    """0.2857142857142857 is below 2/7 (0.285714285714285714...), but the double
+    nearest 2/7 is the double of 0.2857142857142857: compared as doubles they are equal.
+    Such a comparison is decided exactly before the assert."""
+    e = engine({"below": "x < a / 7", "equal": "x == a / 7", "above": "x * 7 > a"})
+    assert e.fired({"x": 0.2857142857142857, "a": 2}) == ["below"]
+    assert e.fired({"x": 0.2857142857142858, "a": 2}) == ["above"]
 
 
 @given(s=st.text(max_size=60), t=st.text(max_size=60))

@@ -18,7 +18,7 @@ The derived fields are `Derived` values: the checker computes them per order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from checker.formats import ENGINE_LIST_TESTS, ENGINE_MAX_TESTS
@@ -33,6 +33,9 @@ from checker.packs.expressions import (
     Fact,
     Member,
     Operand,
+    Value,
+    evaluate,
+    holds,
     leaves,
     names,
     normal_form,
@@ -49,10 +52,27 @@ DERIVED_PREFIX = "="  # no fact name starts so: derived fields cannot shadow fac
 
 class Derived(NamedTuple):
     """A field computed before the assert: `name` holds the value of `operand`, or for
-    a membership test of a long list, whether it holds."""
+    a membership test of a long list or a comparison the engine would round, whether
+    it holds (checker.packs.expressions.holds, exact)."""
 
     name: str
-    operand: Operand | Member
+    operand: Operand | Member | Comparison
+
+    def value(self, facts: Mapping[str, Value]) -> Value:
+        tested = self.operand
+        if isinstance(tested, Member | Comparison):
+            return holds(tested, facts)
+        return evaluate(tested, facts)
+
+    def facts(self) -> Iterator[str]:
+        """The facts computing it reads."""
+        tested = self.operand
+        sides = (
+            (tested.item,) if isinstance(tested, Member)
+            else (tested.left, tested.right) if isinstance(tested, Comparison)
+            else (tested,)
+        )  # fmt: skip
+        return (leaf.name for side in sides for leaf in leaves(side) if isinstance(leaf, Fact))
 
 
 def engine_rule_name(rule_id: str, check: int | str) -> str:
@@ -63,7 +83,7 @@ class _Compiler:
     """Turns normal-form conditions into durable_rules JSON, collecting derived fields."""
 
     def __init__(self, float_facts: frozenset[str]) -> None:
-        self.derived: dict[Operand | Member, Derived] = {}
+        self.derived: dict[Operand | Member | Comparison, Derived] = {}
         self.float_facts = float_facts
 
     def condition(self, condition: Condition) -> dict[str, Any]:
@@ -74,7 +94,10 @@ class _Compiler:
             return {"$eq": {self._derive(condition): True}}
         assert isinstance(condition, Comparison), condition
         left, op, right = condition
-        if not isinstance(left, Fact) and isinstance(right, Fact) and self._engine_can(left):
+        if not (self._engine_can(left) and self._engine_can(right)):
+            # a side the engine would hold as a rounded double: decided exactly instead
+            return {"$eq": {self._derive(condition): True}}
+        if not isinstance(left, Fact) and isinstance(right, Fact):
             left, op, right = right, MIRROR[op], left
         field = left.name if isinstance(left, Fact) else self._derive(left)
         return {_OPS[op]: {field: self._operand(right)}}
@@ -84,8 +107,6 @@ class _Compiler:
             return operand.value
         if isinstance(operand, Fact):
             return {"$m": operand.name}
-        if not self._engine_can(operand):
-            return {"$m": self._derive(operand)}
         return {
             _ARITH[operand.op]: {
                 "$l": self._operand(operand.left),
@@ -111,7 +132,7 @@ class _Compiler:
                 return False
         return True
 
-    def _derive(self, operand: Operand | Member) -> str:
+    def _derive(self, operand: Operand | Member | Comparison) -> str:
         found = self.derived.get(operand)
         if found is None:
             found = self.derived[operand] = Derived(f"{DERIVED_PREFIX}{len(self.derived)}", operand)
@@ -172,6 +193,5 @@ def compile_pack(pack: RulePack) -> Compiled:
     rulesets = tuple((base if i == 0 else f"{base}-{i}", group) for i, group in enumerate(groups))
     read = dict.fromkeys(name for condition in conditions.values() for name in names(condition))
     for item in derived:  # a derived field reads facts the conditions may not name directly
-        facts = item.operand.item if isinstance(item.operand, Member) else item.operand
-        read.update(dict.fromkeys(leaf.name for leaf in leaves(facts) if isinstance(leaf, Fact)))
+        read.update(dict.fromkeys(item.facts()))
     return Compiled(rulesets, tuple(read), derived)
