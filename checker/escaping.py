@@ -48,6 +48,16 @@ def for_terminal(text: str) -> str:
     return "".join(escape(c) if unicodedata.category(c) in _HIDDEN else c for c in text)
 
 
+def for_display(text: str) -> str:
+    """`text` with every hidden or cursor-moving character escaped but line feeds and
+    tabs: for multi-line text a person reads (a rule's description, a waiver's reason)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        escape(c) if unicodedata.category(c) in _HIDDEN and c not in "\n\t" else c for c in text
+    )
+
+
 def for_xml(text: str) -> str:
     """`text` with the characters XML 1.0 cannot hold escaped; ElementTree does the rest."""
     return re.sub(_NOT_XML, _escape_match, text)  # compiled once, by re's cache

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import orjson
 
 from checker import __version__
-from checker.escaping import for_terminal, for_xml, unicode_safe, unicode_safe_data
+from checker.escaping import for_display, for_terminal, for_xml, unicode_safe, unicode_safe_data
 from checker.problems import WriteError
 from checker.results import (
     OrderResult,
@@ -271,10 +271,10 @@ class SarifWriter:
         rules: list[dict[str, Any]] = [
             {
                 "id": r.id,
-                "name": r.title,
-                "shortDescription": {"text": r.title},
-                "fullDescription": {"text": r.description},
-                "help": {"text": f"{r.description}\nSource: {r.source}"},
+                "name": for_terminal(r.title),
+                "shortDescription": {"text": for_terminal(r.title)},
+                "fullDescription": {"text": for_display(r.description)},
+                "help": {"text": for_display(f"{r.description}\nSource: {r.source}")},
                 "defaultConfiguration": {"level": "warning" if r.status == "proposed" else "error"},
                 "properties": {"status": r.status, "source": r.source},
             }
@@ -348,7 +348,7 @@ def _sarif_result(
         "ruleId": rule,
         "ruleIndex": index[rule],
         "level": level,
-        "message": {"text": message},
+        "message": {"text": for_terminal(message)},
         "locations": [
             {"physicalLocation": {"artifactLocation": {"uri": _uri(order.file)}, "region": region}}
         ],
@@ -365,7 +365,7 @@ def _suppression(waived: Waived) -> dict[str, Any]:
     return {
         "kind": "external",
         "status": "accepted",
-        "justification": (
+        "justification": for_terminal(
             f"waiver {t['id']}: {t['reason']} (ref {t['reference']}, approved by "
             f"{t['approved_by']}, owner {t['owner']}, expires {t['expires']})"
         ),
@@ -408,9 +408,9 @@ class JunitWriter:
                 suite, "testcase", classname=classname, name=INPUT_ERROR, file=file
             )
             error = ET.SubElement(
-                case, "error", message=for_xml(order.errors[0].message), type="error"
+                case, "error", message=_junit_text(order.errors[0].message), type="error"
             )
-            error.text = for_xml("\n".join(str(p) for p in order.errors))
+            error.text = for_xml("\n".join(for_terminal(str(p)) for p in order.errors))
             counts["tests"] += 1
             counts["errors"] += 1
         for r in order.results:
@@ -418,9 +418,9 @@ class JunitWriter:
             if r.line:
                 case.set("line", str(r.line))
             counts["tests"] += 1
-            message = for_xml(r.message)
+            message = _junit_text(r.message)
             if r.waiver is not None and self._as_of is not None:
-                message = for_xml(f"{r.message}; {waiver_note(r.waiver, self._as_of)}")
+                message = _junit_text(f"{r.message}; {waiver_note(r.waiver, self._as_of)}")
             if r.status == "fail":
                 failure = ET.SubElement(case, "failure", message=message, type="fail")
                 failure.text = message
@@ -435,7 +435,7 @@ class JunitWriter:
                         if value is not None:
                             ET.SubElement(properties, "property", name=f"waiver.{key}").set(
                                 "value",
-                                for_xml(str(value).lower() if value is True else str(value)),
+                                _junit_text(str(value).lower() if value is True else str(value)),
                             )
                 ET.SubElement(case, "system-out").text = f"{r.status}: {message}"
         for key, value in counts.items():
@@ -473,6 +473,12 @@ class JunitWriter:
         yield "\n</testsuites>\n"
 
 
+def _junit_text(text: str) -> str:
+    """Text a JUnit viewer shows: hidden characters escaped (no bidi spoofing), and what
+    XML cannot hold."""
+    return for_xml(for_terminal(text))
+
+
 def _escape_data(text: str) -> str:
     text = unicode_safe(text)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -490,8 +496,8 @@ def _annotation(
         props.append(f"line={line}")
         if column:
             props.append(f"col={column}")
-    props.append(f"title={_escape_property(title)}")
-    return f"::{kind} {','.join(props)}::{_escape_data(message)}"
+    props.append(f"title={_escape_property(for_terminal(title))}")
+    return f"::{kind} {','.join(props)}::{_escape_data(for_terminal(message))}"
 
 
 class GithubWriter:

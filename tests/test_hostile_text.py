@@ -140,3 +140,27 @@ def test_invisible_characters_do_not_count_towards_a_length(
     assert run.code == 1
     assert run.status("o.json", "need-justification") == "fail"
     assert message in run.message("o.json", "need-justification")
+
+
+def test_bidi_controls_are_visible_escapes_in_every_format(cli: Any, tmp_path: Path) -> None:
+    """A RIGHT-TO-LEFT OVERRIDE in a buyer name would show the rest of a failure message
+    reversed (the USCC included): every format a person reads shows it as `\\u202e`,
+    while ids and paths a consumer matches stay as they are."""
+    spoof = "Evil \u202eCo.\u2066 Ltd."
+    write(tmp_path, "o/a.yaml", order_text((NAME, spoof)))
+    out = _all_formats(cli, "o")
+    sarif = json.loads(out["sarif"])
+    texts = [r["message"]["text"] for r in sarif["runs"][0]["results"]]
+    junit = ET.fromstring(out["junit"].encode("utf-8"))
+    shown = [
+        *texts,
+        *out["github"].splitlines(),
+        *(e.get("message", "") + (e.text or "") for e in junit.iter() if e.tag == "failure"),
+    ]
+    assert any("\\u202eCo.\\u2066" in text for text in shown), shown
+    for text in shown:
+        assert "\u202e" not in text and "\u2066" not in text, text
+    assert "\u202e" not in out["text"]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in
+            sarif["runs"][0]["results"]}  # fmt: skip
+    assert uris == {"o/a.yaml"}
