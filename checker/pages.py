@@ -1,21 +1,26 @@
 """Self-contained HTML pages: the ledger view and the check report.
 
 One file each, with its styles, scripts and data inline, loading nothing from the
-network (a Content-Security-Policy says so to the browser too). Charts are drawn by
-Chart.js (MIT, vendored in checker/vendor, inlined); the data goes in as JSON in a
-script element with `<` escaped, and the page's script writes every value from it as
-text (`textContent`), never as markup, so no order can inject HTML or script.
+network (a Content-Security-Policy says so to the browser too). Every table, total and
+message is in the markup, escaped here (hidden characters shown as escapes, so no
+order can spoof the text), so a page reads, prints and archives without script.
+Where script runs, charts are drawn over it by Chart.js (MIT, vendored in
+checker/vendor, inlined) from the data in a JSON script element with `<` escaped, and
+a click on a table header sorts it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
 import json
+import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from checker.escaping import unicode_safe_data
+from checker.escaping import for_display, unicode_safe_data
 
 CHART_JS = Path(__file__).with_name("vendor") / "chart.umd.min.js"
 
@@ -68,151 +73,81 @@ function sortable(table) {
     rows.forEach(r => body.appendChild(r));
   }));
 }
-function el(tag, text, cls) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (cls) node.className = cls;
-  return node;
-}
-function table(columns, rows) {
-  const t = el("table"), head = t.createTHead().insertRow(), body = t.createTBody();
-  columns.forEach(c => head.appendChild(el("th", c)));
-  rows.forEach(cells => {
-    const tr = body.insertRow();
-    cells.forEach(cell => {
-      const td = el("td", cell.text, cell.cls);
-      if (cell.sort !== undefined) td.dataset.sort = String(cell.sort);
-      tr.appendChild(td);
-    });
-  });
-  sortable(t);
-  return t;
-}
+document.querySelectorAll("table").forEach(sortable);
 const DATA = JSON.parse(document.getElementById("data").textContent);
 const fmt = n => (n === null || n === undefined) ? "-" : Number(n).toLocaleString("en-US");
 """
 
 _LEDGER = """
 const DAY = 86400000;
-const root = document.getElementById("content");
-DATA.ledgers.forEach((ledger, li) => {
-  root.appendChild(el("h2", "Ledger " + ledger.name));
-  root.appendChild(el("p", ledger.description + (ledger.limit ? " (limit: " + ledger.limit + ")"
-    : " (no limit)"), "note"));
-  ledger.accounts.forEach((account, ai) => {
-    const name = Object.entries(account.key).map(([k, v]) => k + " " + v).join(", ") || "all";
-    root.appendChild(el("h3", name));
-    const over = account.first_over;
-    root.appendChild(el("p", "limit " + fmt(account.limit) + ", used " + fmt(account.used)
-      + ", reserved " + fmt(account.reserved) + ", remaining " + fmt(account.remaining)
-      + (over ? "; first over the limit: " + over.order_id + " (" + over.file + ")" : ""),
-      over ? "over" : "meta"));
-    const counted = account.orders.filter(o => o.counted);
-    if (!counted.length) {
-      root.appendChild(el("p", "no order counts toward this total", "note"));
-    } else {
-    const box = el("div", null, "chart");
-    const canvas = el("canvas");
-    canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", "cumulative units of " + name + " against the limit");
-    canvas.dataset.ledger = ledger.name;
-    box.appendChild(canvas);
-    root.appendChild(box);
-    const x = o => Date.parse(o.date + "T00:00:00Z");
-    const used = counted.map(o => ({x: x(o), y: o.used_total, order: o}));
-    const both = counted.map(o => ({x: x(o), y: o.used_total + o.reserved_total, order: o}));
-    const failing = counted.filter(o => o.verdict !== "pass")
-      .map(o => ({x: x(o), y: o.used_total + o.reserved_total, order: o}));
-    const datasets = [
-      {label: "used", data: used, stepped: true, fill: "origin", borderColor: "#1f5fa8",
-       backgroundColor: "rgba(31,95,168,.35)", pointRadius: 2},
-      {label: "used + reserved", data: both, stepped: true, fill: "-1",
-       borderColor: "#7fa7d6", backgroundColor: "rgba(127,167,214,.25)", borderDash: [4, 3],
-       pointRadius: 2},
-      {label: "failing order", data: failing, type: "scatter", pointStyle: "crossRot",
-       pointRadius: 7, borderWidth: 2, borderColor: "#b3261e", backgroundColor: "#b3261e"},
-    ];
-    if (account.limit !== null) {
-      const xs = counted.map(x);
-      datasets.push({label: "limit", data: [{x: Math.min(...xs) - DAY, y: account.limit},
-        {x: Math.max(...xs) + DAY, y: account.limit}], borderColor: "#b3261e",
-        borderDash: [8, 4], pointRadius: 0, fill: false});
-    }
-    new Chart(canvas, {
-      type: "line",
-      data: {datasets},
-      options: {
-        animation: false, maintainAspectRatio: false, parsing: true,
-        scales: {
-          x: {type: "linear", ticks: {callback: v => new Date(v).toISOString().slice(0, 10),
-              maxTicksLimit: 8}},
-          y: {beginAtZero: true, ticks: {callback: v => fmt(v)}},
-        },
-        plugins: {tooltip: {callbacks: {label: c => {
-          const o = c.raw.order;
-          return o ? o.order_id + " (" + o.status + ", " + o.verdict + "): " + fmt(c.raw.y)
-            : "limit " + fmt(c.raw.y);
-        }}}},
+document.querySelectorAll("div.chart[data-ledger]").forEach(box => {
+  const ledger = DATA.ledgers[Number(box.dataset.ledger)];
+  const account = ledger.accounts[Number(box.dataset.account)];
+  const counted = account.orders.filter(o => o.counted);
+  box.hidden = false;
+  const canvas = document.createElement("canvas");
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", box.dataset.label);
+  canvas.dataset.ledger = ledger.name;
+  box.appendChild(canvas);
+  const x = o => Date.parse(o.date + "T00:00:00Z");
+  const used = counted.map(o => ({x: x(o), y: o.used_total, order: o}));
+  const both = counted.map(o => ({x: x(o), y: o.used_total + o.reserved_total, order: o}));
+  const failing = counted.filter(o => o.verdict !== "pass")
+    .map(o => ({x: x(o), y: o.used_total + o.reserved_total, order: o}));
+  const datasets = [
+    {label: "used", data: used, stepped: true, fill: "origin", borderColor: "#1f5fa8",
+     backgroundColor: "rgba(31,95,168,.35)", pointRadius: 2},
+    {label: "used + reserved", data: both, stepped: true, fill: "-1",
+     borderColor: "#7fa7d6", backgroundColor: "rgba(127,167,214,.25)", borderDash: [4, 3],
+     pointRadius: 2},
+    {label: "failing order", data: failing, type: "scatter", pointStyle: "crossRot",
+     pointRadius: 7, borderWidth: 2, borderColor: "#b3261e", backgroundColor: "#b3261e"},
+  ];
+  if (account.limit !== null) {
+    const xs = counted.map(x);
+    datasets.push({label: "limit", data: [{x: Math.min(...xs) - DAY, y: account.limit},
+      {x: Math.max(...xs) + DAY, y: account.limit}], borderColor: "#b3261e",
+      borderDash: [8, 4], pointRadius: 0, fill: false});
+  }
+  new Chart(canvas, {
+    type: "line",
+    data: {datasets},
+    options: {
+      animation: false, maintainAspectRatio: false, parsing: true,
+      scales: {
+        x: {type: "linear", ticks: {callback: v => new Date(v).toISOString().slice(0, 10),
+            maxTicksLimit: 8}},
+        y: {beginAtZero: true, ticks: {callback: v => fmt(v)}},
       },
-    });
-    }
-    root.appendChild(table(
-      ["date", "order", "file", "status", "verdict", "amount", "used", "reserved", "remaining"],
-      account.orders.map(o => [
-        {text: o.date}, {text: o.order_id, cls: "id"}, {text: o.file}, {text: o.status ?? "-"},
-        {text: o.over ? o.verdict + " (over)" : o.verdict, cls: o.over ? "over" : o.verdict},
-        {text: o.counted ? fmt(o.amount) : fmt(o.amount) + " (not counted)", sort: o.amount,
-         cls: "num"},
-        {text: fmt(o.used_total), sort: o.used_total, cls: "num"},
-        {text: fmt(o.reserved_total), sort: o.reserved_total, cls: "num"},
-        {text: fmt(o.remaining_after), sort: o.remaining_after ?? "", cls: "num"},
-      ])));
+      plugins: {tooltip: {callbacks: {label: c => {
+        const o = c.raw.order;
+        return o ? o.order_id + " (" + o.status + ", " + o.verdict + "): " + fmt(c.raw.y)
+          : "limit " + fmt(c.raw.y);
+      }}}},
+    },
   });
 });
-if (DATA.errors.length) {
-  root.appendChild(el("h2", "Orders in error (in no ledger)"));
-  root.appendChild(table(["file", "problems"], DATA.errors.map(e => [
-    {text: e.file}, {text: e.messages.join("; "), cls: "error"}])));
-}
 """
 
 _CHECK = """
-const root = document.getElementById("content");
-const rules = DATA.rules;
 const statuses = ["pass", "warn", "fail", "skip", "waived"];
 const colours = {pass: "#2e8b57", warn: "#d99a00", fail: "#b3261e", skip: "#9aa3ad",
                  waived: "#1a7fa3"};
-root.appendChild(el("h2", "Results per rule"));
-const box = el("div", null, "chart");
-box.style.height = (80 + 22 * rules.length) + "px";
-const canvas = el("canvas");
+const box = document.getElementById("rules-chart");
+box.hidden = false;
+box.style.height = (80 + 22 * DATA.rules.length) + "px";
+const canvas = document.createElement("canvas");
 canvas.setAttribute("role", "img");
 canvas.setAttribute("aria-label", "results per rule");
 box.appendChild(canvas);
-root.appendChild(box);
-const counts = rules.map(rule => Object.fromEntries(statuses.map(s => [s, 0])));
-DATA.orders.forEach(o => o.results.forEach(r => {
-  const i = rules.indexOf(r.rule);
-  if (i >= 0) counts[i][r.status] += 1;
-}));
 new Chart(canvas, {
   type: "bar",
-  data: {labels: rules, datasets: statuses.map(s => ({label: s, backgroundColor: colours[s],
-    data: counts.map(c => c[s])}))},
+  data: {labels: DATA.rules, datasets: statuses.map(s => ({label: s,
+    backgroundColor: colours[s], data: DATA.counts.map(c => c[s])}))},
   options: {animation: false, maintainAspectRatio: false, indexAxis: "y",
     scales: {x: {stacked: true}, y: {stacked: true, ticks: {autoSkip: false}}}},
 });
-root.appendChild(el("h2", "Orders"));
-root.appendChild(table(["file", "order", "verdict", "failing and warning rules"],
-  DATA.orders.map(o => [
-    {text: o.file}, {text: o.order_id ?? "-", cls: "id"}, {text: o.verdict, cls: o.verdict},
-    {text: o.errors.length ? o.errors.map(e => (e.line ? "line " + e.line + ": " : "")
-      + e.message).join("; ")
-      : o.results.filter(r => r.status !== "pass" && r.status !== "skip")
-          .map(r => r.status + " " + r.rule + ": " + r.message
-            + (r.waiver ? " [waiver " + r.waiver.id + (r.waiver.applied ? "" : ", not in force")
-              + "]" : "")).join("\\n"), cls: "lines"},
-  ])));
 """
 
 
@@ -227,7 +162,42 @@ def _json_for_script(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _page(title: str, subtitle: str, data: Any, script: str) -> str:
+def _t(value: object) -> str:
+    """Text for the page: hidden and format characters as visible escapes (no bidi
+    spoofing), then HTML-escaped."""
+    return html.escape(for_display(str(value)))
+
+
+def _n(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+class Stamp(NamedTuple):
+    """What a page says of its making: which chipcheck, when, judging as of which day."""
+
+    version: str
+    made: str  # UTC, to the second; SOURCE_DATE_EPOCH, where set, for reproducible pages
+    as_of: str
+
+    @classmethod
+    def now(cls, as_of: str) -> Stamp:
+        from checker import __version__
+
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        when = (
+            dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+            if epoch.isdigit()
+            else dt.datetime.now(dt.UTC)
+        )
+        return cls(__version__, when.strftime("%Y-%m-%d %H:%M:%S UTC"), as_of)
+
+
+def _page(title: str, meta: list[str], stamp: Stamp, body: str, data: Any, script: str) -> str:
+    made = (
+        f"made by chipcheck {_t(stamp.version)} on {_t(stamp.made)}, judging as of "
+        f"{_t(stamp.as_of)}"
+    )
+    lines = "".join(f'<p class="meta">{_t(line)}</p>\n' for line in meta)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -239,8 +209,9 @@ def _page(title: str, subtitle: str, data: Any, script: str) -> str:
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p class="meta">{html.escape(subtitle)}</p>
-<div id="content"></div>
+{lines}<p class="meta made">{made}</p>
+<div id="content">
+{body}</div>
 <script type="application/json" id="data">{_json_for_script(data)}</script>
 <script>{_chart_js()}</script>
 <script>{_SORT}{script}</script>
@@ -249,25 +220,161 @@ def _page(title: str, subtitle: str, data: Any, script: str) -> str:
 """
 
 
+def _table(columns: list[str], rows: Sequence[Sequence[tuple[str, str, object]]]) -> str:
+    """A table of (text, class, sort key) cells; the text is escaped here."""
+    head = "".join(f"<th>{_t(c)}</th>" for c in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for text, cls, key in row:
+            attrs = f' class="{cls}"' if cls else ""
+            if key is not None:
+                attrs += f' data-sort="{_t(key)}"'
+            cells.append(f"<td{attrs}>{_t(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(body) + "\n</tbody></table>\n"
+    )
+
+
 def _pack_line(pack: dict[str, str]) -> str:
     return f"rule pack {pack['name']} {pack['version']}, sha256 {pack['sha256']}"
 
 
-def ledger_page(data: dict[str, Any]) -> str:
-    """The ledger view (checker.ledgerreporting.data) as a page."""
+def ledger_page(data: dict[str, Any], stamp: Stamp) -> str:
+    """The ledger view (checker.ledgerreporting.data) as a page: every table and total
+    in the markup; the charts drawn over it where script runs."""
     summary = data["summary"]
-    subtitle = f"{_pack_line(data['rulepack'])}; {summary['orders']} orders"
+    meta = f"{_pack_line(data['rulepack'])}; {summary['orders']} orders"
     if summary["errors"]:
-        subtitle += f", {summary['errors']} in error"
-    return _page("chipcheck ledgers", subtitle, data, _LEDGER)
+        meta += f", {summary['errors']} in error"
+    body = []
+    for li, ledger in enumerate(data["ledgers"]):
+        limit = f" (limit: {ledger['limit']})" if ledger["limit"] else " (no limit)"
+        body.append(f"<h2>Ledger {_t(ledger['name'])}</h2>")
+        body.append(f'<p class="note">{_t(ledger["description"] + limit)}</p>')
+        for ai, account in enumerate(ledger["accounts"]):
+            name = ", ".join(f"{k} {v}" for k, v in account["key"].items()) or "all"
+            over = account["first_over"]
+            first = f"; first over the limit: {over['order_id']} ({over['file']})" if over else ""
+            totals = (
+                f"limit {_n(account['limit'])}, used {_n(account['used'])}, reserved "
+                f"{_n(account['reserved'])}, remaining {_n(account['remaining'])}{first}"
+            )
+            body.append(f"<h3>{_t(name)}</h3>")
+            body.append(f'<p class="{"over" if over else "meta"}">{_t(totals)}</p>')
+            if any(o["counted"] for o in account["orders"]):
+                label = _t(f"cumulative units of {name} against the limit")
+                body.append(
+                    f'<div class="chart" hidden data-ledger="{li}" data-account="{ai}" '
+                    f'data-label="{label}"></div>'
+                )
+            else:
+                body.append('<p class="note">no order counts toward this total</p>')
+            body.append(
+                _table(
+                    [
+                        "date",
+                        "order",
+                        "file",
+                        "status",
+                        "verdict",
+                        "amount",
+                        "used",
+                        "reserved",
+                        "remaining",
+                    ],
+                    [_ledger_row(o) for o in account["orders"]],
+                )
+            )
+    if data["errors"]:
+        body.append("<h2>Orders in error (in no ledger)</h2>")
+        rows = [[(e["file"], "", None), ("; ".join(e["messages"]), "error", None)]
+                for e in data["errors"]]  # fmt: skip
+        body.append(_table(["file", "problems"], rows))
+    return _page("chipcheck ledgers", [meta], stamp, "\n".join(body) + "\n", data, _LEDGER)
 
 
-def check_page(data: dict[str, Any]) -> str:
-    """A check report (the JSON report's data, plus the rule ids) as a page."""
+def _ledger_row(o: dict[str, Any]) -> list[tuple[str, str, object]]:
+    amount = _n(o["amount"]) + ("" if o["counted"] else " (not counted)")
+    verdict = o["verdict"] + (" (over)" if o["over"] else "")
+    return [
+        (o["date"], "id", None),
+        (o["order_id"], "id", None),
+        (o["file"], "", None),
+        (o["status"] or "-", "", None),
+        (verdict, "over" if o["over"] else o["verdict"], None),
+        (amount, "num", o["amount"]),
+        (_n(o["used_total"]), "num", o["used_total"]),
+        (_n(o["reserved_total"]), "num", o["reserved_total"]),
+        (
+            _n(o["remaining_after"]),
+            "num",
+            "" if o["remaining_after"] is None else o["remaining_after"],
+        ),
+    ]
+
+
+STATUSES = ("pass", "warn", "fail", "skip", "waived")
+
+
+def check_page(data: dict[str, Any], stamp: Stamp) -> str:
+    """A check report (the JSON report's data, plus the rule ids) as a page: the counts
+    per rule and every order's failing, warning and waived results in the markup (a
+    waived one with its waiver's terms); the chart drawn over it where script runs."""
     s = data["summary"]
-    subtitle = (
+    meta = (
         f"{_pack_line(data['rulepack'])}; {s['orders']} orders: {s['pass']} pass, "
         f"{s['fail']} fail, {s['error']} error"
         + (f", {s['waived']} results waived" if "waived" in s else "")
     )
-    return _page("chipcheck report", subtitle, data, _CHECK)
+    counts = {rule: dict.fromkeys(STATUSES, 0) for rule in data["rules"]}
+    for order in data["orders"]:
+        for r in order["results"]:
+            if r["rule"] in counts:
+                counts[r["rule"]][r["status"]] += 1
+    per_rule = _table(
+        ["rule", *STATUSES],
+        [[(rule, "id", None), *((str(c[st]), "num", c[st]) for st in STATUSES)]
+         for rule, c in counts.items()],
+    )  # fmt: skip
+    orders = _table(
+        ["file", "order", "verdict", "failing, warning and waived results"],
+        [
+            [
+                (o["file"], "", None),
+                (o["order_id"] or "-", "id", None),
+                (o["verdict"], o["verdict"], None),
+                ("\n".join(_results(o)), "lines", None),
+            ]
+            for o in data["orders"]
+        ],
+    )
+    body = (
+        '<h2>Results per rule</h2>\n<div class="chart" hidden id="rules-chart"></div>\n'
+        f"{per_rule}<h2>Orders</h2>\n{orders}"
+    )
+    chart = {"rules": data["rules"], "counts": list(counts.values())}
+    return _page("chipcheck report", [meta], stamp, body, chart, _CHECK)
+
+
+def _results(order: dict[str, Any]) -> list[str]:
+    if order["errors"]:
+        return [
+            (f"line {e['line']}: " if e["line"] else "") + e["message"] for e in order["errors"]
+        ]
+    lines = []
+    for r in order["results"]:
+        if r["status"] in ("pass", "skip") and "waiver" not in r:
+            continue
+        line = f"{r['status']} {r['rule']}: {r['message']}"
+        waiver = r.get("waiver")
+        if waiver is not None:
+            state = "applied" if waiver["applied"] else "not in force"
+            line += (
+                f" [waiver {waiver['id']}, {state}: approved by {waiver['approved_by']}, "
+                f"ref {waiver['reference']}, owner {waiver['owner']}, expires "
+                f"{waiver['expires']}: {waiver['reason']}]"
+            )
+        lines.append(line)
+    return lines

@@ -7,6 +7,7 @@ of text, so a run of 100,000 orders never holds its results or its report in mem
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import os
@@ -560,7 +561,7 @@ class HtmlWriter:
         return ()
 
     def end(self, tally: Tally) -> Iterable[str]:
-        from checker.pages import check_page
+        from checker.pages import Stamp, check_page
 
         data = {
             "schema": SCHEMA,
@@ -569,7 +570,9 @@ class HtmlWriter:
             "orders": self._orders,
             "summary": summary_json(tally, self.pack),
         }
-        return (check_page(data),)
+        waivers = self.pack.waivers
+        as_of = waivers.as_of if waivers is not None else dt.date.today().isoformat()
+        return (check_page(data, Stamp.now(as_of)),)
 
 
 WRITERS: dict[str, Callable[[PackInfo], Writer]] = {

@@ -49,9 +49,13 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
-    """The page loaded from disk, and every error it logged or request it made."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
+def open_page(browser: Any, path: Path, *, script: bool = True) -> tuple[Any, list[str]]:
+    """The page loaded from disk (with JavaScript on or off), and every error it logged
+    or request it made."""
+    context = browser.new_context(
+        viewport={"width": 1200, "height": 900}, java_script_enabled=script
+    )
+    page = context.new_page()
     problems: list[str] = []
 
     def console(message: Any) -> None:
@@ -129,5 +133,45 @@ def test_the_check_report_page_draws_its_chart(cli: Any, tmp_path: Path, browser
     assert len(canvases) == 1 and canvases[0]["chart"] and canvases[0]["painted"] > 1000
     assert page.evaluate("() => window.pwned") is None
     assert page.locator("b").count() == 0
-    assert page.locator("tbody tr").count() == 10
+    assert page.locator("table").nth(1).locator("tbody tr").count() == 10
+    page.close()
+
+
+def test_the_pages_stand_alone_without_javascript(cli: Any, tmp_path: Path, browser: Any) -> None:
+    """Printed, archived or mailed, a page must still say everything: every table and
+    total is in the markup, with when it was made, as of which date, by which pack, and
+    each waiver's terms; an order's bidi override shows as an escape, not reversed."""
+    orders = tmp_path / "orders"
+    shutil.copytree(REPO / "examples" / "orders", orders)
+    spoofed = orders / "tencent-2026-0012.yaml"
+    text = spoofed.read_text(encoding="utf-8")
+    assert "  name: 深圳市腾讯计算机系统有限公司" in text
+    spoofed.write_text(
+        text.replace("  name: 深圳市腾讯计算机系统有限公司", '  name: "Evil \\u202eabc"')
+    )
+    report, ledger = tmp_path / "report.html", tmp_path / "ledger.html"
+    waivers = REPO / "examples" / "waivers.yaml"
+    cli("check", orders, "--waivers", waivers, "--as-of", "2026-12-01", "--format", "html",
+        "--output", report)  # fmt: skip
+    cli("ledger", orders, "--format", "html", "--output", ledger)
+    for path in (report, ledger):
+        page, problems = open_page(browser, path, script=False)
+        page.screenshot(path=str(path.with_suffix(".noscript.png")), full_page=True)
+        assert problems == []
+        assert page.locator("canvas").count() == 0
+        made = page.inner_text("p.made")
+        assert made.startswith("made by chipcheck ") and " UTC, judging as of " in made
+        assert "rule pack cn-h200-2026" in page.inner_text("body")
+        assert "\u202e" not in page.inner_text("body")
+        page.close()
+    page, _ = open_page(browser, report, script=False)
+    text = page.inner_text("body")
+    assert "judging as of 2026-12-01" in text
+    assert "buyer Evil \\u202eabc (91440300708461136T) may not order" in text
+    assert page.locator("table").nth(1).locator("tbody tr").count() == 10
+    assert "waiver W-2026-001, applied: approved by" in text
+    page.close()
+    page, _ = open_page(browser, ledger, script=False)
+    assert page.locator("table").count() >= 3
+    assert "limit 400,000, used" in page.inner_text("body")
     page.close()

@@ -32,9 +32,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     checker = Checker(pack, enforce_proposed=args.enforce_proposed)
     report = ledger_report(checker, paths, skip)
     if args.format == "html":
-        from checker.pages import ledger_page
+        import datetime as dt
 
-        text = ledger_page(data(report))
+        from checker.pages import Stamp, ledger_page
+
+        text = ledger_page(data(report), Stamp.now(dt.date.today().isoformat()))
     else:
         text = RENDERERS[args.format](report)
     write(text, args.output, args.format)
