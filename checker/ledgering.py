@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from checker.checking import Checker
+from checker.packs.expressions import Comparison, Const, Fact, names, tests
 from checker.reading import Loaded
 from checker.results import OrderResult, PackInfo, Verdict
 
@@ -29,13 +30,15 @@ class Row(NamedTuple):
     reserved: bool  # counted, but only reserving its amount
     used: int  # running: the counted amount that is used, through this order
     reserved_total: int  # running: the counted amount that is reserved
-    over: bool  # the total through this order is past the limit
+    over: bool  # the order adds units, and the total through it is past the limit
+    failing: bool  # a rule that reads this ledger fails or warns on the order
 
 
 class Account(NamedTuple):
     """One total of a ledger: the orders sharing one key."""
 
     key: tuple[str, ...]
+    name: str  # the key in words: an entity's name with its code
     limit: int | None
     used: int
     reserved: int
@@ -56,6 +59,8 @@ class LedgerView(NamedTuple):
     description: str
     key: tuple[str, ...]  # the facts an account is keyed by (a period last, if any)
     limit: str | None  # the fact giving the limit
+    rule_limits: tuple[tuple[str, int], ...]  # (rule, limit) that rules state on the total
+    rules: tuple[str, ...]  # the rules that read this ledger
     accounts: tuple[Account, ...]
 
 
@@ -69,18 +74,26 @@ class LedgerReport(NamedTuple):
 def ledger_report(
     checker: Checker, paths: Iterable[Path], skip: frozenset[Path] = frozenset()
 ) -> LedgerReport:
-    """Check the orders under `paths` and lay out every ledger of the pack."""
+    """Check the orders under `paths` and lay out every ledger of the pack, with the
+    limits its rules enforce on it, so the view tells the story `check` tells."""
     loaded: list[Loaded] = []
     results = list(checker.results(paths, skip=skip, keep=loaded))
     verdicts = {r.file: r.verdict for r in results}
+    objections = {
+        r.file: {x.rule for x in r.results if x.status in ("fail", "warn")} for r in results
+    }
     deriver = checker.deriver
     index = {name: i for i, name in enumerate(deriver.local_names)}
     status = index.get("status")
     locals_ = [item.local for item in loaded]
+    names = _entity_names(checker)
     views = []
     for ledger, entries in zip(
         checker.pack.vocabulary.ledgers, deriver.entries(locals_), strict=True
     ):
+        reading = _rules_reading(checker, ledger.name)
+        stated = _rule_limits(checker, ledger.name)
+        fallback = min((v for _, v in stated), default=None)
         groups: dict[tuple[Any, ...], list[Row]] = {}
         limits: dict[tuple[Any, ...], int | None] = {}
         running: dict[tuple[Any, ...], tuple[int, int]] = {}
@@ -109,22 +122,82 @@ def ledger_report(
                     used,
                     reserved,
                     False,
+                    bool(objections[item.file] & reading),
                 )
             )
         accounts = []
         for key, rows in groups.items():
-            limit = limits[key]
+            limit = limits[key] if limits[key] is not None else fallback
             marked = tuple(
                 r._replace(
-                    over=r.counted and limit is not None and r.used + r.reserved_total > limit
+                    over=r.counted
+                    and r.amount > 0
+                    and limit is not None
+                    and r.used + r.reserved_total > limit
                 )
                 for r in rows
             )
             used, reserved = running[key]
-            accounts.append(Account(tuple(map(str, key)), limit, used, reserved, marked))
+            words = ", ".join(names.get(str(k), str(k)) for k in key) or "all orders"
+            accounts.append(Account(tuple(map(str, key)), words, limit, used, reserved, marked))
         accounts.sort(key=lambda a: a.key)
         key_names = ledger.key + ((ledger.period,) if ledger.period else ())
         description = checker.pack.meta.ledgers[ledger.name].description
-        views.append(LedgerView(ledger.name, description, key_names, ledger.limit, tuple(accounts)))
+        views.append(
+            LedgerView(
+                ledger.name,
+                description,
+                key_names,
+                ledger.limit,
+                stated,
+                tuple(sorted(reading)),
+                tuple(accounts),
+            )
+        )
     errors = tuple(r for r in results if r.verdict == "error")
     return LedgerReport(checker.info, tuple(views), len(loaded), errors)
+
+
+def _ledger_facts(name: str) -> frozenset[str]:
+    return frozenset(
+        f"{name}_{suffix}"
+        for suffix in ("used_before", "used_after", "remaining", "remaining_after")
+    )
+
+
+def _rules_reading(checker: Checker, ledger: str) -> frozenset[str]:
+    """The rules with a condition on this ledger's totals."""
+    facts = _ledger_facts(ledger)
+    return frozenset(
+        r.rule.id
+        for r in checker.pack.rules
+        if any(facts & set(names(c.condition)) for c in r.checks)
+    )
+
+
+def _rule_limits(checker: Checker, ledger: str) -> tuple[tuple[str, int], ...]:
+    """The limits rules state on the ledger's total as a number (`us_customer_used_before
+    >= us_cap`, the parameter bound as 75000), each with its rule, in rule order."""
+    facts = _ledger_facts(ledger) - {f"{ledger}_remaining", f"{ledger}_remaining_after"}
+    found: dict[str, int] = {}
+    for pack_rule in checker.pack.rules:
+        for check in pack_rule.checks:
+            for test in tests(check.condition):
+                if not isinstance(test, Comparison):
+                    continue
+                for side, other in ((test.left, test.right), (test.right, test.left)):
+                    value = other.value if isinstance(other, Const) else None
+                    if (
+                        isinstance(side, Fact)
+                        and side.name in facts
+                        and isinstance(value, int | float)
+                        and not isinstance(value, bool)
+                        and float(value).is_integer()
+                    ):
+                        found.setdefault(pack_rule.rule.id, int(value))
+    return tuple(found.items())
+
+
+def _entity_names(checker: Checker) -> dict[str, str]:
+    """An entity's code in words: its name, then the code."""
+    return {e.uscc: f"{e.name} ({e.uscc})" for e in checker.pack.meta.entities}

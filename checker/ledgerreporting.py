@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from checker.escaping import for_terminal, unicode_safe, unicode_safe_data
-from checker.ledgering import Account, LedgerReport, LedgerView, Row
+from checker.ledgering import LedgerReport, LedgerView, Row
 
 SCHEMA = "chipcheck/ledger/v1"
 
@@ -27,15 +27,22 @@ def _n(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
 
-def _key(view: LedgerView, account: Account) -> str:
-    return ", ".join(f"{k} {v}" for k, v in zip(view.key, account.key, strict=True)) or "all"
+def limits(view: LedgerView) -> str:
+    """The ledger's limits in words: its own, and each a rule states on its total."""
+    stated = [f"{value:,} ({rule})" for rule, value in view.rule_limits]
+    if view.limit:
+        return "; ".join([f"limit: {view.limit}", *(f"a rule's limit: {s}" for s in stated)])
+    if stated:
+        return "limit as its rules state it: " + ", ".join(stated)
+    return "no limit"
 
 
 def text(report: LedgerReport) -> str:
     lines = []
     for view in report.ledgers:
-        limit = f"; limit {view.limit}" if view.limit else "; no limit"
-        lines.append(for_terminal(f"ledger {view.name}: {view.description.strip()}{limit}"))
+        lines.append(
+            for_terminal(f"ledger {view.name}: {view.description.strip()} ({limits(view)})")
+        )
         for account in view.accounts:
             over = account.first_over
             first = (
@@ -43,7 +50,7 @@ def text(report: LedgerReport) -> str:
             )
             lines.append(
                 for_terminal(
-                    f"  {_key(view, account)}: limit {_n(account.limit)}, used "
+                    f"  {account.name}: limit {_n(account.limit)}, used "
                     f"{_n(account.used)}, reserved {_n(account.reserved)}, remaining "
                     f"{_n(account.remaining)}{first}"
                 )
@@ -95,6 +102,7 @@ def _row(r: Row, limit: int | None) -> dict[str, Any]:
         "reserved_total": r.reserved_total,
         "remaining_after": None if limit is None else limit - r.used - r.reserved_total,
         "over": r.over,
+        "failing": r.failing,
     }
 
 
@@ -109,9 +117,13 @@ def data(report: LedgerReport) -> dict[str, Any]:
                 "description": view.description.strip(),
                 "key": list(view.key),
                 "limit": view.limit,
+                "rule_limits": [{"rule": r, "limit": v} for r, v in view.rule_limits],
+                "limits": limits(view),
+                "rules": list(view.rules),
                 "accounts": [
                     {
                         "key": dict(zip(view.key, account.key, strict=True)),
+                        "name": account.name,
                         "limit": account.limit,
                         "used": account.used,
                         "reserved": account.reserved,

@@ -91,9 +91,19 @@ document.querySelectorAll("div.chart[data-ledger]").forEach(box => {
   canvas.dataset.ledger = ledger.name;
   box.appendChild(canvas);
   const x = o => Date.parse(o.date + "T00:00:00Z");
-  const used = counted.map(o => ({x: x(o), y: o.used_total, order: o}));
-  const both = counted.map(o => ({x: x(o), y: o.used_total + o.reserved_total, order: o}));
-  const failing = counted.filter(o => o.verdict !== "pass")
+  // The axis spans the orders' dates and a day either side, in whole days: one order
+  // gets a three-day axis, not years of repeated ticks; each step line runs from 0 at
+  // its start to its last total at its end, so one order still draws both lines.
+  const xs = counted.map(x);
+  const low = Math.min(...xs) - DAY, high = Math.max(...xs) + DAY;
+  const step = DAY * Math.max(1, Math.ceil((high - low) / DAY / 8));
+  const line = total => {
+    const points = counted.map(o => ({x: x(o), y: total(o), order: o}));
+    return [{x: low, y: 0}, ...points, {x: high, y: points[points.length - 1].y}];
+  };
+  const used = line(o => o.used_total);
+  const both = line(o => o.used_total + o.reserved_total);
+  const failing = counted.filter(o => o.failing)
     .map(o => ({x: x(o), y: o.used_total + o.reserved_total, order: o}));
   const datasets = [
     {label: "used", data: used, stepped: true, fill: "origin", borderColor: "#1f5fa8",
@@ -101,13 +111,13 @@ document.querySelectorAll("div.chart[data-ledger]").forEach(box => {
     {label: "used + reserved", data: both, stepped: true, fill: "-1",
      borderColor: "#7fa7d6", backgroundColor: "rgba(127,167,214,.25)", borderDash: [4, 3],
      pointRadius: 2},
-    {label: "failing order", data: failing, type: "scatter", pointStyle: "crossRot",
-     pointRadius: 7, borderWidth: 2, borderColor: "#b3261e", backgroundColor: "#b3261e"},
+    {label: "failed by a rule on this total", data: failing, type: "scatter",
+     pointStyle: "crossRot", pointRadius: 7, borderWidth: 2, borderColor: "#b3261e",
+     backgroundColor: "#b3261e"},
   ];
   if (account.limit !== null) {
-    const xs = counted.map(x);
-    datasets.push({label: "limit", data: [{x: Math.min(...xs) - DAY, y: account.limit},
-      {x: Math.max(...xs) + DAY, y: account.limit}], borderColor: "#b3261e",
+    datasets.push({label: "limit", data: [{x: low, y: account.limit},
+      {x: high, y: account.limit}], borderColor: "#b3261e",
       borderDash: [8, 4], pointRadius: 0, fill: false});
   }
   new Chart(canvas, {
@@ -116,14 +126,14 @@ document.querySelectorAll("div.chart[data-ledger]").forEach(box => {
     options: {
       animation: false, maintainAspectRatio: false, parsing: true,
       scales: {
-        x: {type: "linear", ticks: {callback: v => new Date(v).toISOString().slice(0, 10),
-            maxTicksLimit: 8}},
+        x: {type: "linear", min: low, max: high, ticks: {stepSize: step,
+            callback: v => new Date(v).toISOString().slice(0, 10)}},
         y: {beginAtZero: true, ticks: {callback: v => fmt(v)}},
       },
       plugins: {tooltip: {callbacks: {label: c => {
         const o = c.raw.order;
         return o ? o.order_id + " (" + o.status + ", " + o.verdict + "): " + fmt(c.raw.y)
-          : "limit " + fmt(c.raw.y);
+          : c.dataset.label + " " + fmt(c.raw.y);
       }}}},
     },
   });
@@ -183,13 +193,17 @@ class Stamp(NamedTuple):
     def now(cls, as_of: str) -> Stamp:
         from checker import __version__
 
-        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-        when = (
-            dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-            if epoch.isdigit()
-            else dt.datetime.now(dt.UTC)
-        )
-        return cls(__version__, when.strftime("%Y-%m-%d %H:%M:%S UTC"), as_of)
+        return cls(__version__, utc_now().strftime("%Y-%m-%d %H:%M:%S UTC"), as_of)
+
+
+def utc_now() -> dt.datetime:
+    """Now, in UTC; SOURCE_DATE_EPOCH, where set, instead (reproducible reports)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return (
+        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        if epoch.isdigit()
+        else dt.datetime.now(dt.UTC)
+    )
 
 
 def _page(title: str, meta: list[str], stamp: Stamp, body: str, data: Any, script: str) -> str:
@@ -250,11 +264,12 @@ def ledger_page(data: dict[str, Any], stamp: Stamp) -> str:
         meta += f", {summary['errors']} in error"
     body = []
     for li, ledger in enumerate(data["ledgers"]):
-        limit = f" (limit: {ledger['limit']})" if ledger["limit"] else " (no limit)"
         body.append(f"<h2>Ledger {_t(ledger['name'])}</h2>")
-        body.append(f'<p class="note">{_t(ledger["description"] + limit)}</p>')
+        rules = ", ".join(ledger["rules"]) or "none"
+        note = f"{ledger['description']} ({ledger['limits']}); rules on it: {rules}"
+        body.append(f'<p class="note">{_t(note)}</p>')
         for ai, account in enumerate(ledger["accounts"]):
-            name = ", ".join(f"{k} {v}" for k, v in account["key"].items()) or "all"
+            name = account["name"]
             over = account["first_over"]
             first = f"; first over the limit: {over['order_id']} ({over['file']})" if over else ""
             totals = (

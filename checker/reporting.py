@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import itertools
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -278,6 +279,7 @@ class SarifWriter:
                 "help": {"text": for_display(f"{r.description}\nSource: {r.source}")},
                 "defaultConfiguration": {"level": "warning" if r.status == "proposed" else "error"},
                 "properties": {"status": r.status, "source": r.source},
+                **_help_uri(r.source),
             }
             for r in pack.rules
         ]
@@ -292,8 +294,18 @@ class SarifWriter:
             }
         )
         self._index = {rule["id"]: i for i, rule in enumerate(rules)}
+        driver = {
+            "name": "chipcheck",
+            "fullName": for_terminal(
+                f"chipcheck {__version__} (rule pack {pack.name} {pack.version})"
+            ),
+            "version": __version__,
+            "informationUri": INFORMATION_URI,
+            "rules": rules,
+        }
         run = {
-            "tool": {"driver": {"name": "chipcheck", "version": __version__, "rules": rules}},
+            "tool": {"driver": driver},
+            "automationDetails": _automation(pack.name),
             "results": [],
             "properties": {"rulepack": pack.identity()},
         }
@@ -331,6 +343,42 @@ class SarifWriter:
     def end(self, tally: Tally) -> Iterable[str]:
         close = self._indent[:-2] + "]" if self._separator != self._indent else "]"
         return (close + self._tail + "\n",)
+
+
+INFORMATION_URI = "https://chipcheck.dev/"  # the project's namespace, as in attestations
+_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+
+
+def _help_uri(source: str) -> dict[str, str]:
+    """A rule's helpUri: the first web address its source gives, if it gives one."""
+    found = _URL.search(source)
+    return {"helpUri": found.group().rstrip(".,;")} if found else {}
+
+
+_ADO = {  # Azure Pipelines' variables, as its Advanced Security reads them from SARIF
+    "buildDefinitionId": "SYSTEM_DEFINITIONID",
+    "buildDefinitionName": "BUILD_DEFINITIONNAME",
+    "phaseId": "SYSTEM_PHASEID",
+    "phaseName": "SYSTEM_PHASENAME",
+}
+_ADO_ID = ("SYSTEM_COLLECTIONURI", "SYSTEM_TEAMPROJECT", "BUILD_SOURCEBRANCH", "BUILD_BUILDID")
+
+
+def _automation(pack: str) -> dict[str, Any]:
+    """The run's automationDetails: in an Azure pipeline, the build it belongs to, as
+    GitHub Advanced Security for Azure DevOps requires; elsewhere the category code
+    scanning keeps results apart by, one per pack."""
+    env = os.environ
+    if env.get("TF_BUILD") == "True" and all(env.get(v) for v in (*_ADO.values(), *_ADO_ID)):
+        org = env["SYSTEM_COLLECTIONURI"].rstrip("/").rsplit("/", 1)[-1]
+        names = ("SYSTEM_TEAMPROJECT", "SYSTEM_DEFINITIONID", "SYSTEM_PHASEID")
+        parts = (org, *(env[n] for n in names), env["BUILD_SOURCEBRANCH"], env["BUILD_BUILDID"])
+        prefix = "azuredevops/pipeline/build/"
+        return {
+            "id": prefix + "/".join(parts),
+            "properties": {prefix + key: env[var] for key, var in _ADO.items()},
+        }
+    return {"id": f"chipcheck/{re.sub(r'[^A-Za-z0-9._-]', '_', pack)}/"}
 
 
 def _sarif_result(
@@ -380,19 +428,26 @@ JUNIT_SPOOL_BYTES = 4 << 20  # suites kept in memory before the spool moves to a
 class JunitWriter:
     """JUnit XML: a testsuite per order file, a testcase per rule (or one for input errors).
 
-    The totals come first, on <testsuites>, so the suites are kept in a temporary file
-    (in memory up to a few megabytes) until the end.
+    Valid against the Jenkins xUnit plugin's junit-10.xsd but for the `file` and `line`
+    of a testcase, which GitLab and most viewers read. Each suite carries the Ant
+    schema's `time`, `timestamp` and `hostname` (no time is measured per order: 0);
+    a warning or a waiver, which passes, is also a property of its suite
+    (`<rule>.warning`, `<rule>.waiver.<term>`), since viewers hide `system-out`. The
+    totals come first, on <testsuites>, so the suites are kept in a temporary file (in
+    memory up to a few megabytes) until the end.
     """
 
     def __init__(self, pack: PackInfo) -> None:
-        import tempfile  # only JUnit needs it
+        import socket
+        import tempfile  # only JUnit needs these
 
         # Lives across calls; end() closes it.
         self._suites = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=JUNIT_SPOOL_BYTES, mode="w+", encoding="utf-8"
         )
-        self._totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        self._totals = {"tests": 0, "failures": 0, "errors": 0}
         self._as_of = pack.waivers.as_of if pack.waivers is not None else None
+        self._stamp = {"time": "0", "timestamp": _timestamp(), "hostname": socket.gethostname()}
 
     def begin(self) -> Iterable[str]:
         return ()
@@ -402,11 +457,12 @@ class JunitWriter:
 
         file = for_xml(order.file)
         suite = ET.Element("testsuite", name=file)
+        properties = ET.SubElement(suite, "properties")
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         classname = for_xml(order.order_id) if order.order_id else file
         if order.errors:
             case = ET.SubElement(
-                suite, "testcase", classname=classname, name=INPUT_ERROR, file=file
+                suite, "testcase", classname=classname, name=INPUT_ERROR, file=file, time="0"
             )
             error = ET.SubElement(
                 case, "error", message=_junit_text(order.errors[0].message), type="error"
@@ -415,7 +471,9 @@ class JunitWriter:
             counts["tests"] += 1
             counts["errors"] += 1
         for r in order.results:
-            case = ET.SubElement(suite, "testcase", classname=classname, name=r.rule, file=file)
+            case = ET.SubElement(
+                suite, "testcase", classname=classname, name=r.rule, file=file, time="0"
+            )
             if r.line:
                 case.set("line", str(r.line))
             counts["tests"] += 1
@@ -430,18 +488,20 @@ class JunitWriter:
                 ET.SubElement(case, "skipped", message=message)
                 counts["skipped"] += 1
             else:
+                if r.status == "warn":
+                    _property(properties, f"{r.rule}.warning", message)
                 if r.waiver is not None:
-                    properties = ET.SubElement(case, "properties")
                     for key, value in waiver_json(r.waiver).items():
                         if value is not None:
-                            ET.SubElement(properties, "property", name=f"waiver.{key}").set(
-                                "value",
-                                _junit_text(str(value).lower() if value is True else str(value)),
-                            )
+                            text = str(value).lower() if value is True else str(value)
+                            _property(properties, f"{r.rule}.waiver.{key}", _junit_text(text))
                 ET.SubElement(case, "system-out").text = f"{r.status}: {message}"
-        for key, value in counts.items():
+        if not len(properties):
+            suite.remove(properties)
+        for key, value in {**counts, **self._stamp}.items():
             suite.set(key, str(value))
-            self._totals[key] += value
+        for key in self._totals:
+            self._totals[key] += counts[key]
         ET.indent(suite, level=1)
         try:
             self._suites.write("\n  " + ET.tostring(suite, encoding="unicode"))
@@ -461,6 +521,7 @@ class JunitWriter:
         suites = ET.Element("testsuites", name="chipcheck")
         for key, value in self._totals.items():
             suites.set(key, str(value))
+        suites.set("time", "0")
         root = ET.tostring(suites, encoding="unicode")
         yield '<?xml version="1.0" encoding="UTF-8"?>\n'
         if not tally.orders:
@@ -472,6 +533,19 @@ class JunitWriter:
             yield chunk
         self._suites.close()
         yield "\n</testsuites>\n"
+
+
+def _property(properties: Any, name: str, value: str) -> None:
+    import xml.etree.ElementTree as ET
+
+    ET.SubElement(properties, "property", name=name, value=value)
+
+
+def _timestamp() -> str:
+    """The run's start in ISO 8601, UTC."""
+    from checker.pages import utc_now
+
+    return utc_now().strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _junit_text(text: str) -> str:

@@ -6,7 +6,6 @@ and a screenshot is saved beside the page. .ci/run installs Chromium when missin
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, missing_tool
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -28,21 +27,14 @@ FLAGS = [
 ]
 
 
-def _missing(what: str) -> None:
-    """In CI a missing browser fails the run; on a developer's machine it skips."""
-    if os.environ.get("CI"):
-        pytest.fail(what)
-    pytest.skip(what)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("playwright is missing: pip install -e '.[dev]'")
+        missing_tool("playwright is missing: pip install -e '.[dev]'")
     if not Path(CHROMIUM).is_file():
-        _missing("Chromium is missing: apt-get install chromium (.ci/run does)")
+        missing_tool("Chromium is missing: apt-get install chromium (.ci/run does)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield launched

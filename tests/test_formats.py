@@ -129,6 +129,43 @@ def test_junit_has_a_testcase_per_order_and_rule(cli: Any, orders: Path, tmp_pat
     )
 
 
+def test_junit_is_valid_against_the_jenkins_schema_but_for_file_and_line(
+    cli: Any, tmp_path: Path
+) -> None:
+    """junit-10.xsd (Jenkins' xUnit plugin) holds every element and attribute but the
+    testcase's `file` and `line`, which GitLab and most viewers read; each suite has
+    Ant's time, timestamp and hostname; a warning and a waiver are suite properties."""
+    import xml.etree.ElementTree as ET
+
+    import xmlschema
+
+    out = tmp_path / "junit.xml"
+    waivers = REPO / "examples" / "waivers.yaml"
+    cli("check", REPO / "examples" / "orders", "--waivers", waivers, "--as-of", "2026-12-01",
+        "--format", "junit", "--output", out)  # fmt: skip
+    tree = ET.parse(out)
+    for case in tree.iter("testcase"):
+        assert case.get("file"), case.attrib
+        case.attrib.pop("file")
+        case.attrib.pop("line", None)
+    schema = xmlschema.XMLSchema(str(REPO / "tests" / "data" / "junit" / "junit-10.xsd"))
+    schema.validate(tree)
+    suites = list(tree.iter("testsuite"))
+    assert len(suites) == 10
+    for suite in suites:
+        assert suite.get("time") == "0" and suite.get("hostname")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", suite.get("timestamp", ""))
+    properties = {
+        (p.get("name"), p.get("value"))
+        for suite in suites
+        if suite.get("name", "").endswith("deepseek-2026-0002.yaml")
+        for p in suite.iter("property")
+    }
+    names = {name for name, _ in properties}
+    assert "state-owned-end-user.warning" in names
+    assert ("purchase-approval.waiver.id", "W-2026-001") in properties
+
+
 ANNOTATION = re.compile(
     r"^::(error|warning) file=([^,]+),line=(\d+),col=(\d+),title=([^:]+)::(.+)$"
 )

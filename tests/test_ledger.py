@@ -17,7 +17,7 @@ from hypothesis import given
 from checker.cli import main
 from checker.packs.rulepack import RulePack, load_pack
 from checker.strategies import order_sets, to_yaml
-from tests.conftest import PACK, order_text, write
+from tests.conftest import PACK, REPO, order_text, write
 
 # BASE_ORDER is ByteDance's (allocation 150,000 in B1): 8,000 controlled units.
 UNITS = ("    units: 8000\n  - model: huawei", "    units: {n}\n  - model: huawei")
@@ -93,8 +93,9 @@ def test_the_ledger_shows_used_reserved_remaining_and_the_first_order_over(
 
     text = cli("ledger", orders).out
     assert (
-        "  batch CN-H200-2026-B1, buyer_uscc 91110108000000001A: limit 150,000, used 90,000, "
-        "reserved 70,000, remaining -10,000; first over the limit: A-5 (orders/e.yaml)"
+        "  CN-H200-2026-B1, Beijing ByteDance Technology Co., Ltd. (91110108000000001A): limit "
+        "150,000, used 90,000, reserved 70,000, remaining -10,000; first over the limit: A-5 "
+        "(orders/e.yaml)"
     ) in text.replace(str(orders), "orders")
     assert "not counted" in text and "OVER (reserved)" in text
 
@@ -198,3 +199,46 @@ def test_ledger_totals_agree_with_an_independent_computation(
             crossing = [o for o in a["orders"] if o["over"]]
             assert (a["first_over"] is None) == (not crossing)
             assert (a["used"] + a["reserved"] > ALLOCATION[key]) == bool(crossing)
+
+
+def _view(run: Any, name: str) -> dict[str, Any]:
+    return next(v for v in run.report["ledgers"] if v["name"] == name)
+
+
+def test_the_ledger_view_tells_the_story_check_tells(cli: Any) -> None:
+    """A cap stated in a rule's parameters is the ledger's limit too; an order is marked
+    failing on a ledger only when a rule on that ledger fails it; a 0-unit order is
+    never over; accounts are named by the entity's name with its code."""
+    examples = REPO / "examples" / "orders"
+    run = cli("ledger", examples, "--format", "json")
+    check = cli("check", examples, "--format", "json")
+    us = _view(run, "us_customer")
+    assert us["rule_limits"] == [{"rule": "us-customer-cap", "limit": 75000}]
+    assert us["rules"] == ["us-customer-cap"]
+    tencent = next(a for a in us["accounts"] if a["key"] == {"buyer_uscc": "91440300708461136T"})
+    assert tencent["name"] == "Shenzhen Tencent Computer Systems Co., Ltd. (91440300708461136T)"
+    assert (tencent["limit"], tencent["remaining"]) == (75000, 75000 - 94000)
+    assert tencent["first_over"]["order_id"] == "TC-2026-0040"
+    assert check.status("tencent-2026-0040.yaml", "us-customer-cap") == "fail"
+
+    buyer = _view(run, "buyer")
+    assert buyer["rule_limits"] == [] and buyer["rules"] == ["batch-quota"]
+    rows = {o["order_id"]: o for a in buyer["accounts"] for o in a["orders"]}
+    # fails batch-window, a rule on no ledger: not failing here
+    assert rows["TC-2026-0001"]["verdict"] == "fail" and not rows["TC-2026-0001"]["failing"]
+    assert rows["BD-2026-0031"]["failing"] and rows["BD-2026-0031"]["over"]
+    assert rows["ALI-2026-0009"]["amount"] == 0 and not rows["ALI-2026-0009"]["over"]
+    text = cli("ledger", examples).out
+    assert "(limit as its rules state it: 75,000 (us-customer-cap))" in text
+    assert (
+        "  Shenzhen Tencent Computer Systems Co., Ltd. (91440300708461136T): limit 75,000" in text
+    )
+
+
+def test_the_us_china_share_is_the_china_ledgers_limit(cli: Any) -> None:
+    pack = REPO / "rules" / "us-bis-h200-2026"
+    run = cli("ledger", REPO / "examples" / "us-orders", "--rules", pack, "--format", "json")
+    china = _view(run, "china")
+    assert china["rule_limits"] == [{"rule": "china-share", "limit": 200000}]
+    (account,) = china["accounts"]
+    assert account["limit"] == 200000 and account["name"] == "all orders"

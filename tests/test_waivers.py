@@ -320,14 +320,16 @@ def test_every_format_shows_the_waiver(cli: Any, tmp_path: Path, orders: Path) -
 
     junit = ET.fromstring(cli("check", orders, "--format", "junit", "--waivers", path).out)
     assert junit.get("failures") == "0"
-    case = next(
-        c
-        for c in junit.iter("testcase")
+    suite, case = next(
+        (s, c)
+        for s in junit.iter("testsuite")
+        for c in s.iter("testcase")
         if c.get("name") == "need-justification" and c.get("classname") == "T-1"
     )
     assert case.find("failure") is None
-    props = {p.get("name"): p.get("value") for p in case.iter("property")}
-    assert props["waiver.id"] == "W-1" and props["waiver.reference"] == "NDRC-LTR-2026-0412"
+    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert props["need-justification.waiver.id"] == "W-1"
+    assert props["need-justification.waiver.reference"] == "NDRC-LTR-2026-0412"
     assert "waived" in (case.findtext("system-out") or "")
 
     github = cli("check", orders, "--format", "github", "--waivers", path).out
