@@ -352,7 +352,7 @@ def test_any_single_edit_of_a_record_is_a_difference(cli: Any, work: Path) -> No
     record = json.loads((work / "record.json").read_bytes())
     places = _places(record)
 
-    @settings(max_examples=60)
+    @settings(max_examples=40)
     @given(st.sampled_from(places), st.integers(0, 2))
     def edit(place: tuple[Any, ...], how: int) -> None:
         edited = _edited(record, place, how)

@@ -129,3 +129,21 @@ def test_hooks_block_a_failing_order_and_pass_a_good_one(tmp_path: Path) -> None
     run(repo, "git", "add", "-A", env=env)
     waived = run(repo, "git", "commit", "-m", "the over-quota order, waived", env=env)
     assert waived.returncode == 0, waived.stdout + waived.stderr
+
+    # An order that only warns passes, and the warning is shown (the hook is verbose:
+    # pre-commit prints a passing hook's output only then).
+    warning = order_text(
+        ("order_id: T-1", "order_id: AL-60"),
+        ("Beijing ByteDance Technology Co., Ltd.", "Alibaba (China) Co., Ltd."),
+        ("91110108000000001A", "91330100799655058B"),
+        (
+            "units: 8000\n  - model: huawei-ascend-910c\n    units: 8000",
+            "units: 100\n  - model: huawei-ascend-910c\n    units: 60",
+        ),
+    )
+    write(repo, "orders/al-60.yaml", warning)
+    run(repo, "git", "add", "-A", env=env)
+    warned = run(repo, "git", "commit", "-m", "an order that warns", env=env)
+    output = warned.stdout + warned.stderr
+    assert warned.returncode == 0, output
+    assert "orders/al-60.yaml  AL-60" in output and "domestic-ratio" in output

@@ -13,12 +13,16 @@ from checker.loading import read_document
 from tests.conftest import PACK, REPO
 
 REGENERATE = (
-    "for k in order rules pack waivers; do chipcheck schema $k > schemas/$k.schema.json; done"
+    "for k in order rules pack waivers; do chipcheck schema $k > schemas/$k.schema.json; done; "
+    "for k in order rules pack; do chipcheck schema $k --rules us-bis-h200-2026 "
+    "> schemas/us-bis-h200-2026/$k.schema.json; done"
 )
+US = "us-bis-h200-2026"  # the US pack declares its own fields: schemas of its own
 
 
-def schema(kind: str) -> Any:
-    return json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8"))
+def schema(kind: str, pack: str = "") -> Any:
+    path = REPO / "schemas" / pack / f"{kind}.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def data(path: Path) -> Any:
@@ -33,6 +37,25 @@ def test_committed_schema_is_what_the_command_prints(cli: Any, kind: str) -> Non
     run = cli("schema", kind)
     assert run.code == 0
     assert json.loads(run.out) == schema(kind), f"schemas/ is stale: run {REGENERATE}"
+
+
+@pytest.mark.parametrize("kind", ["order", "rules", "pack"])
+def test_the_us_packs_committed_schema_is_what_the_command_prints(cli: Any, kind: str) -> None:
+    run = cli("schema", kind, "--rules", US)
+    assert run.code == 0
+    assert json.loads(run.out) == schema(kind, US), f"schemas/ is stale: run {REGENERATE}"
+
+
+US_EXAMPLES = sorted((REPO / "examples" / "us-orders").glob("*.yaml"))
+US_FILES = sorted((REPO / "rules" / US).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", US_EXAMPLES + US_FILES, ids=lambda p: p.name)
+def test_the_us_packs_files_point_at_and_meet_its_own_schemas(path: Path) -> None:
+    kind = "order" if path in US_EXAMPLES else "pack" if path.name == "pack.yaml" else "rules"
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first == f"# yaml-language-server: $schema=../../schemas/{US}/{kind}.schema.json"
+    jsonschema.validate(data(path), schema(kind, US))
 
 
 EXAMPLES = sorted((REPO / "examples" / "orders").glob("*.yaml"))

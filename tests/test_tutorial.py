@@ -47,7 +47,8 @@ def test_the_tutorial_runs_as_written(cli: Any, tmp_path: Path, doc: str) -> Non
             printed = ""
             for command in body.strip().splitlines():
                 words = shlex.split(command)
-                if words[:2] == ["cp", "-r"]:
+                if words[:2] == ["cp", "-r"]:  # into a new directory, as on a fresh clone
+                    assert not (tmp_path / words[3]).exists(), command
                     shutil.copytree(REPO / words[2], tmp_path / words[3])
                     continue
                 assert words[0] == "chipcheck", command
@@ -63,3 +64,23 @@ def test_the_tutorial_runs_as_written(cli: Any, tmp_path: Path, doc: str) -> Non
             assert kind == "tutorial-edit", kind
             path, how = args.strip().split(" ", 1)
             _edit(tmp_path / path, how, body)
+
+
+def test_the_readme_use_lines_run_on_a_fresh_clone(cli: Any, tmp_path: Path) -> None:
+    """Every line of the README's "Use" block that names no placeholder (PATH, DIR,
+    OLD, NEW, a choice a|b) runs as written in a copy of a clone, in its order."""
+    readme = DOCS["readme-audit"]
+    block = readme[readme.index("## Use") :]
+    block = block[block.index("```sh\n") + 6 : block.index("```", block.index("```sh\n") + 6)]
+    for name in ("examples", "rules"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    ran = 0
+    for line in block.splitlines():
+        command = line.split("  #", 1)[0].strip()
+        if not command.startswith("chipcheck ") or re.search(r"[A-Z]{3}|\[|\|", command):
+            continue
+        run = cli(*shlex.split(command)[1:])
+        assert run.code in (0, 1), (command, run.out, run.err)
+        ran += 1
+    assert ran >= 12
