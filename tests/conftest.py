@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,24 @@ def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Iterator[Any]:
         yield run
     finally:
         os.chdir(old)
+
+
+def git_commit(repo: Path, message: str) -> None:
+    """Commit everything in `repo` (made a git repository first, if it is not one),
+    whatever the user's git configuration."""
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_SYSTEM": os.devnull,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    if not (repo / ".git").exists():
+        subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env=env)
+    for args in (["add", "-A"], ["commit", "-qm", message]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env)
 
 
 def missing_tool(what: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PACK, REPO, order_text, write
+from tests.conftest import PACK, REPO, git_commit, order_text, write
 
 BYTEDANCE_145K = order_text(
     ("order_id: T-1", "order_id: BD-145K"),
@@ -231,13 +231,7 @@ def test_the_2026_update_of_the_bundled_pack_lists_the_v1_examples_it_changes(
     each change is a rule added since."""
     repo = tmp_path / "repo"
     shutil.copytree(V1_PACK, repo / "rules" / "cn-h200-2026")
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "v1"],
-    ):
-        subprocess.run(["git", *args], cwd=repo, check=True, env=env)  # fmt: skip
+    git_commit(repo, "v1")
     v1 = tmp_path / "v1-orders"
     for path in sorted((REPO / "examples" / "orders").iterdir()):
         if path.name in (

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import BASE_ORDER, PACK, write
+from tests.conftest import BASE_ORDER, PACK, git_commit, write
 
 
 def _pack(tmp_path: Path) -> Path:
@@ -73,13 +72,7 @@ def test_a_link_to_a_rule_file_is_read(cli: Any, tmp_path: Path) -> None:
 def repo(tmp_path: Path) -> Path:
     """A git repository holding a copy of the bundled pack at HEAD."""
     shutil.copytree(PACK, tmp_path / "rules" / "cn")
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "pack"],
-    ):
-        subprocess.run(["git", *args], cwd=tmp_path, check=True, env=env)
+    git_commit(tmp_path, "pack")
     return tmp_path
 
 
@@ -92,14 +85,7 @@ def test_a_revision_is_never_a_git_option(cli: Any, repo: Path) -> None:
 
 def _commit_link(repo: Path, name: str, target: str) -> None:
     (repo / "rules" / "cn" / name).symlink_to(target)
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
-    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "link"],
-        cwd=repo,
-        check=True,
-        env=env,
-    )
+    git_commit(repo, "link")
 
 
 @pytest.mark.parametrize(
