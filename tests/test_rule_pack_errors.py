@@ -495,3 +495,19 @@ def test_authoring_warnings_and_strict(
     strict = cli("rules", "test", "--rules", pack, "--generated", "0", "--strict")
     assert strict.code == 1
     assert "--strict: 1 warning(s) about the pack" in strict.err
+
+
+def test_one_mistake_in_pack_yaml_is_one_error_not_eighty(cli: Any, tmp_path: Path) -> None:
+    """A wrong check digit on one entity made pack.yaml invalid, and with it every
+    example order that gives a field pack.yaml declares: those follow, and are one line."""
+    pack = _pack_copy(tmp_path, "pack.yaml", "uscc: 91110108000000001A", "uscc: 91110108000000001B")
+    write(tmp_path, "orders/o.yaml", BASE_ORDER)
+    run = cli("check", "orders", "--rules", pack)
+    assert run.code == 2 and run.out == ""
+    lines = run.err.splitlines()
+    line = _line_of(pack, "pack.yaml", "uscc: 91110108000000001B")
+    assert len(lines) == 3, run.err
+    assert any(f"pack/pack.yaml:{line}:" in x and "check digit is 'B'" in x for x in lines)
+    assert any("unknown keys in the example orders of" in x and "fix pack.yaml first" in x
+               for x in lines)  # fmt: skip
+    assert "nothing was checked" in lines[-1]

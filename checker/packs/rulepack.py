@@ -223,7 +223,9 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
                 )
             )
         rules[loaded.rule.id] = loaded
-    if meta is None or vocabulary is None:
+    if meta is None:
+        return _one_cause(problems, directory / PACK_FILE)
+    if vocabulary is None:
         return problems
     for rule_id in meta.rules:
         if rule_id not in rules and not (directory / f"{rule_id}.yaml").exists():
@@ -258,6 +260,30 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
         attrs,
         places,
     )
+
+
+def _one_cause(problems: list[Problem], meta: Path) -> list[Problem]:
+    """With pack.yaml broken, the fields it declares are unknown, so every example order
+    that gives one is "unknown key" too: those follow from pack.yaml's errors and are
+    summed up in one line, so the mistake that matters is not lost among them."""
+    follow = [
+        p for p in problems if p.message.startswith("unknown key ") and " at examples[" in p.message
+    ]
+    if not follow:
+        return problems
+    kept = [p for p in problems if p not in follow]
+    files = len({p.file for p in follow})
+    kept.append(
+        Problem(
+            meta.as_posix(),
+            None,
+            None,
+            f"{len(follow)} unknown keys in the example orders of {files} rule file(s) follow "
+            f"from this file's errors and are not listed (they are fields {PACK_FILE} "
+            f"declares, unknown until it loads): fix {PACK_FILE} first",
+        )
+    )
+    return kept
 
 
 def _load_meta(path: Path, problems: list[Problem]) -> tuple[PackMeta, Extras, Vocabulary] | None:
