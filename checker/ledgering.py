@@ -176,14 +176,15 @@ def _rules_reading(checker: Checker, ledger: str) -> frozenset[str]:
 
 
 def _rule_limits(checker: Checker, ledger: str) -> tuple[tuple[str, int], ...]:
-    """The limits rules state on the ledger's total as a number (`us_customer_used_before
-    >= us_cap`, the parameter bound as 75000), each with its rule, in rule order."""
+    """The limits rules state on the ledger's total as a number: a positive whole number
+    a total is ordered against (`us_customer_used_before >= us_cap`, the parameter bound
+    as 75000), each with its rule, in rule order."""
     facts = _ledger_facts(ledger) - {f"{ledger}_remaining", f"{ledger}_remaining_after"}
     found: dict[str, int] = {}
     for pack_rule in checker.pack.rules:
         for check in pack_rule.checks:
             for test in tests(check.condition):
-                if not isinstance(test, Comparison):
+                if not isinstance(test, Comparison) or test.op not in ("<", "<=", ">", ">="):
                     continue
                 for side, other in ((test.left, test.right), (test.right, test.left)):
                     value = other.value if isinstance(other, Const) else None
@@ -193,6 +194,7 @@ def _rule_limits(checker: Checker, ledger: str) -> tuple[tuple[str, int], ...]:
                         and isinstance(value, int | float)
                         and not isinstance(value, bool)
                         and float(value).is_integer()
+                        and value > 0
                     ):
                         found.setdefault(pack_rule.rule.id, int(value))
     return tuple(found.items())
