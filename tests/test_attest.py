@@ -289,9 +289,11 @@ def test_verify_refuses_a_malformed_record_with_its_position(cli: Any, work: Pat
     attest(cli)
     record = json.loads((work / "record.json").read_bytes())
     del record["predicate"]["rulepack"]
+    record["predicate"]["paths"] = []
     (work / "nopack.json").write_text(json.dumps(record))
     nopack = cli("verify", "nopack.json")
     assert nopack.code == 2 and "predicate.rulepack: not an object" in nopack.err
+    assert "predicate.paths: not a list of one or more paths" in nopack.err
 
 
 def test_verify_uses_the_pack_the_record_names(cli: Any, work: Path) -> None:

@@ -143,10 +143,9 @@ def _inputs(data: Any, name: str) -> dict[str, Any]:
         dt.date.fromisoformat(str(p.get("as_of")))
     except ValueError:
         problems.append("predicate.as_of: not a date YYYY-MM-DD")
-    if not isinstance(p.get("paths"), list) or not all(
-        isinstance(x, str) and x for x in p["paths"]
-    ):
-        problems.append("predicate.paths: not a list of paths")
+    paths = p.get("paths")
+    if not isinstance(paths, list) or not paths or not all(isinstance(x, str) and x for x in paths):
+        problems.append("predicate.paths: not a list of one or more paths")
     if not isinstance(p.get("enforce_proposed"), bool):
         problems.append("predicate.enforce_proposed: not true or false")
     waivers = p.get("waivers", "absent")
