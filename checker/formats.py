@@ -186,6 +186,11 @@ def declared_shape(declared: P) -> P:
     item = data.of or data.type
     if data.values is not None and item != "text":
         raise ValueError("`values:` lists the text allowed: use it with type text")
+    if data.pattern is not None:
+        if item != "text" or data.values is not None:
+            raise ValueError("`pattern:` is the form of free text: use it with type text, "
+                             "without `values:`")  # fmt: skip
+        linear_pattern(data.pattern)
     if (data.min is not None or data.max is not None) and item not in _NUMBERS:
         raise ValueError("`min:` and `max:` bound numbers: use them with integer or decimal")
     for name, bound in (("min", data.min), ("max", data.max)):
@@ -201,6 +206,27 @@ def declared_shape(declared: P) -> P:
     if data.min is not None and data.max is not None and data.max < data.min:
         raise ValueError("max is below min")
     return declared
+
+
+def anchored(pattern: str) -> str:
+    """A declared pattern as matched: the whole text, not a part of it."""
+    return f"^(?:{pattern})$"
+
+
+def linear_pattern(pattern: str) -> None:
+    """Raise ValueError unless `pattern` is a regular expression that Rust's regex engine
+    (pydantic-core's, RE2 semantics) matches in time linear in the text: no
+    backreferences, no look-around, so no pattern can take exponential time."""
+    from pydantic_core import SchemaError, SchemaValidator
+
+    try:
+        SchemaValidator({"type": "str", "pattern": anchored(pattern), "regex_engine": "rust-regex"})
+    except SchemaError:
+        raise ValueError(
+            f"`pattern: {pattern}` is not a regular expression chipcheck can match in linear "
+            "time: check its brackets and escapes, and leave out backreferences (\\1) and "
+            "look-around ((?=, (?!, (?<=)"
+        ) from None
 
 
 def fact_shape(fact: P) -> P:

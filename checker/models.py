@@ -134,6 +134,7 @@ class Declared(Strict):
     type: Literal["text", "integer", "decimal", "boolean", "date", "list"] = "text"
     of: Literal["text", "integer", "decimal", "boolean", "date"] | None = None  # a list's items
     values: list[Text] | None = Field(default=None, min_length=1)  # the only text allowed
+    pattern: Text | None = None  # the form text must have, matched whole in linear time
     min: int | Finite | None = None
     max: int | Finite | None = None
     required: bool = False

@@ -140,6 +140,7 @@ class Declared(Record):
         "type",
         "of",
         "values",
+        "pattern",
         "min",
         "max",
         "required",
@@ -148,6 +149,7 @@ class Declared(Record):
     type: Literal["text", "integer", "decimal", "boolean", "date", "list"]
     of: Literal["text", "integer", "decimal", "boolean", "date"] | None
     values: list[str] | None
+    pattern: str | None
     min: int | float | None
     max: int | float | None
     required: bool
@@ -1908,6 +1910,7 @@ SCHEMAS: dict[str, Any] = {
                         "type",
                         "of",
                         "values",
+                        "pattern",
                         "min",
                         "max",
                         "required",
@@ -1982,6 +1985,30 @@ SCHEMAS: dict[str, Any] = {
                                                 },
                                             },
                                             "min_length": 1,
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "pattern",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {
+                                                "type": "no-info",
+                                                "function": formats.plain_text,
+                                            },
+                                            "schema": {
+                                                "type": "str",
+                                                "min_length": 1,
+                                                "max_length": 500,
+                                            },
                                         },
                                     },
                                     "default": None,
@@ -3151,6 +3178,7 @@ SCHEMAS: dict[str, Any] = {
                         "type",
                         "of",
                         "values",
+                        "pattern",
                         "min",
                         "max",
                         "required",
@@ -3225,6 +3253,30 @@ SCHEMAS: dict[str, Any] = {
                                                 },
                                             },
                                             "min_length": 1,
+                                        },
+                                    },
+                                    "default": None,
+                                },
+                            },
+                            {
+                                "type": "dataclass-field",
+                                "name": "pattern",
+                                "kw_only": True,
+                                "schema": {
+                                    "type": "default",
+                                    "schema": {
+                                        "type": "nullable",
+                                        "schema": {
+                                            "type": "function-after",
+                                            "function": {
+                                                "type": "no-info",
+                                                "function": formats.plain_text,
+                                            },
+                                            "schema": {
+                                                "type": "str",
+                                                "min_length": 1,
+                                                "max_length": 500,
+                                            },
                                         },
                                     },
                                     "default": None,

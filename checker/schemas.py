@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checker.formats import anchored
 from checker.records import Declared, PackMeta
 
 _DEFS = {
@@ -42,7 +43,10 @@ def _item(kind: str, declared: Declared) -> dict[str, Any]:
     if kind == "text":
         if declared.values:
             return {"enum": list(declared.values)}
-        return {"type": "string", "minLength": 1, "maxLength": 500}
+        text: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 500}
+        if declared.pattern is not None:
+            text["pattern"] = anchored(declared.pattern)
+        return text
     if kind == "date":
         return {"type": "string", "format": "date"}
     if kind == "boolean":

@@ -83,6 +83,9 @@ def _message(
     if kind in _BOUNDS:
         words, key = _BOUNDS[kind]
         return f"{where} is {error['input']!r}: it must be {words} {error['ctx'][key]!r}"
+    if kind == "string_pattern_mismatch":
+        form = str(error["ctx"]["pattern"]).removeprefix("^(?:").removesuffix(")$")
+        return f"{where} is {error['input']!r}: it must have the form the pack declares, {form}"
     if kind == "literal_error":
         return f"{where} is {error['input']!r}: write one of {error['ctx']['expected']}"
     if kind == "value_error":

@@ -46,11 +46,14 @@ EXAMPLE_ORDERS: tuple[Pattern, ...] = (
 )
 
 
-def _text() -> dict[str, Any]:
+def _text(pattern: str | None = None) -> dict[str, Any]:
+    text: dict[str, Any] = {"type": "str", "min_length": 1, "max_length": 500, "strict": True}
+    if pattern is not None:  # matched in linear time (checker.formats.linear_pattern)
+        text.update(pattern=formats.anchored(pattern), regex_engine="rust-regex")
     return {
         "type": "function-after",
         "function": {"type": "no-info", "function": formats.plain_text},
-        "schema": {"type": "str", "min_length": 1, "max_length": 500, "strict": True},
+        "schema": text,
     }
 
 
@@ -58,7 +61,7 @@ def _item_schema(kind: str, declared: Declared) -> dict[str, Any]:
     if kind == "text":
         if declared.values is not None:
             return {"type": "literal", "expected": list(declared.values)}
-        return _text()
+        return _text(declared.pattern)
     if kind == "boolean":
         return {"type": "bool", "strict": True}
     if kind == "date":

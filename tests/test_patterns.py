@@ -1,0 +1,83 @@
+"""`pattern:` on a declared text field: the form a reference must have, matched whole by
+a linear-time engine, checked when the pack loads, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import BASE_ORDER, PACK, write
+
+DECLARED = "    approval_ref:\n      type: text\n"
+FORM = r"NDRC-[0-9]{4}(-[A-Z0-9]+)?-[0-9]{4}"  # as the rule examples and orders write it
+
+
+def _pack(tmp_path: Path, pattern: str, declared: str = DECLARED) -> Path:
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    meta = pack / "pack.yaml"
+    text = meta.read_text(encoding="utf-8")
+    assert declared in text
+    meta.write_text(
+        text.replace(declared, declared + f"      pattern: '{pattern}'\n", 1), encoding="utf-8"
+    )
+    return pack
+
+
+def _order(tmp_path: Path, name: str, ref: str) -> None:
+    write(tmp_path, f"orders/{name}", BASE_ORDER.replace("batch:", f"approval_ref: {ref}\nbatch:"))
+
+
+def test_a_reference_not_of_the_declared_form_is_an_input_error(cli: Any, tmp_path: Path) -> None:
+    pack = _pack(tmp_path, FORM)
+    _order(tmp_path, "good.yaml", "NDRC-2026-H200-0412")
+    _order(tmp_path, "bad.yaml", "NDRC-2026-H200-412")
+    _order(tmp_path, "inside.yaml", "see NDRC-2026-H200-0412")  # the whole text must match
+    run = cli("check", "orders", "--rules", pack, "--format", "json")
+    assert run.code == 2
+    assert run.order("good.yaml")["verdict"] != "error"
+    for name, ref in (
+        ("bad.yaml", "NDRC-2026-H200-412"),
+        ("inside.yaml", "see NDRC-2026-H200-0412"),
+    ):
+        (error,) = run.order(name)["errors"]
+        assert error["message"] == (
+            f"approval_ref is {ref!r}: it must have the form the pack declares, {FORM}"
+        )
+        assert (error["line"], error["column"]) == (6, 15)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "declared", "words"),
+    [
+        ("(a+)+\\1", DECLARED, "is not a regular expression chipcheck can match in linear time"),
+        (
+            "NDRC-(?=2026)",
+            DECLARED,
+            "is not a regular expression chipcheck can match in linear time",
+        ),
+        ("[0-9", DECLARED, "is not a regular expression chipcheck can match in linear time"),
+        ("[0-9]+", "    cap:\n      type: integer\n", "`pattern:` is the form of free text"),
+    ],
+    ids=["backreference", "look-ahead", "unclosed", "on-an-integer"],
+)
+def test_a_pattern_that_could_misjudge_is_a_load_error(
+    cli: Any, tmp_path: Path, pattern: str, declared: str, words: str
+) -> None:
+    pack = _pack(tmp_path, pattern, declared)
+    _order(tmp_path, "o.yaml", "NDRC-2026-H200-0412")
+    run = cli("check", "orders", "--rules", pack)
+    assert run.code == 2 and run.out == ""
+    assert "pack/pack.yaml:" in run.err and words in run.err
+    assert "nothing was checked" in run.err
+
+
+def test_the_order_schema_carries_the_pattern_for_editors(cli: Any, tmp_path: Path) -> None:
+    pack = _pack(tmp_path, FORM)
+    run = cli("schema", "order", "--rules", pack)
+    assert run.code == 0
+    assert json.loads(run.out)["properties"]["approval_ref"]["pattern"] == f"^(?:{FORM})$"
