@@ -351,6 +351,8 @@ def _declared(draw: st.DrawFn, space: _Space, order: Document) -> None:
                     if draw(st.booleans())
                     else order["date"] - dt.timedelta(days)
                 )
+            elif field.pattern is not None and (not field.candidates or draw(st.booleans())):
+                target[field.name] = draw(_of_form(field.pattern))
             else:
                 target[field.name] = _plain(draw(_sample(field.candidates)))
 
@@ -364,6 +366,7 @@ class _Field:
     required: bool
     kind: str
     candidates: tuple[Any, ...]  # hashable: a list's value as a tuple
+    pattern: str | None = None  # text of a declared form, drawn from it when no value is
 
 
 def _fields(packs: Sequence[RulePack], examples: Sequence[Document]) -> list[_Field]:
@@ -388,9 +391,61 @@ def _fields(packs: Sequence[RulePack], examples: Sequence[Document]) -> list[_Fi
                     listed = [[], list(d.values or ())[:1], list(d.values or ())]
                 elif d.type == "text" and not listed:
                     listed = ["generated"]
+                if d.pattern is not None:
+                    listed = []  # "generated" is not of the form; valid values are drawn
                 candidates = tuple(dict.fromkeys(map(_hashable, [*used, *listed])))
-                found[(place, name)] = _Field(place, name, d.required, d.type, candidates)
+                if d.pattern is not None or d.values is not None:
+                    candidates = tuple(c for c in candidates if _valid(d, c))
+                form = d.pattern if d.type == "text" else None  # a list's items: candidates
+                field = _Field(place, name, d.required, d.type, candidates, form)
+                if (place, name) in found:  # declared by two packs: values valid in either
+                    was = found[(place, name)]
+                    field = dataclasses.replace(
+                        field,
+                        required=was.required and field.required,
+                        candidates=tuple(dict.fromkeys([*was.candidates, *candidates])),
+                        pattern=field.pattern or was.pattern,
+                    )
+                found[(place, name)] = field
     return list(found.values())
+
+
+def _valid(declared: Any, value: Any) -> bool:
+    """Whether a declared field accepts `value` (its form, the values it lists)."""
+    from pydantic_core import SchemaValidator, ValidationError
+
+    from checker.packs.declared import value_schema
+
+    try:
+        SchemaValidator(value_schema(declared)).validate_python(
+            list(value) if isinstance(value, tuple) else value
+        )
+    except ValidationError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=64)
+def _of_form(pattern: str) -> st.SearchStrategy[str]:
+    """Text of a declared form: drawn from the pattern (Python's reading of it), kept
+    only where the checker's engine (Rust's regex) agrees and the text is plain."""
+    from pydantic_core import SchemaValidator, ValidationError
+
+    from checker.formats import anchored, plain_text
+
+    engine = SchemaValidator(
+        {"type": "str", "pattern": anchored(pattern), "regex_engine": "rust-regex"}
+    )
+
+    def fits(text: str) -> bool:
+        try:
+            plain_text(text)
+            engine.validate_python(text)
+        except (ValueError, ValidationError):
+            return False
+        return 0 < len(text) <= 500
+
+    return st.from_regex(pattern, fullmatch=True).filter(fits)
 
 
 def _records_at(order: Document, place: str) -> list[Document]:
