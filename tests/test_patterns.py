@@ -110,3 +110,53 @@ def test_generated_orders_give_a_declared_form_valid_values(cli: Any, tmp_path: 
 
     judged()
     assert any(r is not None and r != "NDRC-2026-0001" for r in refs), refs
+
+
+def _rule_check(tmp_path: Path, when: str) -> Path:
+    """The bundled pack, purchase-approval with a second check `when`."""
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    rule = pack / "purchase-approval.yaml"
+    text = rule.read_text(encoding="utf-8")
+    anchor = "  - when: has_approval_ref == false\n"
+    assert anchor in text
+    check = (
+        f'  - when: {when}\n    message: "approval_ref {{approval_ref}} is not an NDRC reference"\n'
+    )
+    rule.write_text(text.replace(anchor, check + anchor, 1), encoding="utf-8")
+    return pack
+
+
+def test_a_rule_tests_the_form_of_a_reference(cli: Any, tmp_path: Path) -> None:
+    pack = _rule_check(tmp_path, f"has_approval_ref == true and approval_ref not matches '{FORM}'")
+    later = BASE_ORDER.replace("date: 2026-02-03", "date: 2026-09-03")
+    write(
+        tmp_path,
+        "orders/good.yaml",
+        later.replace("batch:", "approval_ref: NDRC-2026-0412\nbatch:"),
+    )
+    bad = later.replace("order_id: T-1", "order_id: T-2")
+    write(tmp_path, "orders/bad.yaml", bad.replace("batch:", "approval_ref: ndrc 2026/412\nbatch:"))
+    run = cli("check", "orders", "--rules", pack, "--format", "json")
+    assert run.status("good.yaml", "purchase-approval") == "pass", run.out
+    assert run.status("bad.yaml", "purchase-approval") == "fail"
+    assert "ndrc 2026/412 is not an NDRC reference" in run.message("bad.yaml", "purchase-approval")
+
+
+@pytest.mark.parametrize(
+    ("when", "words"),
+    [
+        ("approval_ref matches '(a)+\\\\1'", "holds no backslash"),
+        ("approval_ref matches 'NDRC-(?!0)'", "not a regular expression chipcheck can match"),
+        ("controlled_units matches '[0-9]+'", "matches needs text; controlled_units is a number"),
+    ],
+    ids=["backslash", "look-ahead", "a-number"],
+)
+def test_a_pattern_test_that_could_misjudge_is_a_load_error(
+    cli: Any, tmp_path: Path, when: str, words: str
+) -> None:
+    pack = _rule_check(tmp_path, when)
+    write(tmp_path, "orders/o.yaml", BASE_ORDER)
+    run = cli("check", "orders", "--rules", pack)
+    assert run.code == 2 and run.out == ""
+    assert "pack/purchase-approval.yaml:" in run.err and words in run.err

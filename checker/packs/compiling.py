@@ -31,6 +31,7 @@ from checker.packs.expressions import (
     Condition,
     Const,
     Fact,
+    Matches,
     Member,
     Operand,
     Value,
@@ -51,16 +52,16 @@ DERIVED_PREFIX = "="  # no fact name starts so: derived fields cannot shadow fac
 
 
 class Derived(NamedTuple):
-    """A field computed before the assert: `name` holds the value of `operand`, or for
-    a membership test of a long list or a comparison the engine would round, whether
-    it holds (checker.packs.expressions.holds, exact)."""
+    """A field computed before the assert: `name` holds the value of `operand`, or, for
+    a membership test of a long list, a pattern test or a comparison the engine would
+    round, whether it holds (checker.packs.expressions.holds, exact)."""
 
     name: str
-    operand: Operand | Member | Comparison
+    operand: Operand | Member | Matches | Comparison
 
     def value(self, facts: Mapping[str, Value]) -> Value:
         tested = self.operand
-        if isinstance(tested, Member | Comparison):
+        if isinstance(tested, Member | Matches | Comparison):
             return holds(tested, facts)
         return evaluate(tested, facts)
 
@@ -68,7 +69,7 @@ class Derived(NamedTuple):
         """The facts computing it reads."""
         tested = self.operand
         sides = (
-            (tested.item,) if isinstance(tested, Member)
+            (tested.item,) if isinstance(tested, Member | Matches)
             else (tested.left, tested.right) if isinstance(tested, Comparison)
             else (tested,)
         )  # fmt: skip
@@ -83,14 +84,14 @@ class _Compiler:
     """Turns normal-form conditions into durable_rules JSON, collecting derived fields."""
 
     def __init__(self, float_facts: frozenset[str]) -> None:
-        self.derived: dict[Operand | Member | Comparison, Derived] = {}
+        self.derived: dict[Operand | Member | Matches | Comparison, Derived] = {}
         self.float_facts = float_facts
 
     def condition(self, condition: Condition) -> dict[str, Any]:
         if isinstance(condition, AllOf | AnyOf):
             key = "$and" if isinstance(condition, AllOf) else "$or"
             return {key: [self.condition(p) for p in condition.parts]}
-        if isinstance(condition, Member):
+        if isinstance(condition, Member | Matches):  # looked up before the assert
             return {"$eq": {self._derive(condition): True}}
         assert isinstance(condition, Comparison), condition
         left, op, right = condition
@@ -132,7 +133,7 @@ class _Compiler:
                 return False
         return True
 
-    def _derive(self, operand: Operand | Member | Comparison) -> str:
+    def _derive(self, operand: Operand | Member | Matches | Comparison) -> str:
         found = self.derived.get(operand)
         if found is None:
             found = self.derived[operand] = Derived(f"{DERIVED_PREFIX}{len(self.derived)}", operand)

@@ -3,7 +3,8 @@
     condition  := disjunct ("or" disjunct)*
     disjunct   := negation ("and" negation)*
     negation   := "not" negation | "(" condition ")" | test
-    test       := sum OP sum | sum ["not"] "in" list      OP: < <= > >= == !=
+    test       := sum OP sum | sum ["not"] "in" list | sum ["not"] "matches" STRING
+                                                         OP: < <= > >= == !=
     sum        := product (("+" | "-") product)*
     product    := unary (("*" | "/" | "%") unary)*
     unary      := "-" unary | "(" sum ")" | atom
@@ -28,9 +29,9 @@ import functools
 import re
 from collections.abc import Iterator, Mapping
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from checker import numbers
+from checker import formats, numbers
 from checker.formats import ENGINE_EXACT
 
 Value = int | float | bool | str
@@ -38,7 +39,7 @@ ParamValue = Value | tuple[Value, ...]
 
 ORDERING = ("<", "<=", ">", ">=")
 OPERATORS = (*ORDERING, "==", "!=")
-KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false"})
+KEYWORDS = frozenset({"and", "or", "not", "in", "matches", "true", "false"})
 MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 INVERSE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 
@@ -98,7 +99,16 @@ class AnyOf(NamedTuple):
     parts: tuple[Condition, ...]
 
 
-Condition = Comparison | Member | Not | AllOf | AnyOf
+class Matches(NamedTuple):
+    """`item matches "pattern"`: the whole text has the form (Rust's regex, linear)."""
+
+    item: Operand
+    pattern: str
+    negated: bool  # `not matches`
+
+
+Condition = Comparison | Member | Matches | Not | AllOf | AnyOf
+Test = Comparison | Member | Matches
 
 
 class ExpressionError(ValueError):
@@ -123,9 +133,9 @@ def kind(t: type) -> str:
     return "number" if t in (int, float) else "text" if t is str else "boolean"
 
 
-def tests(condition: Condition) -> Iterator[Comparison | Member]:
-    """Every comparison and membership test of the condition, in order."""
-    if isinstance(condition, Comparison | Member):
+def tests(condition: Condition) -> Iterator[Test]:
+    """Every comparison, membership and pattern test of the condition, in order."""
+    if isinstance(condition, Comparison | Member | Matches):
         yield condition
     elif isinstance(condition, Not):
         yield from tests(condition.operand)
@@ -176,7 +186,7 @@ def rename(condition: Condition, names: Mapping[str, str]) -> Condition:
 
     if isinstance(condition, Comparison):
         return Comparison(operand(condition.left), condition.op, operand(condition.right))
-    if isinstance(condition, Member):
+    if isinstance(condition, Member | Matches):
         return condition._replace(item=operand(condition.item))
     if isinstance(condition, Not):
         return Not(rename(condition.operand, names))
@@ -209,6 +219,8 @@ def normal_form(condition: Condition, list_tests: int, negate: bool = False) -> 
             normal = normal_form(part, list_tests, negate)
             parts += normal.parts if isinstance(normal, kind_) else (normal,)
         return kind_(tuple(parts))
+    if isinstance(condition, Matches):
+        return condition._replace(negated=condition.negated != negate)
     if isinstance(condition, Member):
         negated = condition.negated != negate
         if len(condition.values) > list_tests:
@@ -239,7 +251,7 @@ def groups(condition: Condition) -> int:
 def width(condition: Condition, list_tests: int) -> int:
     """Tests the engine holds for the condition: each comparison, each value of a list
     of at most `list_tests` values, one for a longer list (looked up before)."""
-    if isinstance(condition, Comparison):
+    if isinstance(condition, Comparison | Matches):
         return 1
     if isinstance(condition, Member):
         return len(condition.values) if 0 < len(condition.values) <= list_tests else 1
@@ -328,6 +340,9 @@ def holds(condition: Condition, facts: Mapping[str, Value]) -> bool:
     if isinstance(condition, Member):
         found = evaluate(condition.item, facts) in condition.values
         return found != condition.negated
+    if isinstance(condition, Matches):
+        text = evaluate(condition.item, facts)
+        return (isinstance(text, str) and _has_form(condition.pattern, text)) != condition.negated
     if isinstance(condition, Not):
         return not holds(condition.operand, facts)
     if isinstance(condition, AllOf):
@@ -341,6 +356,26 @@ def _height(operand: Operand) -> int:
     if not isinstance(operand, Arith):
         return 0
     return 1 + max(_height(operand.left), _height(operand.right))
+
+
+@functools.lru_cache(maxsize=256)
+def _form(pattern: str) -> Any:
+    """A validator that accepts text of the whole form `pattern`, in linear time."""
+    from pydantic_core import SchemaValidator
+
+    return SchemaValidator(
+        {"type": "str", "pattern": formats.anchored(pattern), "regex_engine": "rust-regex"}
+    )
+
+
+def _has_form(pattern: str, text: str) -> bool:
+    from pydantic_core import ValidationError
+
+    try:
+        _form(pattern).validate_python(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def _numeric(value: object) -> bool:
@@ -363,6 +398,10 @@ def source(condition: Condition | Operand) -> str:
     if isinstance(condition, Member):
         items = ", ".join(source(Const(v)) for v in condition.values)
         return f"{_bare(condition.item)} {'not in' if condition.negated else 'in'} [{items}]"
+    if isinstance(condition, Matches):
+        quote = "'" if '"' in condition.pattern else '"'
+        word = "not matches" if condition.negated else "matches"
+        return f"{_bare(condition.item)} {word} {quote}{condition.pattern}{quote}"
     if isinstance(condition, Not):
         return f"not ({source(condition.operand)})"
     joiner = " and " if isinstance(condition, AllOf) else " or "
@@ -408,7 +447,14 @@ def parse(
     while position < len(text.rstrip()):
         match = _TOKEN.match(text, position)
         if not match or match.lastgroup is None:
-            raise ExpressionError(f"unexpected character {text[position:].strip()[0]!r}", position)
+            found = text[position:].strip()[0]
+            if found in "\"'":
+                raise ExpressionError(
+                    "a quoted text ends with the quote it opens with and holds no backslash: "
+                    "in a pattern, write [0-9] for a digit and [.] for a dot",
+                    position,
+                )
+            raise ExpressionError(f"unexpected character {found!r}", position)
         start = match.start(match.lastgroup)
         tokens.append((match.lastgroup, match.group(match.lastgroup), start))
         position = match.end()
@@ -506,7 +552,7 @@ class _Parser:
         matching ")" for a comparison operator or keyword at the same depth."""
         depth = 0
         for kind_, text, _ in self.tokens[self.index :]:
-            if kind_ != "op" and text not in ("and", "or", "not", "in"):
+            if kind_ != "op" and text not in ("and", "or", "not", "in", "matches"):
                 continue
             if text in ("(", "["):
                 depth += 1
@@ -514,16 +560,21 @@ class _Parser:
                 depth -= 1
                 if depth == 0:
                     return False
-            elif depth == 1 and text in (*OPERATORS, "and", "or", "not", "in"):
+            elif depth == 1 and text in (*OPERATORS, "and", "or", "not", "in", "matches"):
                 return True
         return False
 
-    def test(self) -> Comparison | Member:
+    def test(self) -> Test:
         left, left_type, offset = self.sum()
-        if self._at("in") or self._at("not"):
-            negated = self._take("'in'")[1] == "not"
+        if self._at("in", "not", "matches"):
+            word = self._take("'in'")[1]
+            negated = word == "not"
             if negated:
-                self._expect("in")
+                word, at = self._take("'in' or 'matches'")[1:]
+                if word not in ("in", "matches"):
+                    raise ExpressionError(f"expected 'in' or 'matches', found {word!r}", at)
+            if word == "matches":
+                return self._matches(left, left_type, offset, negated)
             values, value_type, list_offset = self.list()
             if left_type is Date and value_type is str:
                 if bad := [v for v in values if not _ISO_DATE.fullmatch(str(v))]:
@@ -560,8 +611,24 @@ class _Parser:
             )
         return self._depends(Comparison(left, op, right), offset)
 
+    def _matches(self, item: Operand, item_type: type, offset: int, negated: bool) -> Matches:
+        kind_, text, at = self._take("a pattern in quotes")
+        if kind_ != "string":
+            raise ExpressionError(f"matches needs a pattern in quotes, found {text!r}", at)
+        if kind(item_type) != "text":
+            raise ExpressionError(
+                f"matches needs text; {_describe(item)} is {_article(item_type)}", offset
+            )
+        try:
+            formats.linear_pattern(text[1:-1])
+        except ValueError as exc:
+            raise ExpressionError(str(exc), at) from None
+        test = self._depends(Matches(item, text[1:-1], negated), offset)
+        assert isinstance(test, Matches)
+        return test
+
     @staticmethod
-    def _depends(test: Comparison | Member, offset: int) -> Comparison | Member:
+    def _depends(test: Test, offset: int) -> Test:
         if not names(test):
             raise ExpressionError(
                 f"`{source(test)}` reads no fact: it is true or false for every order", offset

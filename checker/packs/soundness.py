@@ -32,8 +32,10 @@ from checker.packs.expressions import (
     Const,
     Date,
     Fact,
+    Matches,
     Member,
     Operand,
+    Test,
     conjuncts,
     groups,
     leaves,
@@ -135,7 +137,9 @@ def condition_problems(condition: Condition, facts: Facts) -> list[str]:
     return problems
 
 
-def _choice_problems(test: Comparison | Member, facts: Facts) -> list[str]:
+def _choice_problems(test: Test, facts: Facts) -> list[str]:
+    if isinstance(test, Matches):
+        return []
     if isinstance(test, Member):
         pairs = [(test.item, v) for v in test.values]
     else:
@@ -394,6 +398,8 @@ def literals_outside(condition: Condition, references: Mapping[str, frozenset[st
     found = []
     for test in tests(condition):
         pairs: list[tuple[Operand, object]]
+        if isinstance(test, Matches):
+            continue
         if isinstance(test, Member):
             pairs = [(test.item, v) for v in test.values]
         else:
