@@ -281,6 +281,14 @@ CASES = [
         "`max: 100000000000000000000` is past 9,007,199,254,740,992 (2^53)",
     ),
     (
+        "where-unknown-model",
+        "pack.yaml",
+        'where: model.controlled == true and deployed_in == "mainland"',
+        'where: model.controlled == true and deployed_in == "mainland" and model != "nvidia-h2OO"',
+        'model != "nvidia-h2OO"',
+        "in where: 'nvidia-h2OO' is not a model of the catalog: did you mean 'nvidia-h20'?",
+    ),
+    (
         "param-1e19",
         "domestic-ratio.yaml",
         "value: 1.0",
