@@ -160,3 +160,32 @@ def test_a_pattern_test_that_could_misjudge_is_a_load_error(
     run = cli("check", "orders", "--rules", pack)
     assert run.code == 2 and run.out == ""
     assert "pack/purchase-approval.yaml:" in run.err and words in run.err
+
+
+def test_text_compared_ignoring_case_and_spacing(cli: Any, tmp_path: Path) -> None:
+    """`~=` is equal as a person reads it ("ndrc-2026-0412" is "NDRC-2026-0412"), while
+    `==` stays exact."""
+    pack = _rule_check(tmp_path, "approval_ref ~= ' ndrc-2026-0412'")
+    later = BASE_ORDER.replace("date: 2026-02-03", "date: 2026-09-03")
+    same = later.replace("batch:", "approval_ref: NDRC-2026-0412\nbatch:")
+    write(tmp_path, "orders/same.yaml", same)
+    other = later.replace("order_id: T-1", "order_id: T-2")
+    write(
+        tmp_path,
+        "orders/other.yaml",
+        other.replace("batch:", "approval_ref: NDRC-2026-0413\nbatch:"),
+    )
+    run = cli("check", "orders", "--rules", pack, "--format", "json")
+    assert run.status("same.yaml", "purchase-approval") == "fail", run.out
+    assert run.status("other.yaml", "purchase-approval") == "pass"
+    exact = _rule_check(tmp_path / "exact", "approval_ref == 'ndrc-2026-0412'")
+    shutil.copytree(tmp_path / "orders", tmp_path / "exact" / "orders")
+    run = cli("check", tmp_path / "exact" / "orders", "--rules", exact, "--format", "json")
+    assert run.status("same.yaml", "purchase-approval") == "pass"
+
+
+def test_folding_a_number_is_a_load_error(cli: Any, tmp_path: Path) -> None:
+    pack = _rule_check(tmp_path, "controlled_units ~= 8000")
+    write(tmp_path, "orders/o.yaml", BASE_ORDER)
+    run = cli("check", "orders", "--rules", pack)
+    assert run.code == 2 and "~= compares text; controlled_units is a number" in run.err

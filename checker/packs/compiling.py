@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from checker.formats import ENGINE_LIST_TESTS, ENGINE_MAX_TESTS
 from checker.packs.expressions import (
+    FOLDED,
     MIRROR,
     AllOf,
     AnyOf,
@@ -95,7 +96,7 @@ class _Compiler:
             return {"$eq": {self._derive(condition): True}}
         assert isinstance(condition, Comparison), condition
         left, op, right = condition
-        if not (self._engine_can(left) and self._engine_can(right)):
+        if op in FOLDED or not (self._engine_can(left) and self._engine_can(right)):
             # a side the engine would hold as a rounded double: decided exactly instead
             return {"$eq": {self._derive(condition): True}}
         if not isinstance(left, Fact) and isinstance(right, Fact):

@@ -4,7 +4,7 @@
     disjunct   := negation ("and" negation)*
     negation   := "not" negation | "(" condition ")" | test
     test       := sum OP sum | sum ["not"] "in" list | sum ["not"] "matches" STRING
-                                                         OP: < <= > >= == !=
+                                                         OP: < <= > >= == != ~= !~=
     sum        := product (("+" | "-") product)*
     product    := unary (("*" | "/" | "%") unary)*
     unary      := "-" unary | "(" sum ")" | atom
@@ -27,7 +27,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -38,17 +38,20 @@ Value = int | float | bool | str
 ParamValue = Value | tuple[Value, ...]
 
 ORDERING = ("<", "<=", ">", ">=")
-OPERATORS = (*ORDERING, "==", "!=")
+FOLDED = ("~=", "!~=")  # equal, not equal, ignoring letter case and spacing
+OPERATORS = (*ORDERING, "==", "!=", *FOLDED)
 KEYWORDS = frozenset({"and", "or", "not", "in", "matches", "true", "false"})
-MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-INVERSE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!=", "~=": "~=",
+          "!~=": "!~="}  # fmt: skip
+INVERSE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "~=": "!~=",
+           "!~=": "~="}  # fmt: skip
 
 _TOKEN = re.compile(
     r"""\s*(?:
       (?P<number>[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][-+]?[0-9]+)?)
     | (?P<string>"[^"\\]*"|'[^'\\]*')
     | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
-    | (?P<op><=|>=|==|!=|<|>|\*|\+|-|/|%|\(|\)|\[|\]|,)
+    | (?P<op>!~=|~=|<=|>=|==|!=|<|>|\*|\+|-|/|%|\(|\)|\[|\]|,)
     )""",
     re.VERBOSE,
 )
@@ -318,7 +321,15 @@ def _exact(operand: Operand, facts: Mapping[str, Value]) -> int | Fraction:
     return Fraction(left) / right
 
 
-_COMPARE = {
+def folded(text: str) -> str:
+    """Text as `~=` compares it: letters in one case, runs of spacing as one space,
+    none at the ends (so "lenovo  group" ~= "Lenovo Group")."""
+    return " ".join(text.casefold().split())
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "~=": lambda a, b: folded(a) == folded(b),
+    "!~=": lambda a, b: folded(a) != folded(b),
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,
@@ -603,6 +614,10 @@ class _Parser:
                 f"{_describe(left)} is {_article(left_type)} and cannot be compared with "
                 f"{_article(right_type)}",
                 right_offset,
+            )
+        if op in FOLDED and kind(left_type) != "text":
+            raise ExpressionError(
+                f"{op} compares text; {_describe(left)} is {_article(left_type)}", op_offset
             )
         if op in ORDERING and kind(left_type) not in ("number", "date"):
             raise ExpressionError(

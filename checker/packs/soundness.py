@@ -25,6 +25,7 @@ from checker.formats import (
     ENGINE_SMALLEST_FLOAT,
 )
 from checker.packs.expressions import (
+    FOLDED,
     MIRROR,
     ORDERING,
     Comparison,
@@ -37,6 +38,7 @@ from checker.packs.expressions import (
     Operand,
     Test,
     conjuncts,
+    folded,
     groups,
     leaves,
     names_of,
@@ -146,11 +148,14 @@ def _choice_problems(test: Test, facts: Facts) -> list[str]:
         pairs = [(test.left, test.right.value)] if isinstance(test.right, Const) else []
         pairs += [(test.right, test.left.value)] if isinstance(test.left, Const) else []
     problems = []
+    fold = isinstance(test, Comparison) and test.op in FOLDED
     for fact, value in pairs:
         if not isinstance(fact, Fact):
             continue
         choices = facts[fact.name].choices
         if not choices or not isinstance(value, str) or value in choices:
+            continue
+        if fold and folded(value) in {folded(c) for c in choices}:
             continue
         close = difflib.get_close_matches(value, choices, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -412,6 +417,9 @@ def literals_outside(condition: Condition, references: Mapping[str, frozenset[st
             if not isinstance(fact, Fact) or not isinstance(value, str):
                 continue
             known = references.get(fact.name)
+            if known is not None and isinstance(test, Comparison) and test.op in FOLDED:
+                known = frozenset(map(folded, known))
+                value = folded(value)
             if known is not None and value not in known:
                 close = difflib.get_close_matches(value, sorted(known), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
