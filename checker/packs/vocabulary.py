@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -40,6 +41,7 @@ DAYS = (dt.date.max - dt.date.min).days
 # amount to it and stay exact (`cap - customer_used_before`).
 LEDGER_EXACT = ENGINE_EXACT // 4
 _PY = {"text": str, "date": Date, "integer": int, "decimal": float, "boolean": bool}
+_KIND = {t: k for k, t in _PY.items()}
 Locator = Callable[[Order, Extras], Loc]
 
 
@@ -347,6 +349,7 @@ class Builder:
         self.sources = _order_sources(meta)
         self.item = _line_item(meta, self.catalog_attrs)
         self.lists: dict[str, ParamValue] = {n: tuple(v) for n, v in meta.lists.items()}
+        self.made: dict[str, Derivation] = {}  # declared facts, as they are built
         self.specs: dict[str, FactSpec] = {n: spec for n, (spec, _) in BUILTIN.items()}
         self.locators: dict[str, Locator] = {
             n: loc or _first_unknown(meta.catalog) for n, (_, loc) in BUILTIN.items()
@@ -369,6 +372,7 @@ class Builder:
             made = self._fact(name, decl)
             if made is not None:
                 derivations.append(made)
+                self.made[name] = made
                 self.specs[name] = made.spec
                 self.locators[name] = made.locate
         self._moves(derivations)
@@ -538,14 +542,14 @@ class Builder:
             return None
         if over == "lines":
             item = self.item
+            items = _items(over, source.get)
         else:
-            item = _Item({"item": source.of or "text"}, {"item": lambda v: v}, frozenset())
+            item, items = self._listed(source)
         types = {n: _PY.get(k, str) for n, k in item.kinds.items() if k in _PY}
         where = self._item_condition(("facts", name, "where"), decl.where, types)
         if where is _MISSING:
             return None
         selects = self._selector(where, item)
-        items = _items(over, source.get)
         if decl.all is not None or decl.exists is not None:
             kind = "all" if decl.all is not None else "exists"
             test = self._item_condition(("facts", name, kind), decl.all or decl.exists, types)
@@ -624,6 +628,20 @@ class Builder:
         low = d.min if d.min is not None else -ENGINE_EXACT
         high = d.max if d.max is not None else ENGINE_EXACT
         return int(max(abs(low), abs(high)))
+
+    def _listed(self, source: _Source) -> tuple[_Item, Callable[[Order_], Any]]:
+        """The items of a list a field or an attribute holds (an entity's approved
+        sites), each with the order it is tested for: a condition on them reads `item`
+        and the order's declared facts made before (`exists: item == site`)."""
+        kinds: dict[str, str] = {"item": source.of or "text"}
+        getters: dict[str, Callable[[Any], Any]] = {"item": lambda pair: pair[0]}
+        for fact, made in self.made.items():
+            kind = _KIND.get(made.spec.type)
+            if kind is not None and fact != "item":
+                kinds[fact] = kind
+                getters[fact] = functools.partial(_of_order, made.compute)
+        get = source.get
+        return _Item(kinds, getters, frozenset()), lambda c: [(v, c) for v in get(c) or ()]
 
     def _item_condition(self, loc: Loc, text: str | None, types: dict[str, type]) -> Any:
         if text is None:
@@ -831,6 +849,11 @@ def _unit_sum(models: frozenset[str] | None) -> Callable[[Order_], int]:
     if models is None:
         return lambda c: sum(line.units for line in c.order.lines)
     return lambda c: sum(line.units for line in c.order.lines if line.model in models)
+
+
+def _of_order(compute: Callable[[Order_], Any], pair: tuple[Any, Order_]) -> Any:
+    """A declared fact of the order an item of a list is tested for."""
+    return compute(pair[1])
 
 
 def _items(over: str, get: Callable[[Order_], Any]) -> Callable[[Order_], Any]:

@@ -1,0 +1,78 @@
+"""A list the pack's reference data holds meets an order's value: an entity's approved
+sites against the order's site, in YAML alone, through the real CLI."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import BASE_ORDER, PACK, order_text, write
+
+RULE = """\
+id: approved-site
+title: Chips are deployed at a site the buyer may use
+status: reported
+source: illustrative, for a test
+description: The order's site is one of the sites its buyer may deploy at.
+message: "site {site} is not approved"
+pass_message: "site {site} is approved"
+checks:
+  - when: site_approved == false
+    message: "site {site} is not one the buyer may deploy at"
+"""
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _pack(tmp_path: Path) -> Path:
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    meta = pack / "pack.yaml"
+    _edit(
+        meta,
+        "  entities:\n    conditions:\n",
+        "  entities:\n    approved_sites: {type: list, of: text}\n    conditions:\n",
+    )
+    _edit(
+        meta,
+        "    uscc: 91110108000000001A\n",
+        '    uscc: 91110108000000001A\n    approved_sites: ["Ulanqab, Inner Mongolia"]\n',
+    )
+    _edit(
+        meta,
+        "\nfacts:\n",
+        "\nfacts:\n"
+        '  site: {description: the site, value: justification.site, default: ""}\n'
+        "  site_approved: {description: the site is one the buyer may use,"
+        " exists: item == site, over: entity.approved_sites}\n",
+    )
+    _edit(meta, "\nrules:\n", "\nrules:\n  - approved-site\n")
+    write(pack, "approved-site.yaml", RULE)
+    return pack  # fmt: skip
+
+
+def test_an_entitys_list_meets_the_orders_value(cli: Any, tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    write(tmp_path, "orders/ulanqab.yaml", BASE_ORDER)
+    other = order_text(("order_id: T-1", "order_id: T-2"), ("Ulanqab, Inner Mongolia", "Shenzhen"))
+    write(tmp_path, "orders/shenzhen.yaml", other)
+    run = cli("check", "orders", "--rules", pack, "--format", "json")
+    assert run.status("ulanqab.yaml", "approved-site") == "pass", run.err
+    assert run.status("shenzhen.yaml", "approved-site") == "fail"
+    assert "site Shenzhen is not one the buyer may deploy at" in run.message(
+        "shenzhen.yaml", "approved-site"
+    )
+
+
+def test_a_fact_not_yet_made_is_not_known_to_the_items(cli: Any, tmp_path: Path) -> None:
+    """The item condition reads the order's declared facts made before it, by name."""
+    pack = _pack(tmp_path)
+    _edit(pack / "pack.yaml", "exists: item == site,", "exists: item == sites,")
+    write(tmp_path, "orders/o.yaml", BASE_ORDER)
+    run = cli("check", "orders", "--rules", pack)
+    assert run.code == 2 and "'sites' is not a fact or parameter: did you mean 'site'?" in run.err
