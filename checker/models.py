@@ -193,6 +193,15 @@ class LedgerDecl(Strict):
     period: Literal["month", "quarter", "year"] | None = None  # totals start over
 
 
+class CatalogList(Strict):
+    """A list drawn from the catalog, so a message names reference data as the pack
+    holds it: the `catalog` attribute (`id` for the model id) of each model `where`
+    selects, each value once, in catalog order."""
+
+    catalog: Name
+    where: ConditionText | None = None
+
+
 class PackMeta(Strict):
     name: Id
     version: Text
@@ -201,7 +210,7 @@ class PackMeta(Strict):
     rules: list[RuleId] = Field(min_length=1)
     attributes: Attributes | None = None
     fields: Fields | None = None
-    lists: dict[Name, list[Text]] = {}
+    lists: dict[Name, list[Text] | CatalogList] = {}
     facts: dict[Name, FactDecl] = {}
     ledgers: dict[Name, LedgerDecl] = {}
     catalog: dict[Id, Chip] = Field(min_length=1)

@@ -236,6 +236,15 @@ class LedgerDecl(Record):
     period: Literal["month", "quarter", "year"] | None
 
 
+class CatalogList(Record):
+    __slots__ = (
+        "catalog",
+        "where",
+    )
+    catalog: str
+    where: str | None
+
+
 class PackMeta(Record):
     __slots__ = (
         "name",
@@ -259,7 +268,7 @@ class PackMeta(Record):
     rules: list[str]
     attributes: Attributes | None
     fields: Fields | None
-    lists: dict[str, list[str]]
+    lists: dict[str, list[str] | CatalogList]
     facts: dict[str, FactDecl]
     ledgers: dict[str, LedgerDecl]
     catalog: dict[str, Chip]
@@ -1022,19 +1031,82 @@ SCHEMAS: dict[str, Any] = {
                                         "pattern": "^[a-z][a-z0-9_]*$",
                                     },
                                     "values_schema": {
-                                        "type": "list",
-                                        "items_schema": {
-                                            "type": "function-after",
-                                            "function": {
-                                                "type": "no-info",
-                                                "function": formats.plain_text,
+                                        "type": "union",
+                                        "choices": [
+                                            {
+                                                "type": "list",
+                                                "items_schema": {
+                                                    "type": "function-after",
+                                                    "function": {
+                                                        "type": "no-info",
+                                                        "function": formats.plain_text,
+                                                    },
+                                                    "schema": {
+                                                        "type": "str",
+                                                        "min_length": 1,
+                                                        "max_length": 500,
+                                                    },
+                                                },
                                             },
-                                            "schema": {
-                                                "type": "str",
-                                                "min_length": 1,
-                                                "max_length": 500,
+                                            {
+                                                "type": "dataclass",
+                                                "cls": CatalogList,
+                                                "fields": [
+                                                    "catalog",
+                                                    "where",
+                                                ],
+                                                "schema": {
+                                                    "type": "dataclass-args",
+                                                    "dataclass_name": "CatalogList",
+                                                    "fields": [
+                                                        {
+                                                            "type": "dataclass-field",
+                                                            "name": "catalog",
+                                                            "kw_only": True,
+                                                            "schema": {
+                                                                "type": "str",
+                                                                "max_length": 64,
+                                                                "pattern": "^[a-z][a-z0-9_]*$",
+                                                            },
+                                                        },
+                                                        {
+                                                            "type": "dataclass-field",
+                                                            "name": "where",
+                                                            "kw_only": True,
+                                                            "schema": {
+                                                                "type": "default",
+                                                                "schema": {
+                                                                    "type": "nullable",
+                                                                    "schema": {
+                                                                        "type": "function-after",
+                                                                        "function": {
+                                                                            "type": "no-info",
+                                                                            "function": formats.free_text,
+                                                                        },
+                                                                        "schema": {
+                                                                            "type": "str",
+                                                                            "min_length": 1,
+                                                                            "max_length": 5000,
+                                                                        },
+                                                                    },
+                                                                },
+                                                                "default": None,
+                                                            },
+                                                        },
+                                                    ],
+                                                    "extra_behavior": "forbid",
+                                                },
+                                                "slots": True,
+                                                "frozen": True,
+                                                "strict": False,
+                                                "config": {
+                                                    "extra_fields_behavior": "forbid",
+                                                    "strict": True,
+                                                    "title": "CatalogList",
+                                                },
+                                                "ref": "CatalogList",
                                             },
-                                        },
+                                        ],
                                     },
                                 },
                                 "default": {},

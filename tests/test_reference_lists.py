@@ -76,3 +76,47 @@ def test_a_fact_not_yet_made_is_not_known_to_the_items(cli: Any, tmp_path: Path)
     write(tmp_path, "orders/o.yaml", BASE_ORDER)
     run = cli("check", "orders", "--rules", pack)
     assert run.code == 2 and "'sites' is not a fact or parameter: did you mean 'site'?" in run.err
+
+
+CERTIFIED = "{catalog: vendor, where: model.certified == true}"
+
+
+def _certified_pack(tmp_path: Path, query: str = CERTIFIED) -> Path:
+    """The bundled pack, its certified-domestic message naming the certified vendors
+    from the catalog rather than by hand."""
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    _edit(pack / "pack.yaml", "\nfacts:\n", f"\nlists:\n  certified_vendors: {query}\n\nfacts:\n")
+    _edit(pack / "certified-domestic.yaml",
+          "      (Huawei Ascend, T-Head Zhenwu, Biren, Hygon, Iluvatar CoreX, MetaX, Moore "
+          "Threads)",
+          "      ({certified_vendors})")  # fmt: skip
+    return pack
+
+
+def test_a_message_names_reference_data_as_the_catalog_holds_it(cli: Any, tmp_path: Path) -> None:
+    pack = _certified_pack(tmp_path)
+    late = order_text(("date: 2026-02-03", "date: 2026-06-03"))  # certified-domestic applies
+    short = late.replace("huawei-ascend-910c", "cambricon-mlu590")  # not certified
+    write(tmp_path, "orders/o.yaml", short)
+    run = cli("check", "orders", "--rules", pack, "--format", "json")
+    message = run.message("o.yaml", "certified-domestic")
+    assert message.endswith(
+        "add 8,000 certified units (Huawei, Hygon, MetaX, Moore Threads, T-Head, Biren, "
+        "Iluvatar CoreX)"
+    ), message
+
+
+def test_a_catalog_list_that_could_misjudge_is_a_load_error(cli: Any, tmp_path: Path) -> None:
+    pack = _certified_pack(tmp_path, "{catalog: vendr, where: model.certified == true}")
+    write(tmp_path, "orders/o.yaml", BASE_ORDER)
+    run = cli("check", "orders", "--rules", pack)
+    assert (
+        run.code == 2
+        and "'vendr' is no attribute of the catalog: did you mean 'vendor'?" in run.err
+    )
+    units = _certified_pack(tmp_path / "units", "{catalog: vendor, where: units > 0}")
+    run = cli("check", "orders", "--rules", units)
+    assert (
+        run.code == 2 and "a catalog list selects by the model and its attributes only" in run.err
+    )

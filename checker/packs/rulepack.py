@@ -432,8 +432,9 @@ def _load_rule(
     scope = vocabulary._replace(facts=facts)
     # what a condition reads as facts (keyed parameters too), and what a template names
     readable = {**vocabulary.types(), **{name: k.spec.type for name, k in keyed.items()}}
-    types = {**readable, **{name: type(value) for name, value in params.items()}}
     names_given = {**vocabulary.lists, **params}  # what a condition may name besides facts
+    # a message may name them too (a list drawn from the catalog, as the pack holds it)
+    types = {**readable, **{name: type(value) for name, value in names_given.items()}}
     used: set[str] = set()  # parameters named by a condition or a message
     scoped = (readable, facts, rename)
     skip = _condition(doc, ("skip_when",), rule.skip_when, names_given, scoped, problems, used)
@@ -465,13 +466,13 @@ def _load_rule(
         template = template.renamed(rename)
         shown += template.fields
         judged = fix.fact if fix else names(conjuncts(condition)[-1])[0]
-        checks.append(CompiledCheck(condition, template.bind(params), fix, judged))
+        checks.append(CompiledCheck(condition, template.bind(names_given), fix, judged))
     templates: dict[str, Template | None] = {}
     for key in ("message", "pass_message", "skip_message"):
         text = getattr(rule, key)
         template = _template(doc, (key,), text, types, problems) if text else None
         template = template.renamed(rename) if template else None
-        templates[key] = template.bind(params) if template else None
+        templates[key] = template.bind(names_given) if template else None
         shown += template.fields if template else ()
     problems += _check_references(doc, rule)
     if len(problems) > before:

@@ -27,9 +27,9 @@ from checker.formats import ENGINE_EXACT, visible_length
 from checker.loading import Document, Loc
 from checker.packs import expressions
 from checker.packs.declared import ORDER_PLACES, Extras, Pattern
-from checker.packs.expressions import Condition, Date, ExpressionError, ParamValue
+from checker.packs.expressions import Condition, Date, ExpressionError, ParamValue, Value
 from checker.problems import Problem
-from checker.records import Declared, FactDecl, LedgerDecl, Order, PackMeta
+from checker.records import CatalogList, Declared, FactDecl, LedgerDecl, Order, PackMeta
 
 # An order has at most 1,000 lines of at most 10**9 units (checker/models.py).
 MAX_LINES = 1000
@@ -285,6 +285,13 @@ def _declared_source(
     return _Source(kind, get, loc, own, not d.required or in_optional, bound, choices, d.of, d)
 
 
+class _CatalogLine(NamedTuple):
+    """A catalog model as a line of no units, for a condition on lines."""
+
+    model: str
+    units: int = 0
+
+
 class _Item(NamedTuple):
     """The names an item of `over:` has, their kinds, and how each is read."""
 
@@ -348,7 +355,12 @@ class Builder:
         self.catalog_attrs = {cid: extras.get(("catalog", cid), {}) for cid in meta.catalog}
         self.sources = _order_sources(meta)
         self.item = _line_item(meta, self.catalog_attrs)
-        self.lists: dict[str, ParamValue] = {n: tuple(v) for n, v in meta.lists.items()}
+        self.lists: dict[str, ParamValue] = {
+            n: tuple(v) for n, v in meta.lists.items() if isinstance(v, list)
+        }
+        for name, query in meta.lists.items():
+            if not isinstance(query, list):
+                self.lists[name] = self._catalog_list(name, query)
         self.made: dict[str, Derivation] = {}  # declared facts, as they are built
         self.specs: dict[str, FactSpec] = {n: spec for n, (spec, _) in BUILTIN.items()}
         self.locators: dict[str, Locator] = {
@@ -356,6 +368,34 @@ class Builder:
         }
         self.line_sums: dict[str, tuple[str, frozenset[str] | None]] = {}
         self.ledger_made: set[str] = set()  # facts ledgers make: not readable by a ledger
+
+    def _catalog_list(self, name: str, query: CatalogList) -> tuple[Value, ...]:
+        """The values of a list drawn from the catalog (`{catalog: vendor, where:
+        model.certified == true}`), each once, in catalog order."""
+        loc: Loc = ("lists", name)
+        types = {n: _PY.get(k, str) for n, k in self.item.kinds.items() if k in _PY}
+        where = self._item_condition((*loc, "where"), query.where, types)
+        if where is _MISSING:
+            return ()
+        if where is not None and not set(expressions.names(where)) <= self.item.model_only:
+            self.problem((*loc, "where"), "a catalog list selects by the model and its "
+                         "attributes only (model, known, model.ATTRIBUTE)")  # fmt: skip
+            return ()
+        declared = {"id"} | {a for attrs in self.catalog_attrs.values() for a in attrs}
+        if query.catalog not in declared:
+            close = difflib.get_close_matches(query.catalog, sorted(declared), n=1)
+            hint = f": did you mean {close[0]!r}?" if close else ""
+            self.problem(
+                (*loc, "catalog"), f"{query.catalog!r} is no attribute of the catalog{hint}"
+            )
+            return ()
+        selects = self._selector(where, self.item)
+        found: dict[Value, None] = {}
+        for model, attrs in self.catalog_attrs.items():
+            value = model if query.catalog == "id" else attrs.get(query.catalog)
+            if value is not None and selects((_CatalogLine(model), {})):
+                found[value] = None
+        return tuple(found)
 
     def problem(self, loc: Loc, message: str, *, key: bool = False) -> None:
         self.problems.append(self.doc.problem(loc, message, key=key))
