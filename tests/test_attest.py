@@ -364,3 +364,12 @@ def test_any_single_edit_of_a_record_is_a_difference(cli: Any, work: Path) -> No
         assert run.code != 0, (place, how, run.out)
 
     edit()
+
+
+def test_verify_applies_no_waivers_where_the_record_names_none(cli: Any, work: Path) -> None:
+    """A waivers file configured since the record was made is not the record's."""
+    made = cli("attest", "orders", "--as-of", "2026-12-01", "--output", "record.json")
+    assert made.code == 1, made.err
+    write(work, "pyproject.toml", '[tool.chipcheck]\norders = "orders"\nwaivers = "waivers.yaml"\n')
+    run = cli("verify", "record.json")
+    assert run.code == 0, run.out + run.err

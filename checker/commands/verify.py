@@ -47,7 +47,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         args.waivers = _recorded(predicate["waivers"]["file"], "waivers file", "--waivers FILE")
     paths, skip = order_inputs(args, config, args.paths or [Path(p) for p in predicate["paths"]])
     args.as_of = dt.date.fromisoformat(predicate["as_of"])
-    args.no_waivers = False
+    # the record's waivers, or none where it names none ([tool.chipcheck] waivers aside)
+    args.no_waivers = args.waivers is None
     judged = load_judged(args, config)
     if judged is None:
         return 2
