@@ -8,6 +8,7 @@ check path validates with pydantic-core alone and must not pay for importing it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from typing import Any, Protocol, TypeVar
@@ -213,14 +214,37 @@ def anchored(pattern: str) -> str:
     return f"^(?:{pattern})$"
 
 
+@functools.lru_cache(maxsize=256)
+def _form(pattern: str) -> Any:
+    """pydantic-core's validator of text of the whole form `pattern`, matched by Rust's
+    regex engine (RE2 semantics) in time linear in the text; SchemaError if there is
+    none (a backreference, look-around, a pattern that does not parse)."""
+    from pydantic_core import SchemaValidator
+
+    return SchemaValidator(
+        {"type": "str", "pattern": anchored(pattern), "regex_engine": "rust-regex"}
+    )
+
+
+def has_form(pattern: str, text: str) -> bool:
+    """Whether the whole of `text` has the form `pattern` (a linear_pattern)."""
+    from pydantic_core import ValidationError
+
+    try:
+        _form(pattern).validate_python(text)
+    except ValidationError:
+        return False
+    return True
+
+
 def linear_pattern(pattern: str) -> None:
     """Raise ValueError unless `pattern` is a regular expression that Rust's regex engine
     (pydantic-core's, RE2 semantics) matches in time linear in the text: no
     backreferences, no look-around, so no pattern can take exponential time."""
-    from pydantic_core import SchemaError, SchemaValidator
+    from pydantic_core import SchemaError
 
     try:
-        SchemaValidator({"type": "str", "pattern": anchored(pattern), "regex_engine": "rust-regex"})
+        _form(pattern)
     except SchemaError:
         raise ValueError(
             f"`pattern: {pattern}` is not a regular expression chipcheck can match in linear "

@@ -395,7 +395,7 @@ def _fields(packs: Sequence[RulePack], examples: Sequence[Document]) -> list[_Fi
                     listed = []  # "generated" is not of the form; valid values are drawn
                 candidates = tuple(dict.fromkeys(map(_hashable, [*used, *listed])))
                 if d.pattern is not None or d.values is not None:
-                    candidates = tuple(c for c in candidates if _valid(d, c))
+                    candidates = tuple(filter(_accepted_by(d), candidates))
                 form = d.pattern if d.type == "text" else None  # a list's items: candidates
                 field = _Field(place, name, d.required, d.type, candidates, form)
                 if (place, name) in found:  # declared by two packs: values valid in either
@@ -410,40 +410,36 @@ def _fields(packs: Sequence[RulePack], examples: Sequence[Document]) -> list[_Fi
     return list(found.values())
 
 
-def _valid(declared: Any, value: Any) -> bool:
-    """Whether a declared field accepts `value` (its form, the values it lists)."""
+def _accepted_by(declared: Any) -> Callable[[Any], bool]:
+    """Whether a declared field accepts a value (its form, the values it lists)."""
     from pydantic_core import SchemaValidator, ValidationError
 
     from checker.packs.declared import value_schema
 
-    try:
-        SchemaValidator(value_schema(declared)).validate_python(
-            list(value) if isinstance(value, tuple) else value
-        )
-    except ValidationError:
-        return False
-    return True
+    validator = SchemaValidator(value_schema(declared))
+
+    def accepts(value: Any) -> bool:
+        try:
+            validator.validate_python(list(value) if isinstance(value, tuple) else value)
+        except ValidationError:
+            return False
+        return True
+
+    return accepts
 
 
 @functools.lru_cache(maxsize=64)
 def _of_form(pattern: str) -> st.SearchStrategy[str]:
     """Text of a declared form: drawn from the pattern (Python's reading of it), kept
     only where the checker's engine (Rust's regex) agrees and the text is plain."""
-    from pydantic_core import SchemaValidator, ValidationError
-
-    from checker.formats import anchored, plain_text
-
-    engine = SchemaValidator(
-        {"type": "str", "pattern": anchored(pattern), "regex_engine": "rust-regex"}
-    )
+    from checker.formats import has_form, plain_text
 
     def fits(text: str) -> bool:
         try:
             plain_text(text)
-            engine.validate_python(text)
-        except (ValueError, ValidationError):
+        except ValueError:
             return False
-        return 0 < len(text) <= 500
+        return 0 < len(text) <= 500 and has_form(pattern, text)
 
     return st.from_regex(pattern, fullmatch=True).filter(fits)
 

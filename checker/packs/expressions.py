@@ -353,7 +353,9 @@ def holds(condition: Condition, facts: Mapping[str, Value]) -> bool:
         return found != condition.negated
     if isinstance(condition, Matches):
         text = evaluate(condition.item, facts)
-        return (isinstance(text, str) and _has_form(condition.pattern, text)) != condition.negated
+        return (
+            isinstance(text, str) and formats.has_form(condition.pattern, text)
+        ) != condition.negated
     if isinstance(condition, Not):
         return not holds(condition.operand, facts)
     if isinstance(condition, AllOf):
@@ -367,26 +369,6 @@ def _height(operand: Operand) -> int:
     if not isinstance(operand, Arith):
         return 0
     return 1 + max(_height(operand.left), _height(operand.right))
-
-
-@functools.lru_cache(maxsize=256)
-def _form(pattern: str) -> Any:
-    """A validator that accepts text of the whole form `pattern`, in linear time."""
-    from pydantic_core import SchemaValidator
-
-    return SchemaValidator(
-        {"type": "str", "pattern": formats.anchored(pattern), "regex_engine": "rust-regex"}
-    )
-
-
-def _has_form(pattern: str, text: str) -> bool:
-    from pydantic_core import ValidationError
-
-    try:
-        _form(pattern).validate_python(text)
-    except ValidationError:
-        return False
-    return True
 
 
 def _numeric(value: object) -> bool:
