@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from checker.checking import Checker
-from checker.packs.expressions import Comparison, Const, Fact, names, tests
+from checker.packs.expressions import ORDERING, Comparison, Fact, literals, names, tests
+from checker.packs.vocabulary import Ledger, ledger_names
 from checker.reading import Loaded
 from checker.results import OrderResult, PackInfo, Verdict
 
@@ -91,8 +92,8 @@ def ledger_report(
     for ledger, entries in zip(
         checker.pack.vocabulary.ledgers, deriver.entries(locals_), strict=True
     ):
-        reading = _rules_reading(checker, ledger.name)
-        stated = _rule_limits(checker, ledger.name)
+        reading = _rules_reading(checker, ledger)
+        stated = _rule_limits(checker, ledger)
         fallback = min((v for _, v in stated), default=None)
         groups: dict[tuple[Any, ...], list[Row]] = {}
         limits: dict[tuple[Any, ...], int | None] = {}
@@ -158,16 +159,9 @@ def ledger_report(
     return LedgerReport(checker.info, tuple(views), len(loaded), errors)
 
 
-def _ledger_facts(name: str) -> frozenset[str]:
-    return frozenset(
-        f"{name}_{suffix}"
-        for suffix in ("used_before", "used_after", "remaining", "remaining_after")
-    )
-
-
-def _rules_reading(checker: Checker, ledger: str) -> frozenset[str]:
+def _rules_reading(checker: Checker, ledger: Ledger) -> frozenset[str]:
     """The rules with a condition on this ledger's totals."""
-    facts = _ledger_facts(ledger)
+    facts = set(ledger_names(ledger))
     return frozenset(
         r.rule.id
         for r in checker.pack.rules
@@ -175,22 +169,21 @@ def _rules_reading(checker: Checker, ledger: str) -> frozenset[str]:
     )
 
 
-def _rule_limits(checker: Checker, ledger: str) -> tuple[tuple[str, int], ...]:
+def _rule_limits(checker: Checker, ledger: Ledger) -> tuple[tuple[str, int], ...]:
     """The limits rules state on the ledger's total as a number: a positive whole number
     a total is ordered against (`us_customer_used_before >= us_cap`, the parameter bound
     as 75000), each with its rule, in rule order."""
-    facts = _ledger_facts(ledger) - {f"{ledger}_remaining", f"{ledger}_remaining_after"}
+    totals = ledger_names(ledger)[:2]  # used before and after the order
     found: dict[str, int] = {}
     for pack_rule in checker.pack.rules:
         for check in pack_rule.checks:
             for test in tests(check.condition):
-                if not isinstance(test, Comparison) or test.op not in ("<", "<=", ">", ">="):
+                if not isinstance(test, Comparison) or test.op not in ORDERING:
                     continue
-                for side, other in ((test.left, test.right), (test.right, test.left)):
-                    value = other.value if isinstance(other, Const) else None
+                for side, value in literals(test):
                     if (
                         isinstance(side, Fact)
-                        and side.name in facts
+                        and side.name in totals
                         and isinstance(value, int | float)
                         and not isinstance(value, bool)
                         and float(value).is_integer()

@@ -147,6 +147,25 @@ def tests(condition: Condition) -> Iterator[Test]:
             yield from tests(part)
 
 
+def literals(test: Test) -> list[tuple[Operand, Value]]:
+    """Each (operand, literal) a test compares: a list's values with its item, a
+    literal with the other side of a comparison; none for a pattern."""
+    if isinstance(test, Matches):
+        return []
+    if isinstance(test, Member):
+        return [(test.item, v) for v in test.values]
+    return [
+        (side, other.value)
+        for side, other in ((test.left, test.right), (test.right, test.left))
+        if isinstance(other, Const)
+    ]
+
+
+def folds(test: Test) -> bool:
+    """Whether the test compares text ignoring letter case and spacing (`~=`)."""
+    return isinstance(test, Comparison) and test.op in FOLDED
+
+
 def operands(condition: Condition) -> Iterator[Operand]:
     """Every operand of the condition's tests, in order."""
     for test in tests(condition):
@@ -773,7 +792,7 @@ class _Parser:
                     )
                 return Const(param), type(param), offset
             known = {**self.facts, **self.params}
-            raise ExpressionError(_unknown(text, "a fact or parameter", known), offset)
+            raise ExpressionError(unknown(text, "a fact or parameter", known), offset)
         raise ExpressionError(f"expected a value, found {text!r}", offset)
 
 
@@ -814,7 +833,8 @@ def _article(t: type) -> str:
     return f"a {word}" if word != "text" else "text"
 
 
-def _unknown(text: str, what: str, known: Mapping[str, object]) -> str:
+def unknown(text: str, what: str, known: Mapping[str, object]) -> str:
+    """`'text' is not WHAT`, with the closest known name, if one is close."""
     close = difflib.get_close_matches(text, list(known), n=1)
     hint = f": did you mean {close[0]!r}?" if close else ""
     return f"{text!r} is not {what}{hint}"

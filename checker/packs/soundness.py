@@ -25,7 +25,6 @@ from checker.formats import (
     ENGINE_SMALLEST_FLOAT,
 )
 from checker.packs.expressions import (
-    FOLDED,
     MIRROR,
     ORDERING,
     Comparison,
@@ -33,14 +32,15 @@ from checker.packs.expressions import (
     Const,
     Date,
     Fact,
-    Matches,
     Member,
     Operand,
     Test,
     conjuncts,
     folded,
+    folds,
     groups,
     leaves,
+    literals,
     names_of,
     normal_form,
     source,
@@ -140,16 +140,9 @@ def condition_problems(condition: Condition, facts: Facts) -> list[str]:
 
 
 def _choice_problems(test: Test, facts: Facts) -> list[str]:
-    if isinstance(test, Matches):
-        return []
-    if isinstance(test, Member):
-        pairs = [(test.item, v) for v in test.values]
-    else:
-        pairs = [(test.left, test.right.value)] if isinstance(test.right, Const) else []
-        pairs += [(test.right, test.left.value)] if isinstance(test.left, Const) else []
     problems = []
-    fold = isinstance(test, Comparison) and test.op in FOLDED
-    for fact, value in pairs:
+    fold = folds(test)
+    for fact, value in literals(test):
         if not isinstance(fact, Fact):
             continue
         choices = facts[fact.name].choices
@@ -402,22 +395,11 @@ def literals_outside(condition: Condition, references: Mapping[str, frozenset[st
     data (`batch == "CN-H200-2026-B2"` where the pack lists no such batch)."""
     found = []
     for test in tests(condition):
-        pairs: list[tuple[Operand, object]]
-        if isinstance(test, Matches):
-            continue
-        if isinstance(test, Member):
-            pairs = [(test.item, v) for v in test.values]
-        else:
-            pairs = [
-                (fact, other.value)
-                for fact, other in ((test.left, test.right), (test.right, test.left))
-                if isinstance(other, Const)
-            ]
-        for fact, value in pairs:
+        for fact, value in literals(test):
             if not isinstance(fact, Fact) or not isinstance(value, str):
                 continue
             known = references.get(fact.name)
-            if known is not None and isinstance(test, Comparison) and test.op in FOLDED:
+            if known is not None and folds(test):
                 known = frozenset(map(folded, known))
                 value = folded(value)
             if known is not None and value not in known:

@@ -700,21 +700,10 @@ class Builder:
         """A model id a condition names that the catalog does not have: a misspelt id
         would select no line, and the fact would quietly count nothing."""
         for test in expressions.tests(condition):
-            if isinstance(test, expressions.Member) and test.item == expressions.Fact("model"):
-                named = list(test.values)
-            elif isinstance(test, expressions.Comparison):
-                named = [
-                    other.value
-                    for side, other in ((test.left, test.right), (test.right, test.left))
-                    if side == expressions.Fact("model") and isinstance(other, expressions.Const)
-                ]
-            else:
-                continue
-            for model in named:
-                if isinstance(model, str) and model not in self.catalog_attrs:
-                    close = difflib.get_close_matches(model, list(self.catalog_attrs), n=1)
-                    hint = f": did you mean {close[0]!r}?" if close else ""
-                    return f"{model!r} is not a model of the catalog{hint}"
+            for side, model in expressions.literals(test):
+                if side == expressions.Fact("model") and model not in self.catalog_attrs:
+                    return expressions.unknown(str(model), "a model of the catalog",
+                                               self.catalog_attrs)  # fmt: skip
         return None
 
     def _selector(self, condition: Condition | None, item: _Item) -> Callable[[Any], bool]:
