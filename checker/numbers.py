@@ -24,16 +24,16 @@ class InexactNumber(ValueError):
     """A number chipcheck cannot hold as written; the message says why and what to do."""
 
 
-def value(text: str) -> Fraction:
-    """The exact value of `text` (digits, a point, an exponent; no underscores), once its
-    size is known to be small. Raises InexactNumber for a literal past the bounds."""
+def _measured(text: str) -> tuple[int, int]:
+    """The significant digits of `text` and its exponent, once both are known to be
+    small (InexactNumber otherwise): reading it then costs nothing."""
     match = _NUMBER.fullmatch(text)
     if match is None or not (match.group(2) or match.group(3)):
         raise InexactNumber(f"{_shown(text)} is not a number")
-    digits = (match.group(2) + (match.group(3) or "")).lstrip("0")
-    if len(digits) > MAX_DIGITS:
+    digits = len((match.group(2) + (match.group(3) or "")).lstrip("0"))
+    if digits > MAX_DIGITS:
         raise InexactNumber(
-            f"{_shown(text)} has {len(digits)} digits: a number has at most {MAX_DIGITS}"
+            f"{_shown(text)} has {digits} digits: a number has at most {MAX_DIGITS}"
         )
     exponent = match.group(4) or "0"
     if len(exponent.lstrip("+-").lstrip("0")) > 3 or abs(int(exponent)) > MAX_EXPONENT:
@@ -41,20 +41,24 @@ def value(text: str) -> Fraction:
             f"{_shown(text)} is too large or too near 0 to hold exactly: an exponent is at "
             f"most {MAX_EXPONENT} either way"
         )
+    return digits, int(exponent)
+
+
+def value(text: str) -> Fraction:
+    """The exact value of `text` (digits, a point, an exponent; no underscores), once its
+    size is known to be small. Raises InexactNumber for a literal past the bounds."""
+    _measured(text)
     return Fraction(text)
 
 
 def decimal(text: str) -> float:
     """The double whose shortest decimal is the one `text` writes; InexactNumber where
     there is none (the number would be rounded)."""
-    match = _NUMBER.fullmatch(text)
-    if match is not None and (match.group(2) or match.group(3)):
-        digits = (match.group(2) + (match.group(3) or "")).lstrip("0")
-        exponent = match.group(4) or "0"
-        short = len(text) <= 32  # leading zeros too: 0.000...1e-250 is no normal double
-        if short and len(digits) <= _HELD and len(exponent) <= 4 and abs(int(exponent)) <= 250:
-            return float(text)  # any decimal of at most 15 digits in range reads back
-    exact = value(text)
+    digits, exponent = _measured(text)
+    # leading zeros count too: 0.000...1e-250 is no normal double
+    if len(text) <= 32 and digits <= _HELD and abs(exponent) <= 250:
+        return float(text)  # any decimal of at most 15 digits in range reads back
+    exact = Fraction(text)
     held = float(exact)
     if Fraction(repr(held)) != exact:
         nearest = "0" if held == 0 else repr(held)
