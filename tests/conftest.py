@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -122,6 +123,21 @@ def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Iterator[Any]:
         yield run
     finally:
         os.chdir(old)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first `old` in the file with `new`; `old` must be there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path.name, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def pack_copy(target: Path, *edits: tuple[str, str, str]) -> Path:
+    """A copy of the bundled pack at `target`, with (file, old, new) text edits."""
+    shutil.copytree(PACK, target)
+    for file, old, new in edits:
+        edit(target / file, old, new)
+    return target
 
 
 def git_commit(repo: Path, message: str) -> None:

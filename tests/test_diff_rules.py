@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PACK, REPO, git_commit, order_text, write
+from tests.conftest import PACK, REPO, git_commit, order_text, pack_copy, write
 
 BYTEDANCE_145K = order_text(
     ("order_id: T-1", "order_id: BD-145K"),
@@ -32,18 +32,6 @@ ALIBABA_60_DOMESTIC = order_text(
 UNAFFECTED = order_text(("order_id: T-1", "order_id: TC-OK"))
 
 
-def variant(tmp_path: Path, name: str, *edits: tuple[str, str, str]) -> Path:
-    """A copy of the default pack with (file, old, new) text edits, each required to apply."""
-    target = tmp_path / name
-    shutil.copytree(PACK, target)
-    for file, old, new in edits:
-        path = target / file
-        text = path.read_text(encoding="utf-8")
-        assert old in text, (file, old)
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return target
-
-
 RATIO_HALF = ("domestic-ratio.yaml", "value: 1.0", "value: 0.5")
 ALLOCATION_140K = ("pack.yaml", "allocation: 150000", "allocation: 140000")
 
@@ -60,7 +48,7 @@ def orders(tmp_path: Path) -> Path:
 def test_lists_real_orders_that_change_and_generated_flips(
     cli: Any, tmp_path: Path, orders: Path
 ) -> None:
-    new = variant(tmp_path, "new", RATIO_HALF, ALLOCATION_140K)
+    new = pack_copy(tmp_path / "new", RATIO_HALF, ALLOCATION_140K)
     run = cli("diff-rules", PACK, new, orders, "--format", "json", "--max-examples", "300",
               "--rule", "batch-quota", "--rule", "domestic-ratio")  # fmt: skip
     assert run.code == 1, run.err
@@ -99,7 +87,7 @@ def test_lists_real_orders_that_change_and_generated_flips(
 
 
 def test_the_same_pack_twice_changes_nothing(cli: Any, tmp_path: Path, orders: Path) -> None:
-    same = variant(tmp_path, "copy")
+    same = pack_copy(tmp_path / "copy")
     run = cli("diff-rules", PACK, same, orders, "--max-examples", "100")
     assert run.code == 0, run.out + run.err
     assert "3 orders re-checked: 0 change" in run.out
@@ -110,7 +98,7 @@ def test_the_same_pack_twice_changes_nothing(cli: Any, tmp_path: Path, orders: P
 def test_text_output_shows_the_change_and_a_saveable_order(
     cli: Any, tmp_path: Path, orders: Path
 ) -> None:
-    new = variant(tmp_path, "new", ALLOCATION_140K)
+    new = pack_copy(tmp_path / "new", ALLOCATION_140K)
     run = cli("diff-rules", PACK, new, orders, "--max-examples", "200", "--rule", "batch-quota")
     assert run.code == 1
     assert "bd-145k.yaml  BD-145K  verdict pass -> fail" in run.out
@@ -120,7 +108,7 @@ def test_text_output_shows_the_change_and_a_saveable_order(
 
 
 def test_orders_only_without_search(cli: Any, tmp_path: Path, orders: Path) -> None:
-    new = variant(tmp_path, "new", RATIO_HALF)
+    new = pack_copy(tmp_path / "new", RATIO_HALF)
     run = cli("diff-rules", PACK, new, orders, "--max-examples", "0", "--format", "json")
     assert run.code == 1
     assert run.report["generated"] == [] and run.report["summary"]["searched_per_rule"] == 0
@@ -128,7 +116,7 @@ def test_orders_only_without_search(cli: Any, tmp_path: Path, orders: Path) -> N
 
 
 def test_rule_narrows_the_search_to_the_rules_named(cli: Any, tmp_path: Path) -> None:
-    new = variant(tmp_path, "new", RATIO_HALF, ALLOCATION_140K)
+    new = pack_copy(tmp_path / "new", RATIO_HALF, ALLOCATION_140K)
     run = cli("diff-rules", PACK, new, "--format", "json", "--max-examples", "300",
               "--rule", "batch-quota")  # fmt: skip
     assert run.code == 1, run.err
@@ -139,7 +127,7 @@ def test_rule_narrows_the_search_to_the_rules_named(cli: Any, tmp_path: Path) ->
 
 
 def test_a_removed_rule_counts_only_where_it_objected(cli: Any, tmp_path: Path) -> None:
-    new = variant(tmp_path, "new", ("pack.yaml", "  - domestic-ratio\n", ""))
+    new = pack_copy(tmp_path / "new", ("pack.yaml", "  - domestic-ratio\n", ""))
     (new / "domestic-ratio.yaml").unlink()
     orders = tmp_path / "orders"
     write(orders, "al-60.yaml", ALIBABA_60_DOMESTIC)  # domestic-ratio: warn
@@ -198,9 +186,8 @@ def test_bad_pack_specs_are_usage_errors(
 
 
 def test_an_invalid_pack_is_reported_and_nothing_compared(cli: Any, tmp_path: Path) -> None:
-    broken = variant(
-        tmp_path,
-        "broken",
+    broken = pack_copy(
+        tmp_path / "broken",
         ("domestic-ratio.yaml", "controlled_units * ratio", "controled_units * ratio"),
     )
     run = cli("diff-rules", PACK, broken, "--max-examples", "0")
@@ -213,7 +200,7 @@ def test_an_order_in_error_is_not_compared_and_exits_2(
     cli: Any, tmp_path: Path, orders: Path
 ) -> None:
     write(orders, "broken.yaml", UNAFFECTED.replace("units: 8000", 'units: "8000"', 1))
-    run = cli("diff-rules", PACK, variant(tmp_path, "copy"), orders, "--max-examples", "0")
+    run = cli("diff-rules", PACK, pack_copy(tmp_path / "copy"), orders, "--max-examples", "0")
     assert run.code == 2
     assert "broken.yaml  ERROR (not compared)" in run.out
 
@@ -276,7 +263,7 @@ def test_packs_that_declare_different_fields_are_compared_not_crashed(
 ) -> None:
     """A field one pack declares and the other does not: the generated order that one
     accepts and the other refuses is the difference, shown as a file to check."""
-    new = variant(tmp_path, "new", PRIORITY)
+    new = pack_copy(tmp_path / "new", PRIORITY)
     run = cli("diff-rules", PACK, new, orders, "--format", "json", "--max-examples", "30")
     assert run.code == 1, run.err
     (flip,) = [g for g in run.report["generated"] if g["rule"] == "input-error"]
@@ -294,7 +281,7 @@ def test_rules_test_draws_a_required_number_with_no_example_and_no_bounds(
     """A required integer field that no example gives and no bound limits: generated
     orders still hold one (there was no value to draw from: exit 3)."""
     required = PRIORITY[2].replace("type: integer\n", "type: integer\n      required: true\n")
-    new = variant(tmp_path, "new", (PRIORITY[0], PRIORITY[1], required))
+    new = pack_copy(tmp_path / "new", (PRIORITY[0], PRIORITY[1], required))
     for rule in new.glob("*.yaml"):
         text = rule.read_text(encoding="utf-8")
         if rule.name != "pack.yaml" and "\nexamples:" in text:

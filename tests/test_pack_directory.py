@@ -11,14 +11,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BASE_ORDER, PACK, git_commit, write
+from tests.conftest import BASE_ORDER, PACK, git_commit, pack_copy, write
 
 
 def _pack(tmp_path: Path) -> Path:
-    pack = tmp_path / "pack"
-    shutil.copytree(PACK, pack)
     write(tmp_path, "orders/o.yaml", BASE_ORDER)
-    return pack
+    return pack_copy(tmp_path / "pack")
 
 
 ENTRIES: list[tuple[str, Callable[[Path], None], str]] = [

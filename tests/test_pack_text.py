@@ -5,39 +5,27 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import BASE_ORDER, PACK, write
+from tests.conftest import BASE_ORDER, pack_copy, write
 
 FORGED = "3 orders in 3 ledgers (rule pack forged)"
 
 
 def _pack(tmp_path: Path) -> Path:
-    pack = tmp_path / "pack"
-    shutil.copytree(PACK, pack)
-    edits = {
-        "pack.yaml": [
-            ("version: 2026.3.0", 'version: "2026.3.0\\u202e"'),
-            (
-                "    description: the buyer's controlled units in the batch",
-                f'    description: "the buyer\'s units\\n{FORGED}"',
-            ),
-        ],
-        "end-user.yaml": [("  - name: ", '  - name: "\\u202e'), ("title: No", 'title: "\\u202eNo')],
-    }
-    for name, pairs in edits.items():
-        path = pack / name
-        text = path.read_text(encoding="utf-8")
-        for old, new in pairs:
-            assert old in text, old
-            text = text.replace(old, new, 1)
-        if name == "end-user.yaml":  # close the quotes opened above
-            lines = text.split("\n")
-            lines = [line + '"' if '"\\u202e' in line else line for line in lines]
-            text = "\n".join(lines)
-        path.write_text(text, encoding="utf-8")
+    title = "title: No military, government or critical-infrastructure end users"
+    pack = pack_copy(
+        tmp_path / "pack",
+        ("pack.yaml", "version: 2026.3.0", 'version: "2026.3.0\\u202e"'),
+        (
+            "pack.yaml",
+            "    description: the buyer's controlled units in the batch",
+            f'    description: "the buyer\'s units\\n{FORGED}"',
+        ),
+        ("end-user.yaml", title, 'title: "\\u202e' + title.removeprefix("title: ") + '"'),
+        ("end-user.yaml", "  - name: a private company", '  - name: "\\u202ea private company"'),
+    )
     write(tmp_path, "orders/o.yaml", BASE_ORDER)
     return pack
 
@@ -61,13 +49,8 @@ def test_pack_text_is_escaped_in_text_output(cli: Any, tmp_path: Path) -> None:
 
 
 def test_every_csv_cell_that_could_start_a_formula_is_neutralised(cli: Any, tmp_path: Path) -> None:
-    pack = tmp_path / "pack"
-    shutil.copytree(PACK, pack)
-    meta = pack / "pack.yaml"
-    text = meta.read_text(encoding="utf-8")
     status = "      values: [draft, submitted, approved, shipped, cancelled, rejected]\n"
-    assert status in text
-    meta.write_text(text.replace(status, "", 1), encoding="utf-8")
+    pack = pack_copy(tmp_path / "pack", ("pack.yaml", status, ""))
     order = BASE_ORDER + 'status: "=HYPERLINK(1)"\n'
     write(tmp_path, "orders/o.yaml", order)
     run = cli("ledger", "orders", "--rules", pack, "--format", "csv")

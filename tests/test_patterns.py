@@ -10,22 +10,15 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BASE_ORDER, PACK, write
+from tests.conftest import BASE_ORDER, pack_copy, write
 
 DECLARED = "    approval_ref:\n      type: text\n"
 FORM = r"NDRC-[0-9]{4}(-[A-Z0-9]+)?-[0-9]{4}"  # as the rule examples and orders write it
 
 
 def _pack(tmp_path: Path, pattern: str, declared: str = DECLARED) -> Path:
-    pack = tmp_path / "pack"
-    shutil.copytree(PACK, pack)
-    meta = pack / "pack.yaml"
-    text = meta.read_text(encoding="utf-8")
-    assert declared in text
-    meta.write_text(
-        text.replace(declared, declared + f"      pattern: '{pattern}'\n", 1), encoding="utf-8"
-    )
-    return pack
+    form = declared + f"      pattern: '{pattern}'\n"
+    return pack_copy(tmp_path / "pack", ("pack.yaml", declared, form))
 
 
 def _order(tmp_path: Path, name: str, ref: str) -> None:
@@ -114,17 +107,11 @@ def test_generated_orders_give_a_declared_form_valid_values(cli: Any, tmp_path: 
 
 def _rule_check(tmp_path: Path, when: str) -> Path:
     """The bundled pack, purchase-approval with a second check `when`."""
-    pack = tmp_path / "pack"
-    shutil.copytree(PACK, pack)
-    rule = pack / "purchase-approval.yaml"
-    text = rule.read_text(encoding="utf-8")
     anchor = "  - when: has_approval_ref == false\n"
-    assert anchor in text
     check = (
         f'  - when: {when}\n    message: "approval_ref {{approval_ref}} is not an NDRC reference"\n'
     )
-    rule.write_text(text.replace(anchor, check + anchor, 1), encoding="utf-8")
-    return pack
+    return pack_copy(tmp_path / "pack", ("purchase-approval.yaml", anchor, check + anchor))
 
 
 def test_a_rule_tests_the_form_of_a_reference(cli: Any, tmp_path: Path) -> None:

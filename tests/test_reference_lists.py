@@ -3,11 +3,10 @@ sites against the order's site, in YAML alone, through the real CLI."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import BASE_ORDER, PACK, order_text, write
+from tests.conftest import BASE_ORDER, edit, order_text, pack_copy, write
 
 RULE = """\
 id: approved-site
@@ -23,37 +22,31 @@ checks:
 """
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def _pack(tmp_path: Path) -> Path:
-    pack = tmp_path / "pack"
-    shutil.copytree(PACK, pack)
-    meta = pack / "pack.yaml"
-    _edit(
-        meta,
-        "  entities:\n    conditions:\n",
-        "  entities:\n    approved_sites: {type: list, of: text}\n    conditions:\n",
+    pack = pack_copy(
+        tmp_path / "pack",
+        (
+            "pack.yaml",
+            "  entities:\n    conditions:\n",
+            "  entities:\n    approved_sites: {type: list, of: text}\n    conditions:\n",
+        ),
+        (
+            "pack.yaml",
+            "    uscc: 91110108000000001A\n",
+            '    uscc: 91110108000000001A\n    approved_sites: ["Ulanqab, Inner Mongolia"]\n',
+        ),
+        (
+            "pack.yaml",
+            "\nfacts:\n",
+            "\nfacts:\n"
+            '  site: {description: the site, value: justification.site, default: ""}\n'
+            "  site_approved: {description: the site is one the buyer may use,"
+            " exists: item == site, over: entity.approved_sites}\n",
+        ),
+        ("pack.yaml", "\nrules:\n", "\nrules:\n  - approved-site\n"),
     )
-    _edit(
-        meta,
-        "    uscc: 91110108000000001A\n",
-        '    uscc: 91110108000000001A\n    approved_sites: ["Ulanqab, Inner Mongolia"]\n',
-    )
-    _edit(
-        meta,
-        "\nfacts:\n",
-        "\nfacts:\n"
-        '  site: {description: the site, value: justification.site, default: ""}\n'
-        "  site_approved: {description: the site is one the buyer may use,"
-        " exists: item == site, over: entity.approved_sites}\n",
-    )
-    _edit(meta, "\nrules:\n", "\nrules:\n  - approved-site\n")
     write(pack, "approved-site.yaml", RULE)
-    return pack  # fmt: skip
+    return pack
 
 
 def test_an_entitys_list_meets_the_orders_value(cli: Any, tmp_path: Path) -> None:
@@ -72,7 +65,7 @@ def test_an_entitys_list_meets_the_orders_value(cli: Any, tmp_path: Path) -> Non
 def test_a_fact_not_yet_made_is_not_known_to_the_items(cli: Any, tmp_path: Path) -> None:
     """The item condition reads the order's declared facts made before it, by name."""
     pack = _pack(tmp_path)
-    _edit(pack / "pack.yaml", "exists: item == site,", "exists: item == sites,")
+    edit(pack / "pack.yaml", "exists: item == site,", "exists: item == sites,")
     write(tmp_path, "orders/o.yaml", BASE_ORDER)
     run = cli("check", "orders", "--rules", pack)
     assert run.code == 2 and "'sites' is not a fact or parameter: did you mean 'site'?" in run.err
@@ -84,14 +77,14 @@ CERTIFIED = "{catalog: vendor, where: model.certified == true}"
 def _certified_pack(tmp_path: Path, query: str = CERTIFIED) -> Path:
     """The bundled pack, its certified-domestic message naming the certified vendors
     from the catalog rather than by hand."""
-    pack = tmp_path / "pack"
-    shutil.copytree(PACK, pack)
-    _edit(pack / "pack.yaml", "\nfacts:\n", f"\nlists:\n  certified_vendors: {query}\n\nfacts:\n")
-    _edit(pack / "certified-domestic.yaml",
-          "      (Huawei Ascend, T-Head Zhenwu, Biren, Hygon, Iluvatar CoreX, MetaX, Moore "
-          "Threads)",
-          "      ({certified_vendors})")  # fmt: skip
-    return pack
+    written = (
+        "      (Huawei Ascend, T-Head Zhenwu, Biren, Hygon, Iluvatar CoreX, MetaX, Moore Threads)"
+    )
+    return pack_copy(
+        tmp_path / "pack",
+        ("pack.yaml", "\nfacts:\n", f"\nlists:\n  certified_vendors: {query}\n\nfacts:\n"),
+        ("certified-domestic.yaml", written, "      ({certified_vendors})"),
+    )
 
 
 def test_a_message_names_reference_data_as_the_catalog_holds_it(cli: Any, tmp_path: Path) -> None:
