@@ -52,11 +52,11 @@ for p in sorted(pathlib.Path(sys.argv[1]).rglob("*.yaml")):
 
 EVALUATE = """
 import resource, sys, time, pathlib
-from checker.checking import Checker
-from checker.loading import read_document
-from checker.records import Order
-from checker.validation import record
-from checker.packs.rulepack import DEFAULT_PACK, load_pack
+from checker.judge.checking import Checker
+from checker.source.documents import read_document
+from checker.schema.records import Order
+from checker.schema.validation import record
+from checker.pack.rulepack import DEFAULT_PACK, load_pack
 orders = [record(Order, read_document(p).data)
           for p in sorted(pathlib.Path(sys.argv[1]).rglob("*.yaml"))]
 checker = Checker(load_pack(DEFAULT_PACK))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from checker.cli import main
+from checker.cli.main import main
 
 # Hypothesis profiles: "ci" (CI sets CI=true) and "dev", the local default, are
 # deterministic and bounded, so the README's test command never fails by chance;

@@ -13,8 +13,8 @@ import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 
-from checker.packs.rulepack import RulePack
-from checker.records import Order
+from checker.pack.rulepack import RulePack
+from checker.schema.records import Order
 
 
 def _norm(name: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from checker.packs.rulepack import RulePack, load_pack
+from checker.pack.rulepack import RulePack, load_pack
 from tests.conftest import BASE_ORDER, PACK, PACK_RULE_IDS, REPO, order_text, write
 
 FAILING = order_text(("order_id: T-1", "order_id: T-F"), ("date: 2026-02-03", "date: 2026-01-03"))
@@ -270,7 +270,7 @@ def _reader_dies(_path: Path) -> None:
 def test_a_reader_process_that_dies_is_an_error_not_a_report(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from checker import reading
+    from checker.judge import reading
 
     for i in range(4):
         write(tmp_path / "orders", f"o{i}.yaml", order_text(("T-1", f"T-{i}")))
@@ -286,7 +286,7 @@ def test_a_reader_process_that_dies_is_an_error_not_a_report(
 def test_ctrl_c_is_reported_briefly_with_exit_130(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from checker import checking
+    from checker.judge import checking
 
     def interrupted(_paths: Any) -> Any:
         raise KeyboardInterrupt
@@ -320,8 +320,8 @@ def test_equal_orders_share_no_mutable_state_and_minus_zero_is_zero(
 ) -> None:
     """Results are remembered per distinct input: a remembered one must not be changed
     through another order's report, and -0.0 must not reuse or shadow 0.0's."""
-    from checker.checking import Checker
-    from checker.packs.rulepack import DEFAULT_PACK, load_pack
+    from checker.judge.checking import Checker
+    from checker.pack.rulepack import DEFAULT_PACK, load_pack
 
     minus = order_text(
         ("order_id: T-1", "order_id: T-2"), ("utilization: 0.93", "utilization: -0.0")

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from checker.packs.compiling import compile_rules
-from checker.packs.engine import Engine, EngineError
-from checker.packs.expressions import ExpressionError, evaluate, holds, parse
+from checker.engine.compiling import compile_rules
+from checker.engine.rulesets import Engine, EngineError
+from checker.lang.expressions import ExpressionError, evaluate, holds, parse
 from tests.conftest import REPO
 
 FACT_TYPES = {"a": int, "b": int, "x": float, "s": str, "flag": bool}
@@ -205,8 +205,8 @@ def test_the_engine_agrees_with_python_on_the_whole_language(
     rewriting (not pushed down, lists expanded, derived fields) keeps the meaning."""
     from hypothesis import assume
 
-    from checker.packs.expressions import Const, leaves, operands
-    from checker.packs.soundness import number_problem
+    from checker.lang.expressions import Const, leaves, operands
+    from checker.pack.soundness import number_problem
 
     try:
         condition = parse(text, FACT_TYPES, {})
@@ -241,10 +241,10 @@ def test_string_equality_agrees_with_python(s: str, t: str) -> None:
 HEAP_PROBE = """
 import resource, sys
 from pathlib import Path
-from checker.checking import Checker
-from checker.loading import read_document
-from checker.packs.declared import order_records
-from checker.packs.rulepack import DEFAULT_PACK, load_pack
+from checker.judge.checking import Checker
+from checker.source.documents import read_document
+from checker.schema.declared import order_records
+from checker.pack.rulepack import DEFAULT_PACK, load_pack
 files = sorted(Path(sys.argv[1]).glob("*.yaml"))
 pack = load_pack(DEFAULT_PACK)
 orders, extras = order_records(pack.order_places, [read_document(p).data for p in files])
@@ -282,7 +282,7 @@ def test_an_empty_fact_and_reserved_fields() -> None:
     assert e.fired({"a": 1}) == ["r"]
 
 
-# --- the range the engine computes exactly (checker.formats.ENGINE_EXACT) ---------------
+# --- the range the engine computes exactly (checker.schema.forms.ENGINE_EXACT) ---------------
 
 
 def _raw(condition: dict[str, object]) -> Engine:
@@ -295,7 +295,7 @@ def _lt_times(right: float) -> dict[str, object]:
 
 
 def test_integers_compare_exactly_up_to_2_53_also_against_doubles() -> None:
-    from checker.formats import ENGINE_EXACT
+    from checker.schema.forms import ENGINE_EXACT
 
     lt = _raw({"$lt": {"x": ENGINE_EXACT}})
     assert lt.fired({"x": ENGINE_EXACT - 1}) == ["r"]
@@ -318,7 +318,7 @@ def test_past_2_53_mixed_arithmetic_misjudges_and_past_2_63_comparison_does() ->
 
 def test_floats_nearer_zero_than_1e_4_cannot_be_given_and_1e_4_can() -> None:
     """Python writes 1e-05 with an exponent, which durable_rules' parser refuses."""
-    from checker.formats import ENGINE_SMALLEST_FLOAT
+    from checker.schema.forms import ENGINE_SMALLEST_FLOAT
 
     with pytest.raises(EngineError, match="rejected the compiled ruleset"):
         _raw({"$lt": {"x": ENGINE_SMALLEST_FLOAT / 10}})
@@ -336,10 +336,10 @@ def test_a_ledger_past_the_exact_range_is_an_input_error_not_a_verdict() -> None
     """2,252 orders of 10**12 controlled units draw more than 2**51, the most a ledger
     holds so that a condition's sums with it stay within the engine's exact 2**53: the
     order that starts past it is refused, never compared inexactly."""
-    from checker.checking import Checker, LedgerRangeError
-    from checker.packs.rulepack import DEFAULT_PACK, load_pack
-    from checker.records import Order
-    from checker.validation import record
+    from checker.judge.checking import Checker, LedgerRangeError
+    from checker.pack.rulepack import DEFAULT_PACK, load_pack
+    from checker.schema.records import Order
+    from checker.schema.validation import record
 
     pack = load_pack(DEFAULT_PACK)
     assert not isinstance(pack, list)
@@ -366,12 +366,12 @@ def test_63_tests_pending_at_once_are_judged_and_64_are_unsafe() -> None:
     """Why a ruleset holds at most ENGINE_MAX_TESTS: past its 64-node match stack the
     engine fails the assert and may corrupt its heap (seen: glibc's "free(): invalid
     size" abort), so the 64 are tried in a process of their own."""
-    from checker.formats import ENGINE_MAX_TESTS
+    from checker.schema.forms import ENGINE_MAX_TESTS
 
     most = _all_firing(ENGINE_MAX_TESTS)
     assert len(most.fired({"a": 10**6})) == ENGINE_MAX_TESTS
     script = (
-        "from checker.packs.engine import Engine, EngineError\n"
+        "from checker.engine.rulesets import Engine, EngineError\n"
         f"rules = {{f'r{{i}}': {{'all': [{{'m': {{'$gt': {{'a': i}}}}}}]}} "
         f"for i in range({ENGINE_MAX_TESTS + 1})}}\n"
         "try:\n"
@@ -405,9 +405,9 @@ def test_a_session_that_cannot_be_cleared_breaks_the_engine_for_good() -> None:
 
 SPLIT_PROBE = """
 import random, sys
-from checker.packs.compiling import compile_rules, group_rules
-from checker.packs.engine import Engine
-from checker.packs.expressions import parse
+from checker.engine.compiling import compile_rules, group_rules
+from checker.engine.rulesets import Engine
+from checker.lang.expressions import parse
 
 rng = random.Random(int(sys.argv[1]))
 types = {"a": int, "b": int}
@@ -432,9 +432,9 @@ for pack in range(40):
     conditions = {}
     for i in range(rng.randint(1, 40)):
         condition = parse(tree(3), types, {})
-        from checker.packs.expressions import groups, normal_form, width
+        from checker.lang.expressions import groups, normal_form, width
         if width(condition, 8) <= 63 and groups(normal_form(condition, 8)) <= 14:
-            conditions[f"r{i}"] = condition  # what checker.packs.soundness lets a pack hold
+            conditions[f"r{i}"] = condition  # what checker.pack.soundness lets a pack hold
     definition, derived = compile_rules(conditions, frozenset())
     assert not derived
     fired = []
@@ -447,7 +447,7 @@ print("ok")
 
 def test_14_nested_groups_build_and_15_are_refused() -> None:
     """Why a condition nests at most ENGINE_MAX_GROUPS and/or groups."""
-    from checker.formats import ENGINE_MAX_GROUPS
+    from checker.schema.forms import ENGINE_MAX_GROUPS
 
     def nested(count: int) -> str:
         return " and ".join(f"(a > {i} or b > {i})" for i in range(count))

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker import numbers
+from checker.core import numbers
 from tests.conftest import order_text, write
 from tests.test_waivers import LOW, waiver, waivers_file
 

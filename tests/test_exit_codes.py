@@ -15,7 +15,7 @@ from tests.conftest import BASE_ORDER, REPO, order_text, write
 def test_an_internal_error_exits_3_with_one_line(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from checker.checking import Checker
+    from checker.judge.checking import Checker
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the ledger\nwent wrong")

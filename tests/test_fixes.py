@@ -18,11 +18,11 @@ from typing import Any
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
-from checker.checking import Checker
-from checker.explaining import fix_values
-from checker.packs.rulepack import RulePack, load_pack
-from checker.packs.soundness import GAP_NAMES
-from checker.strategies import orders
+from checker.authoring.strategies import orders
+from checker.judge.checking import Checker
+from checker.judge.wording import fix_values
+from checker.pack.rulepack import RulePack, load_pack
+from checker.pack.soundness import GAP_NAMES
 from tests.conftest import PACK, REPO
 
 Document = dict[str, Any]

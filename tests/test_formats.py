@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from checker.packs.rulepack import RulePack, load_pack
+from checker.pack.rulepack import RulePack, load_pack
 from tests.conftest import PACK, PACK_RULE_IDS, REPO, SPEC_RULE_IDS, order_text, write
 
 SARIF_SCHEMA = json.loads(
@@ -240,8 +240,8 @@ def test_json_report_is_laid_out_as_the_json_module_would(cli: Any, orders: Path
 
 
 def test_json_report_of_no_orders_is_laid_out_as_the_json_module_would() -> None:
-    from checker.reporting import render
-    from checker.results import PackInfo, Report
+    from checker.core.results import PackInfo, Report
+    from checker.report.formats import render
 
     text = render("json", Report(PackInfo("p", "1", "0" * 64), ()))
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
@@ -270,7 +270,7 @@ def test_a_junit_spool_that_cannot_be_written_is_an_error_not_a_traceback(
     """JUnit keeps its suites in a temporary file until the totals are known."""
     import tempfile
 
-    from checker import reporting
+    from checker.report import formats as reporting
 
     not_a_directory = tmp_path / "file"
     not_a_directory.write_text("", encoding="utf-8")

@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 from hypothesis import given
 
-from checker.cli import main
-from checker.packs.rulepack import RulePack, load_pack
-from checker.strategies import order_sets, to_yaml
+from checker.authoring.strategies import order_sets, to_yaml
+from checker.cli.main import main
+from checker.pack.rulepack import RulePack, load_pack
 from tests.conftest import PACK, REPO, order_text, write
 
 # BASE_ORDER is ByteDance's (allocation 150,000 in B1): 8,000 controlled units.

@@ -82,9 +82,9 @@ def test_generated_orders_give_a_declared_form_valid_values(cli: Any, tmp_path: 
     pack, drawing the placeholder text "generated"."""
     from hypothesis import given, settings
 
-    from checker.checking import Checker
-    from checker.packs.rulepack import RulePack, load_pack
-    from checker.strategies import orders
+    from checker.authoring.strategies import orders
+    from checker.judge.checking import Checker
+    from checker.pack.rulepack import RulePack, load_pack
 
     pack = _pack(tmp_path, FORM)
     run = cli("rules", "test", "--rules", pack, "--generated", "30")

@@ -1,7 +1,7 @@
-"""The compiled validators (checker.records) agree with the pydantic models they come from.
+"""The compiled validators (checker.schema.records) agree with the pydantic models they come from.
 
 The check path validates with pydantic-core against schemas generated from
-checker.models; these tests hold the two together: the generated file is current, and
+checker.schema.models; these tests hold the two together: the generated file is current, and
 on valid and broken orders, packs and rules both accept the same data and build the
 same values.
 """
@@ -22,12 +22,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from checker import codegen, models, records, validation
-from checker.loading import read_document
-from checker.packs.declared import EXAMPLE_ORDERS, split
-from checker.packs.rulepack import DEFAULT_PACK, RulePack, attribute_places, load_pack
-from checker.strategies import orders
+from checker.authoring.strategies import orders
+from checker.pack.rulepack import DEFAULT_PACK, RulePack, attribute_places, load_pack
+from checker.schema import models, records, validation
+from checker.schema.declared import EXAMPLE_ORDERS, split
+from checker.source.documents import read_document
 from tests.conftest import BASE_ORDER, PACK, REPO, write
+from tools import codegen
 
 
 @cache
@@ -69,8 +70,9 @@ def assert_agree(name: str, data: Any) -> None:
 
 
 def test_committed_records_are_what_codegen_writes() -> None:
-    assert (REPO / "checker" / "records.py").read_text(encoding="utf-8") == codegen.render(), (
-        "checker/records.py is stale: run python -m checker.codegen"
+    committed = (REPO / "checker" / "schema" / "records.py").read_text(encoding="utf-8")
+    assert committed == codegen.render(), (
+        "checker/schema/records.py is stale: run python tools/codegen.py"
     )
 
 
@@ -134,7 +136,7 @@ def test_orders_are_accepted_and_built_alike(data: st.DataObject) -> None:
 
 
 def test_every_order_data_defect_is_rejected_by_both() -> None:
-    from checker.strategies import _DATA_DEFECTS
+    from checker.authoring.strategies import _DATA_DEFECTS
 
     for defect, apply in _DATA_DEFECTS.items():
         order = read_document(example_order()).data
@@ -172,7 +174,7 @@ def test_broken_pack_files_are_judged_alike(path: Path, data: st.DataObject) -> 
 
 
 def test_cross_field_checks_reject_in_both() -> None:
-    """The model validators (checker.formats) run in the compiled schema too."""
+    """The model validators (checker.schema.forms) run in the compiled schema too."""
     meta = read_document(PACK / "pack.yaml")
     assert not isinstance(meta, list)
     batch = next(iter(meta.data["batches"].values()))
@@ -201,7 +203,7 @@ def test_a_one_file_check_does_not_import_pydantic(tmp_path: Path) -> None:
     good = write(tmp_path, "good.yaml", BASE_ORDER)
     bad = write(tmp_path, "bad.yaml", BASE_ORDER.replace("units: 8000", "units: '8000'", 1))
     probe = (
-        "import sys\nfrom checker.cli import main\ncode = main(['check', sys.argv[1]])\n"
+        "import sys\nfrom checker.cli.main import main\ncode = main(['check', sys.argv[1]])\n"
         "print(code, 'pydantic' in sys.modules)\n"
     )
     ran = [
@@ -232,7 +234,7 @@ def test_a_compiled_schema_stricter_than_the_models_is_an_internal_error(
 
 
 def test_codegen_refuses_what_it_would_compile_wrongly() -> None:
-    """An alias, or a validator outside checker.formats, must stop codegen, not vanish."""
+    """An alias, or a validator outside checker.schema.forms, must stop codegen, not vanish."""
     from pydantic import AfterValidator, Field
 
     class Aliased(models.Strict):
@@ -247,5 +249,5 @@ def test_codegen_refuses_what_it_would_compile_wrongly() -> None:
     class Checked(models.Strict):
         name: Annotated[str, AfterValidator(shout)]
 
-    with pytest.raises(TypeError, match=r"not in checker\.formats"):
+    with pytest.raises(TypeError, match=r"not in checker\.schema\.forms"):
         codegen._convert(Checked.__pydantic_core_schema__)

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from checker.loading import Document, _compose, _parse_yaml, _walk_events, parse_bytes
-from checker.packs.rulepack import DEFAULT_PACK, RulePack, load_pack
-from checker.records import Order
-from checker.strategies import malformed_documents, orders, to_yaml
-from checker.validation import validate
+from checker.authoring.strategies import malformed_documents, orders, to_yaml
+from checker.pack.rulepack import DEFAULT_PACK, RulePack, load_pack
+from checker.schema.records import Order
+from checker.schema.validation import validate
+from checker.source.documents import Document, _compose, _parse_yaml, _walk_events, parse_bytes
 from tests.conftest import BASE_ORDER, REPO, order_text, write
 
 
@@ -75,7 +75,7 @@ def test_only_the_engine_module_imports_durable() -> None:
                 isinstance(node, ast.ImportFrom) and any("durable" in a.name for a in node.names)
             ):
                 importers.append(path.relative_to(REPO).as_posix())
-    assert importers == ["checker/packs/engine.py"]
+    assert importers == ["checker/engine/rulesets.py"]
 
 
 # The fast path (libyaml composes nodes in C) must read exactly what the event walk reads,
@@ -179,7 +179,7 @@ def test_a_check_leaves_no_reference_cycles(tmp_path: Path) -> None:
     (a recursive closure in the YAML reader once kept every file's positions alive)."""
     import gc
 
-    from checker.checking import Checker
+    from checker.judge.checking import Checker
 
     for i in range(150):
         write(tmp_path, f"o{i}.yaml", order_text(("order_id: T-1", f"order_id: T-{i}")))
@@ -201,7 +201,7 @@ def test_a_check_leaves_no_reference_cycles(tmp_path: Path) -> None:
 
 
 def test_reader_processes_only_for_large_sets_and_at_most_eight() -> None:
-    from checker.reading import PARALLEL_FILES, default_jobs
+    from checker.judge.reading import PARALLEL_FILES, default_jobs
 
     assert default_jobs(1) == default_jobs(PARALLEL_FILES - 1) == 1
     assert 1 <= default_jobs(10**7) <= 8

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from checker.packs.rulepack import RulePack, load_pack
-from checker.selftest import run_examples
+from checker.authoring.selftest import run_examples
+from checker.pack.rulepack import RulePack, load_pack
 from tests.conftest import PACK, PACK_RULE_IDS, REPO, SPEC_RULE_IDS
 
 

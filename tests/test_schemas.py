@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from checker.loading import read_document
+from checker.source.documents import read_document
 from tests.conftest import PACK, REPO
 
 REGENERATE = (

@@ -1,7 +1,7 @@
 """Message templates render as str.format would, with chipcheck's value formatting.
 
 The oracle is the standard library's own format-string parser (string.Formatter), so
-the precompiled patterns in checker.packs.templates are checked against an independent
+the precompiled patterns in checker.lang.templates are checked against an independent
 reading of the same text, including literal braces.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker.packs.templates import format_value, parse
+from checker.lang.templates import format_value, parse
 
 NAMES = ("a", "b", "units")
 VALUES = st.one_of(

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from checker.terminal import PROGRESS_FILES
+from checker.report.terminal import PROGRESS_FILES
 from tests.conftest import REPO, order_text, write
 
 ESC = "\x1b["

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker.checking import Checker
-from checker.packs.rulepack import RulePack, load_pack
-from checker.strategies import order_sets
-from checker.waiving import WaiverSet, load_waivers
+from checker.authoring.strategies import order_sets
+from checker.judge.checking import Checker
+from checker.judge.waiving import WaiverSet, load_waivers
+from checker.pack.rulepack import RulePack, load_pack
 from tests.conftest import PACK, REPO, order_text, write
 
 SARIF_SCHEMA = json.loads(

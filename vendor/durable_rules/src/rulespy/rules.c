@@ -953,7 +953,7 @@ static PyMethodDef myModule_methods[] = {
 
 static struct PyModuleDef moduledef = {
         PyModuleDef_HEAD_INIT,
-        "checker._durable_rules_engine",
+        "checker.engine._durable_rules_engine",
         NULL,
         -1,
         myModule_methods,
@@ -967,7 +967,7 @@ PyMODINIT_FUNC PyInit__durable_rules_engine(void)
 {
     PyObject *m = PyModule_Create(&moduledef);
     if (m != NULL) {
-        RulesError = PyErr_NewException("checker._durable_rules_engine.error", NULL, NULL);
+        RulesError = PyErr_NewException("checker.engine._durable_rules_engine.error", NULL, NULL);
         Py_INCREF(RulesError);
         PyModule_AddObject(m, "error", RulesError);
     }
@@ -979,9 +979,9 @@ PyMODINIT_FUNC PyInit__durable_rules_engine(void)
 
 PyMODINIT_FUNC initdurable_rules_engine(void)
 {
-    PyObject *m = Py_InitModule("checker._durable_rules_engine", myModule_methods);
+    PyObject *m = Py_InitModule("checker.engine._durable_rules_engine", myModule_methods);
     if (m != NULL) {
-        RulesError = PyErr_NewException("checker._durable_rules_engine.error", NULL, NULL);
+        RulesError = PyErr_NewException("checker.engine._durable_rules_engine.error", NULL, NULL);
         Py_INCREF(RulesError);
         PyModule_AddObject(m, "error", RulesError);
     }

@@ -1,0 +1,1 @@
+"""Verdict records for auditors: attestations and DSSE signing."""

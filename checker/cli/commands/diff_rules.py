@@ -1,0 +1,44 @@
+"""`chipcheck diff-rules`: what a rule edit changes, on real and generated orders."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from pathlib import Path
+
+from checker.authoring.diffreport import RENDERERS as DIFF_RENDERERS
+from checker.cli.common import Config, UsageError, load_pack_from, order_inputs, write
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    import tempfile
+
+    from checker.authoring.diffing import diff
+    from checker.authoring.revisions import pack_directory
+    from checker.judge.checking import Checker
+
+    paths, skip = order_inputs(args, config)
+    with tempfile.TemporaryDirectory(prefix="chipcheck-diff-") as scratch:
+        checkers = []
+        for index, spec in enumerate((args.old, args.new)):
+            directory = pack_directory(spec, Path(scratch) / str(index))
+            if isinstance(directory, str):
+                raise UsageError(directory)
+            pack = load_pack_from(directory)
+            if pack is None:
+                return 2
+            checkers.append(Checker(pack, enforce_proposed=args.enforce_proposed))
+    old, new = checkers
+    known = {r.rule.id for c in checkers for r in c.pack.rules}
+    for rule in args.rule or ():
+        if rule not in known:
+            close = difflib.get_close_matches(rule, sorted(known), n=1)
+            hint = f": did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"--rule {rule}: neither pack has a rule of that id{hint}")
+    old_report = old.check_paths(paths, skip=skip) if paths else None
+    new_report = new.check_paths(paths, skip=skip) if paths else None
+    result = diff(
+        old, new, (args.old, args.new), old_report, new_report, args.max_examples, args.rule or ()
+    )
+    write(DIFF_RENDERERS[args.format](result), args.output, args.format)
+    return result.exit_code

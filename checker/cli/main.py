@@ -1,0 +1,361 @@
+"""Command line: parses arguments and configuration and runs the command's module
+(checker.cli.commands), turning what goes wrong into the exit code.
+
+Exit status: 0 every order passes; 1 some order fails and none is in error; 2 an order
+is in error, the rule pack is invalid, or the command line or configuration is wrong;
+3 chipcheck itself failed (a bug), so a crash is never read as a failing order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from checker import __version__
+from checker.authoring.diffreport import RENDERERS as DIFF_RENDERERS
+from checker.cli.common import UsageError, load_config
+from checker.core.problems import ReadError, WriteError
+from checker.report.formats import FORMATS
+
+SCHEMAS = ("order", "rules", "pack", "waivers")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="on an internal error, print the traceback",
+    )
+    parser = argparse.ArgumentParser(
+        prog="chipcheck",
+        description="Check AI-chip purchase orders against a declarative rule pack.",
+        epilog="Exit status: 0 all orders pass, 1 some order fails, 2 an order or the rule "
+        "pack is in error or the command line is wrong, 3 chipcheck failed (a bug).",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"chipcheck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    rules_help = (
+        "rule pack directory, or a bundled pack's name: cn-h200-2026, us-bis-h200-2026 "
+        "(default: [tool.chipcheck] rules, else cn-h200-2026)"
+    )
+    waiving = argparse.ArgumentParser(add_help=False)
+    waiving.add_argument(
+        "--waivers",
+        type=_path,
+        metavar="FILE",
+        help="apply the waivers in FILE (default: [tool.chipcheck] waivers; none unless named)",
+    )
+    waiving.add_argument(
+        "--no-waivers", action="store_true", help="apply no waivers: the raw verdicts"
+    )
+    waiving.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="judge waivers in force on this day (default: today)",
+    )
+    check = commands.add_parser("check", help="check order files", parents=[common, waiving])
+    _paths(check)
+    check.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    check.add_argument(
+        "--format", choices=FORMATS, help="report format for stdout or --output (default: text)"
+    )
+    check.add_argument(
+        "--output", type=_path, metavar="FILE", help="write the report here (never over an input)"
+    )
+    check.add_argument(
+        "--output-format",
+        action="append",
+        type=_format_file,
+        default=[],
+        metavar="FMT=FILE",
+        help="also write the report as FMT to FILE; repeatable (e.g. sarif=chipcheck.sarif)",
+    )
+    check.add_argument(
+        "--enforce-proposed",
+        action="store_true",
+        help="a failing proposed rule fails the order instead of warning",
+    )
+    check.add_argument(
+        "--strict-waivers",
+        action="store_true",
+        help="a waiver that covers no failing or warning result makes a passing run exit 1",
+    )
+    check.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="text: print only orders that fail, warn or are in error, then the summary",
+    )
+    check.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="processes reading order files (default: one per CPU, at most 8, from 3,000 "
+        "files on Linux; else 1)",
+    )
+
+    waivers = commands.add_parser(
+        "waivers",
+        help="list the waivers with their state (active, expiring, expired, future, unused) "
+        "as of a day, judged on the orders",
+        parents=[common, waiving],
+    )
+    _paths(waivers)
+    waivers.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    waivers.add_argument("--format", choices=("text", "json"), default="text")
+    waivers.add_argument(
+        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
+    )
+
+    attest = commands.add_parser(
+        "attest",
+        help="check orders and write a verdict record (an in-toto Statement) to submit",
+        parents=[common, waiving],
+    )
+    _paths(attest)
+    attest.add_argument("--output", type=_path, metavar="FILE", required=True)
+    attest.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    attest.add_argument(
+        "--sign-key",
+        type=_path,
+        metavar="KEY",
+        help="sign the record with this private key (PEM: ed25519 or ECDSA P-256, as openssl "
+        "genpkey writes it): FILE is then a DSSE envelope, as in-toto verifies it",
+    )
+    attest.add_argument(
+        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
+    )
+    verify = commands.add_parser(
+        "verify",
+        help="re-hash and re-check what a verdict record names, as of its date; list every "
+        "difference",
+        parents=[common],
+    )
+    verify.add_argument("record", type=_path, metavar="FILE", help="the record attest wrote")
+    _paths(verify, "order files or directories (default: the paths the record names)")
+    verify.add_argument(
+        "--rules",
+        type=_path,
+        metavar="DIR",
+        help="the rule pack (default: the one the record names)",
+    )
+    verify.add_argument(
+        "--waivers",
+        type=_path,
+        metavar="FILE",
+        help="the waivers file (default: the record's)",
+    )
+    verify.add_argument(
+        "--key",
+        type=_path,
+        metavar="PUBLIC",
+        help="check the record's DSSE signature with this public key (PEM)",
+    )
+
+    ledger = commands.add_parser(
+        "ledger",
+        help="each ledger's totals: limit, used, reserved, remaining, and every order in "
+        "ledger order with running totals",
+        parents=[common],
+    )
+    _paths(ledger)
+    ledger.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    ledger.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
+    ledger.add_argument("--output", type=_path, metavar="FILE", help="write here, not stdout")
+    ledger.add_argument(
+        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
+    )
+    ledger.add_argument(
+        "--waivers", type=_path, metavar="FILE", help=argparse.SUPPRESS
+    )  # read only so that the configured waivers file is never taken for an order
+
+    rules = commands.add_parser(
+        "rules",
+        help="list the rules of a pack ('rules list', the default), or run their examples "
+        "('rules test')",
+        parents=[common],
+    )
+    rules.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    rules_commands = rules.add_subparsers(dest="action", metavar="ACTION")
+    pack_option = argparse.ArgumentParser(add_help=False)
+    pack_option.add_argument(
+        "--rules", type=_path, metavar="DIR", default=argparse.SUPPRESS, help=rules_help
+    )
+    rules_commands.add_parser(
+        "list", help="list the rules: id, status, title, source", parents=[common, pack_option]
+    )
+    rules_test = rules_commands.add_parser(
+        "test",
+        help="run every rule's examples; count which checks orders fail (coverage)",
+        parents=[common, pack_option],
+    )
+    _paths(rules_test, "also count which checks these orders fail, for coverage")
+    rules_test.add_argument(
+        "--generated",
+        type=_count,
+        default=200,
+        metavar="N",
+        help="generated order sets to count coverage on (default 200; 0: none)",
+    )
+    rules_test.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 also when a check has no failing example or the pack has warnings",
+    )
+
+    diff = commands.add_parser(
+        "diff-rules",
+        parents=[common],
+        help="which orders change verdict between two rule packs (dirs or git REV:PATH)",
+        description="Re-check orders under two rule packs and list every order whose "
+        "verdict or rule status changes; then search generated orders (hypothesis) for "
+        "flips and print the simplest ones as order files. Exit 0 nothing changes, "
+        "1 something does, 2 error.",
+    )
+    diff.add_argument("old", metavar="OLD", help="rule pack directory, or git REV:PATH")
+    diff.add_argument(
+        "new", metavar="NEW", help="e.g. rules/cn-h200-2026 or HEAD:rules/cn-h200-2026"
+    )
+    _paths(diff, "orders to re-check (default: [tool.chipcheck] orders, if set)")
+    diff.add_argument("--format", choices=tuple(DIFF_RENDERERS), default="text")
+    diff.add_argument(
+        "--output", type=_path, metavar="FILE", help="write the report here (never over an input)"
+    )
+    diff.add_argument(
+        "--max-examples",
+        type=_count,
+        default=500,
+        metavar="N",
+        help="generated orders to try per rule (default 500; 0: no search)",
+    )
+    diff.add_argument(
+        "--rule",
+        action="append",
+        metavar="ID",
+        help="search generated orders for this rule only (repeat for more; default: every "
+        "rule of either pack)",
+    )
+    diff.add_argument("--enforce-proposed", action="store_true")
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of an order file, a rule file or pack.yaml (for editors)",
+        parents=[common],
+    )
+    schema.add_argument("kind", choices=SCHEMAS)
+    schema.add_argument(
+        "--rules",
+        type=_path,
+        metavar="DIR",
+        help="the pack whose declared fields and attributes the schema includes ("
+        + rules_help.removeprefix("rule pack directory (")
+        + ")",
+    )
+
+    explain = commands.add_parser(
+        "explain",
+        help="show one rule's documentation and examples, or without RULE-ID every fact "
+        "the pack's rules may read",
+        parents=[common],
+    )
+    explain.add_argument("rule_id", metavar="RULE-ID", nargs="?")
+    explain.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("chipcheck: interrupted; nothing was checked to the end", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: exit 3, never 1 (the code for a failing order)
+        if "--debug" in argv:
+            import traceback
+
+            traceback.print_exc()
+        print(
+            f"chipcheck: internal error: {type(exc).__name__}: {_one_line(str(exc))}; this is "
+            f"a bug in chipcheck {__version__}, please report it with the command you ran "
+            "(add --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 3
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:500]
+
+
+def _main(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        config = load_config()
+        command = importlib.import_module(f"checker.cli.commands.{args.command.replace('-', '_')}")
+        code: int = command.run(args, config)
+        return code
+    except (UsageError, ReadError, WriteError) as exc:
+        print(f"chipcheck: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _format_file(text: str) -> tuple[str, Path]:
+    fmt, equals, file = text.partition("=")
+    if not equals or fmt not in FORMATS or not file:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: write FMT=FILE with FMT one of {', '.join(FORMATS)}"
+        )
+    return fmt, Path(file)
+
+
+def _path(text: str) -> Path:
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names no file: give a file or directory")
+    return Path(text)
+
+
+def _paths(
+    parser: argparse.ArgumentParser,
+    help: str = "order files or directories (default: [tool.chipcheck] orders)",
+) -> None:
+    parser.add_argument("paths", nargs="*", type=_path, metavar="PATH", help=help)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-12-01")
+
+
+def _jobs(text: str) -> int:
+    value = _count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give at least 1 process")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return value

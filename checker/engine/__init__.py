@@ -1,0 +1,1 @@
+"""The rules compiled into durable_rules rulesets: the only importer of its C engine."""

@@ -1,0 +1,1 @@
+"""The condition language: parsing, types, evaluation, message templates."""

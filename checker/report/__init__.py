@@ -1,0 +1,1 @@
+"""Reports: one writer per format, the terminal, the ledger view, HTML pages."""
