@@ -119,20 +119,19 @@ class _Compiler:
     def _engine_can(self, operand: Operand) -> bool:
         """Whether the engine computes `operand` exactly: whole numbers and + - * only
         (within the range checker.pack.soundness proves)."""
-        if not isinstance(operand, Arith):
-            return True
-        if operand.op not in _ARITH:
-            return False
-        for leaf in leaves(operand):
-            if isinstance(leaf, Fact) and leaf.name in self.float_facts:
-                return False
-            if (
-                isinstance(leaf, Const)
-                and isinstance(leaf.value, float)
-                and not leaf.value.is_integer()
-            ):
-                return False
-        return True
+        return not isinstance(operand, Arith) or self._whole_arithmetic(operand)
+
+    def _whole_arithmetic(self, operand: Operand) -> bool:
+        """Every operator, at any depth (`a % 7 * 4` too), is + - or *, over whole numbers."""
+        if isinstance(operand, Arith):
+            return (
+                operand.op in _ARITH
+                and self._whole_arithmetic(operand.left)
+                and self._whole_arithmetic(operand.right)
+            )
+        if isinstance(operand, Fact):
+            return operand.name not in self.float_facts
+        return not (isinstance(operand.value, float) and not operand.value.is_integer())
 
     def _derive(self, operand: Operand | Member | Matches | Comparison) -> str:
         found = self.derived.get(operand)
