@@ -176,6 +176,8 @@ def test_membership_in_lists(cli: Any, tmp_path: Path, when: str, holds: bool) -
         ("date == buyer_name", "date is a date and cannot be compared with text", 8),
         ("date - needed_by > 3", "days between two dates are a fact declared in pack.yaml", 0),
         ('date in ["2026-02-30x"]', "date is a date; '2026-02-30x' is not one", 8),
+        ('date == "2026-02-30"', "'2026-02-30' is compared with a date but is not a real calendar date", 8),
+        ('date in ["2026-01-31", "2026-02-29"]', "date is a date; '2026-02-29' is not a real calendar date", 8),
         ("1 < 2", "reads no fact: it is true or false for every order", 0),
         ("total_units in few", "parameter 'few' is not a list", 15),
         ("total_units > few", "parameter 'few' is a list: use it after 'in'", None),

@@ -1,1 +1,4 @@
-"""For rule authors: rule self-tests, hypothesis strategies, pack revisions, diff-rules (the only importer of hypothesis)."""
+"""For rule authors: self-tests, hypothesis strategies, pack revisions, diff-rules.
+
+The only package that imports hypothesis.
+"""

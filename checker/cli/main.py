@@ -18,6 +18,7 @@ from pathlib import Path
 from checker import __version__
 from checker.authoring.diffreport import RENDERERS as DIFF_RENDERERS
 from checker.cli.common import UsageError, load_config
+from checker.core import dates
 from checker.core.problems import ReadError, WriteError
 from checker.report.formats import FORMATS
 
@@ -336,11 +337,9 @@ def _paths(
 
 
 def _date(text: str) -> dt.date:
-    try:
-        if len(text) == 10:
-            return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
+    day = dates.calendar_date(text)
+    if day is not None:
+        return day
     raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-12-01")
 
 

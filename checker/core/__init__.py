@@ -1,1 +1,2 @@
-"""Shared value types at the bottom: problems (user errors as values), exact numbers, results, text escaping."""
+"""Shared values at the bottom: problems (user errors as values), exact numbers, dates,
+results, text escaping."""

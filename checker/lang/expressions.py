@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from checker.core import numbers
+from checker.core import dates, numbers
 from checker.schema import forms
 from checker.schema.forms import ENGINE_EXACT
 
@@ -128,7 +128,6 @@ class Date(str):
     text, which orders them by day): it compares with dates and date literals only."""
 
 
-_ISO_DATE = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])")
 
 
 def kind(t: type) -> str:
@@ -590,9 +589,9 @@ class _Parser:
                 return self._matches(left, left_type, offset, negated)
             values, value_type, list_offset = self.list()
             if left_type is Date and value_type is str:
-                if bad := [v for v in values if not _ISO_DATE.fullmatch(str(v))]:
+                if bad := [v for v in values if dates.calendar_date(str(v)) is None]:
                     raise ExpressionError(
-                        f"{_describe(left)} is a date; {bad[0]!r} is not one: write YYYY-MM-DD",
+                        f"{_describe(left)} is a date; {bad[0]!r} {_not_a_date(str(bad[0]))}",
                         list_offset,
                     )
                 value_type = Date
@@ -818,11 +817,18 @@ def _as_date(operand: Operand, own: type, other: type, offset: int) -> type:
     """A text literal compared with a date is a date, if it is written as one."""
     if other is not Date or own is not str or not isinstance(operand, Const):
         return own
-    if not _ISO_DATE.fullmatch(str(operand.value)):
+    if dates.calendar_date(str(operand.value)) is None:
         raise ExpressionError(
-            f"{operand.value!r} is compared with a date but is not one: write YYYY-MM-DD", offset
+            f"{operand.value!r} is compared with a date but {_not_a_date(str(operand.value))}",
+            offset,
         )
     return Date
+
+
+def _not_a_date(text: str) -> str:
+    if dates.shaped(text):
+        return "is not a real calendar date"
+    return "is not one: write YYYY-MM-DD"
 
 
 def _describe(operand: Operand) -> str:

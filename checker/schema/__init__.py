@@ -1,1 +1,2 @@
-"""What a valid file is: the models, the records generated from them, validation, field forms, a pack's declared fields, JSON Schemas."""
+"""What a valid file is: the models, the records generated from them, validation,
+field forms, a pack's declared fields, JSON Schemas."""

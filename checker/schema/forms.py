@@ -13,6 +13,8 @@ import re
 import unicodedata
 from typing import Any, Protocol, TypeVar
 
+from checker.core import dates
+
 # durable_rules compares and computes numbers as 64-bit integers or IEEE doubles, and
 # converts between them: both are exact for every integer up to 2**53, no further
 # (tests/test_engine.py shows where each breaks). Every number a pack gives and every
@@ -38,7 +40,6 @@ ENGINE_MAX_GROUPS = 14
 # GB 32100-2015: the 31-character alphabet and the weights of positions 1-17.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Unicode category Cc (C0, DEL, C1) and Cs (lone surrogates, which JSON's \ud800 escape
 # can produce but which are not characters and no UTF-8 file can hold).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -106,12 +107,12 @@ def visible_length(text: str) -> int:
 def iso_date(value: Any) -> Any:
     """Accept a date, or a quoted/JSON string in exactly YYYY-MM-DD form."""
     if isinstance(value, str):
-        if not _ISO_DATE.fullmatch(value):
+        if not dates.shaped(value):
             raise ValueError(f"{value!r} is not a date: write YYYY-MM-DD")
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value} is not a real calendar date") from None
+        day = dates.calendar_date(value)
+        if day is None:
+            raise ValueError(f"{value} is not a real calendar date")
+        return day
     return value
 
 

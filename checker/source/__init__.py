@@ -1,1 +1,2 @@
-"""Files to documents: discovering order files, reading YAML and JSON with each value's line:column."""
+"""Files to documents: discovering order files, reading YAML and JSON with each
+value's line:column."""

@@ -10,7 +10,6 @@ event stream, which JSON is a subset of.
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import json
 import os
@@ -22,7 +21,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from checker.core import numbers
+from checker.core import dates, numbers
 from checker.core.problems import Problem
 
 MAX_BYTES = 1024 * 1024
@@ -60,7 +59,6 @@ _FALSE = frozenset({"false", "False", "FALSE"})
 _INT = re.compile(r"[-+]?[0-9]+")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Text the composer cannot be trusted with: an anchor (`&`, which leaves no trace in
 # the node tree) or the non-specific tag `!` (which it resolves like no tag at all).
 # Other tags show on the node; an alias without an anchor fails to compose.
@@ -521,10 +519,10 @@ def _scalar(event: Any, fail: Any) -> Any:
             return None
     if _SPECIAL_FLOAT.fullmatch(text):
         return float(text.replace(".", "", 1))  # Python spells .inf / .nan without the dot
-    if _DATE.fullmatch(text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
+    if dates.shaped(text):
+        day = dates.calendar_date(text)
+        if day is None:
             fail(event, f"{text} is not a real calendar date: use YYYY-MM-DD")
             return text
+        return day
     return text

@@ -4,7 +4,6 @@ date, with the pack and waivers it names, and report every difference, field by 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from checker.cli.common import (
     load_judged,
     order_inputs,
 )
+from checker.core import dates
 from checker.core.escaping import for_terminal
 
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if args.waivers is None and predicate["waivers"] is not None:
         args.waivers = _recorded(predicate["waivers"]["file"], "waivers file", "--waivers FILE")
     paths, skip = order_inputs(args, config, args.paths or [Path(p) for p in predicate["paths"]])
-    args.as_of = dt.date.fromisoformat(predicate["as_of"])
+    args.as_of = dates.calendar_date(predicate["as_of"])
     # the record's waivers, or none where it names none ([tool.chipcheck] waivers aside)
     args.no_waivers = args.waivers is None
     judged = load_judged(args, config)
@@ -140,9 +140,7 @@ def _inputs(data: Any, name: str) -> dict[str, Any]:
     problems = []
     if not isinstance(p, dict):
         raise UsageError(f"{name}: predicate: not an object ({_SHAPE})")
-    try:
-        dt.date.fromisoformat(str(p.get("as_of")))
-    except ValueError:
+    if dates.calendar_date(str(p.get("as_of"))) is None:
         problems.append("predicate.as_of: not a date YYYY-MM-DD")
     paths = p.get("paths")
     if not isinstance(paths, list) or not paths or not all(isinstance(x, str) and x for x in paths):
