@@ -270,11 +270,11 @@ def test_a_junit_spool_that_cannot_be_written_is_an_error_not_a_traceback(
     """JUnit keeps its suites in a temporary file until the totals are known."""
     import tempfile
 
-    from checker.report import formats as reporting
+    from checker.report import junit_format
 
     not_a_directory = tmp_path / "file"
     not_a_directory.write_text("", encoding="utf-8")
-    monkeypatch.setattr(reporting, "JUNIT_SPOOL_BYTES", 1)  # to disk at the first suite
+    monkeypatch.setattr(junit_format, "JUNIT_SPOOL_BYTES", 1)  # to disk at the first suite
     monkeypatch.setattr(tempfile, "tempdir", str(not_a_directory))
     run = cli("check", orders, "--format", "junit", "--output", tmp_path / "out.xml")
     assert run.code == 2

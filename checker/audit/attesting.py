@@ -19,7 +19,7 @@ from checker import __version__
 from checker.core.escaping import unicode_safe_data
 from checker.core.results import OrderResult, PackInfo, Tally
 from checker.judge.checking import Checker
-from checker.report.formats import summary_json
+from checker.report.json_format import summary_json
 from checker.source.documents import discover
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"

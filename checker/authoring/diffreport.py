@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from checker.core.escaping import for_terminal, unicode_safe_data
-from checker.report.formats import order_json
+from checker.report.json_format import order_json
 
 if TYPE_CHECKING:  # the CLI reads RENDERERS for its choices without importing hypothesis
     from checker.authoring.diffing import PackSide, RuleDiff, StatusChange

@@ -11,6 +11,9 @@ Status = Literal["pass", "fail", "warn", "skip", "waived"]
 Verdict = Literal["pass", "fail", "error"]
 
 
+INPUT_ERROR = "input-error"  # the id under which reports show an order's input errors
+
+
 class Waived(NamedTuple):
     """A waiver that matched a failing or warning result: applied, or out of force."""
 

@@ -128,8 +128,6 @@ class Date(str):
     text, which orders them by day): it compares with dates and date literals only."""
 
 
-
-
 def kind(t: type) -> str:
     if t is Date:
         return "date"

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from checker.core.escaping import for_terminal
 from checker.core.results import Report, Tally
-from checker.report.formats import needs_attention, summary, waiver_note
+from checker.report.text_format import needs_attention, summary, waiver_note
 
 STYLE = {
     "pass": "green",

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 def _exit(tally: Tally, args: argparse.Namespace, waivers: WaiverSet | None) -> int:
     """The exit code; each waiver that matched nothing is reported on stderr, and with
     --strict-waivers makes a passing run exit 1."""
-    from checker.report.formats import unused
+    from checker.report.json_format import unused
 
     if waivers is None:
         return tally.exit_code
