@@ -8,7 +8,7 @@ check may take in all. The models stay the one definition of what a valid file i
 this turns the core schema pydantic builds from them into the same schema for plain
 immutable classes, which pydantic-core (compiled, about 30 ms to import) validates
 without pydantic. Same engine, same constraints, same functions from checker.schema.forms;
-tests/test_records.py checks that the committed file is what this prints and that
+tests/schema/test_records.py checks that the committed file is what this prints and that
 both accept the same data and build the same values.
 
 The classes are filled through pydantic-core's dataclass schema (instance made with

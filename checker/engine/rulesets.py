@@ -1,7 +1,7 @@
 """The one module that talks to durable_rules.
 
 Usage follows the field notes (shared/notes/durable-rules.md) plus what we measured,
-each point covered by tests/test_engine.py:
+each point covered by tests/engine/test_engine.py:
 - one fact per order, asserted alone (never `assert_facts` batches, which drop firings);
 - every fact matches a sentinel rule, so every assert is handled: after an unhandled
   assert, `delete_state` segfaults, and skipping it leaks the session until `MemoryError`;

@@ -17,7 +17,7 @@ from checker.core import dates
 
 # durable_rules compares and computes numbers as 64-bit integers or IEEE doubles, and
 # converts between them: both are exact for every integer up to 2**53, no further
-# (tests/test_engine.py shows where each breaks). Every number a pack gives and every
+# (tests/engine/test_engine.py shows where each breaks). Every number a pack gives and every
 # value a condition can compute must stay inside; so must the quota ledger.
 ENGINE_EXACT = 2**53
 # Floats reach the engine as JSON text, and Python writes those below 1e-4 with an
@@ -34,7 +34,7 @@ ENGINE_MAX_TESTS = 63
 ENGINE_LIST_TESTS = 8
 # durable_rules keeps a rule's nested `and`/`or` groups in an expression sequence of 32
 # entries and refuses a ruleset past it (ERR_EXPRESSION_LIMIT_EXCEEDED): measured, 14
-# groups below a condition's top build and 15 do not (tests/test_engine.py).
+# groups below a condition's top build and 15 do not (tests/engine/test_engine.py).
 ENGINE_MAX_GROUPS = 14
 
 # GB 32100-2015: the 31-character alphabet and the weights of positions 1-17.

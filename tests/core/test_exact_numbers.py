@@ -1,5 +1,5 @@
 """A number is exact or refused, never rounded: in orders, waivers and conditions, through
-the real CLI (the pack's own cases are in tests/test_rule_pack_errors.py)."""
+the real CLI (the pack's own cases are in tests/pack/test_rule_pack_errors.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from checker.core import numbers
 from tests.conftest import order_text, write
-from tests.test_waivers import LOW, waiver, waivers_file
+from tests.judge.test_waivers import LOW, waiver, waivers_file
 
 
 @pytest.mark.parametrize(

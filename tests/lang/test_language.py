@@ -19,7 +19,7 @@ RULE = """\
 id: probe
 title: A rule written for one test
 status: reported
-source: tests/test_language.py
+source: tests/lang/test_language.py
 description: Fails when any of its checks holds.
 {parameters}message: "probe"
 pass_message: "no check holds"

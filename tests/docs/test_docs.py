@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO, write
-from tests.test_language import BASE, fired, pack_with
+from tests.lang.test_language import BASE, fired, pack_with
 
 DOC = REPO / "docs" / "language.md"
 BLOCK = re.compile(r"```chipcheck-example\nwhen: (?P<when>.*)\nholds: (?P<holds>true|false)\n```")

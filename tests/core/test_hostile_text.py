@@ -14,7 +14,7 @@ import pytest
 from junitparser import JUnitXml
 
 from tests.conftest import BASE_ORDER, order_text, write
-from tests.test_formats import SARIF_SCHEMA
+from tests.report.test_formats import SARIF_SCHEMA
 
 # One valid order as JSON text, with {name} and {order_id} to fill with JSON escapes.
 JSON_ORDER = (

@@ -19,7 +19,7 @@ from tests.conftest import write
 PACK = """\
 name: declared
 version: "1"
-title: A pack written for tests/test_declarations.py
+title: A pack written for tests/schema/test_declarations.py
 description: Declarations of every kind.
 rules: [probe]
 attributes:
@@ -105,7 +105,7 @@ RULE = """\
 id: probe
 title: Reads declared facts
 status: reported
-source: tests/test_declarations.py
+source: tests/schema/test_declarations.py
 description: Fails when its check holds.
 message: "probe"
 pass_message: "ok"
