@@ -12,7 +12,7 @@ and combines tests with $and and $or. Everything else is rewritten into that:
 - a side that is not a field (`a + b < c`) is mirrored when the other side is a field,
   else computed before the assert as a derived field, as is any arithmetic the engine
   would not compute exactly: `/`, `%` (Python's remainder), and anything with a number
-  that has decimals (0.6 is not a double; checker.lang.expressions.evaluate is exact).
+  that has decimals (0.6 is not a double; checker.lang.evaluate is exact).
 The derived fields are `Derived` values: the checker computes them per order.
 """
 
@@ -21,7 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from checker.lang.expressions import (
+from checker.lang.evaluate import evaluate, holds
+from checker.lang.normalise import normal_form, width
+from checker.lang.tree import (
     FOLDED,
     MIRROR,
     AllOf,
@@ -35,12 +37,8 @@ from checker.lang.expressions import (
     Member,
     Operand,
     Value,
-    evaluate,
-    holds,
     leaves,
     names,
-    normal_form,
-    width,
 )
 from checker.pack.rulepack import RulePack
 from checker.schema.forms import ENGINE_LIST_TESTS, ENGINE_MAX_TESTS
@@ -55,7 +53,7 @@ DERIVED_PREFIX = "="  # no fact name starts so: derived fields cannot shadow fac
 class Derived(NamedTuple):
     """A field computed before the assert: `name` holds the value of `operand`, or, for
     a membership test of a long list, a pattern test or a comparison the engine would
-    round, whether it holds (checker.lang.expressions.holds, exact)."""
+    round, whether it holds (checker.lang.evaluate.holds, exact)."""
 
     name: str
     operand: Operand | Member | Matches | Comparison

@@ -22,8 +22,8 @@ from checker.engine.rulesets import Engine, EngineError
 from checker.judge.facts import Deriver, Local, Used
 from checker.judge.reading import Loaded, Reader, Tick, default_jobs
 from checker.judge.wording import explain_check
-from checker.lang.expressions import names_of
 from checker.lang.templates import Template
+from checker.lang.tree import names_of
 from checker.pack.rulepack import PackRule, RulePack
 from checker.pack.vocabulary import LEDGER_EXACT
 from checker.schema.declared import Extras

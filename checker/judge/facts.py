@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from checker.lang.expressions import Condition, holds, names
+from checker.lang.evaluate import holds
+from checker.lang.tree import Condition, names
 from checker.pack.vocabulary import BUILTIN, Ledger, Order_, Vocabulary, ledger_names
 from checker.schema.declared import Extras
 from checker.schema.records import Order, PackMeta

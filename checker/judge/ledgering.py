@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from checker.core.results import OrderResult, PackInfo, Verdict
 from checker.judge.checking import Checker
 from checker.judge.reading import Loaded
-from checker.lang.expressions import ORDERING, Comparison, Fact, literals, names, tests
+from checker.lang.tree import ORDERING, Comparison, Fact, literals, names, tests
 from checker.pack.vocabulary import Ledger, ledger_names
 
 

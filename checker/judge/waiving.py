@@ -18,7 +18,8 @@ from typing import Any, Literal, NamedTuple
 
 from checker.core.problems import Problem
 from checker.core.results import RuleResult, Waived, WaiversInfo
-from checker.lang.expressions import Condition, holds
+from checker.lang.evaluate import holds
+from checker.lang.tree import Condition
 from checker.pack.rulepack import RulePack, check_index, located_condition
 from checker.schema.records import Waivers
 from checker.schema.validation import validate

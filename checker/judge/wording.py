@@ -15,7 +15,8 @@ import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 
-from checker.lang.expressions import Value, evaluate
+from checker.lang.evaluate import evaluate
+from checker.lang.tree import Value
 from checker.pack.rulepack import CompiledCheck
 from checker.pack.soundness import Fix
 

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from checker.core.problems import Problem
-from checker.lang import expressions
-from checker.lang.expressions import (
+from checker.lang import normalise, parse, tree
+from checker.lang.normalise import conjuncts
+from checker.lang.templates import Template, TemplateError
+from checker.lang.templates import parse as parse_template
+from checker.lang.tree import (
     AnyOf,
     Comparison,
     Condition,
@@ -25,11 +28,8 @@ from checker.lang.expressions import (
     ExpressionError,
     Fact,
     ParamValue,
-    conjuncts,
     names,
 )
-from checker.lang.templates import Template, TemplateError
-from checker.lang.templates import parse as parse_template
 from checker.pack.soundness import (
     GAP_NAMES,
     RESERVED,
@@ -491,7 +491,7 @@ def _load_rule(
     warnings += _authoring_warnings(doc, rule, located, used, scope)
     period, period_message = _period(rule)
     conditions = [c for c in (period, skip) if c] + [c.condition for c in checks]
-    read = [name for condition in conditions for name in expressions.names(condition)]
+    read = [name for condition in conditions for name in tree.names(condition)]
     shown_facts = tuple(dict.fromkeys(n for n in read + shown if n in facts))
     message_template, pass_template = templates["message"], templates["pass_message"]
     assert message_template and pass_template  # the model requires both
@@ -656,7 +656,7 @@ def _condition(
         return None
     types, facts, rename = scoped
     try:
-        condition = expressions.parse(text, types, params, used)
+        condition = parse.parse(text, types, params, used)
     except ExpressionError as exc:
         mark = doc.locate(loc)
         line, column = mark if mark else (None, None)
@@ -664,9 +664,9 @@ def _condition(
             column += exc.offset + _quote_width(doc, loc)
         problems.append(Problem(doc.file, line, column, f"in {loc[-1]}: {exc}"))
         return None
-    written = expressions.names(condition)
+    written = tree.names(condition)
     used.update(name for name in rename if name in written)
-    condition = expressions.rename(condition, rename)
+    condition = normalise.rename(condition, rename)
     found = condition_problems(condition, facts)
     problems.extend(doc.problem(loc, f"in {loc[-1]}: {message}") for message in found)
     return None if found else condition

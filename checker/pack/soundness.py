@@ -17,7 +17,9 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import NamedTuple
 
-from checker.lang.expressions import (
+from checker.lang.evaluate import folded
+from checker.lang.normalise import conjuncts, groups, normal_form, substitute, width
+from checker.lang.tree import (
     MIRROR,
     ORDERING,
     Comparison,
@@ -28,18 +30,12 @@ from checker.lang.expressions import (
     Member,
     Operand,
     Test,
-    conjuncts,
-    folded,
     folds,
-    groups,
     leaves,
     literals,
     names_of,
-    normal_form,
     source,
-    substitute,
     tests,
-    width,
     written,
 )
 from checker.pack.vocabulary import FactSpec

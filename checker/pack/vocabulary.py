@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from checker.core.problems import Problem
-from checker.lang import expressions
-from checker.lang.expressions import Condition, Date, ExpressionError, ParamValue, Value
+from checker.lang import evaluate, parse, tree
+from checker.lang.tree import Condition, Date, ExpressionError, ParamValue, Value
 from checker.schema.declared import ORDER_PLACES, Extras, Pattern
 from checker.schema.forms import ENGINE_EXACT, visible_length
 from checker.schema.records import CatalogList, Declared, FactDecl, LedgerDecl, Order, PackMeta
@@ -377,7 +377,7 @@ class Builder:
         where = self._item_condition((*loc, "where"), query.where, types)
         if where is _MISSING:
             return ()
-        if where is not None and not set(expressions.names(where)) <= self.item.model_only:
+        if where is not None and not set(tree.names(where)) <= self.item.model_only:
             self.problem((*loc, "where"), "a catalog list selects by the model and its "
                          "attributes only (model, known, model.ATTRIBUTE)")  # fmt: skip
             return ()
@@ -687,7 +687,7 @@ class Builder:
         if text is None:
             return None
         try:
-            condition = expressions.parse(text, types, self.lists)
+            condition = parse.parse(text, types, self.lists)
         except ExpressionError as exc:
             self.problem(loc, f"in {loc[-1]}: {exc}")
             return _MISSING
@@ -699,10 +699,10 @@ class Builder:
     def _unknown_model(self, condition: Condition) -> str | None:
         """A model id a condition names that the catalog does not have: a misspelt id
         would select no line, and the fact would quietly count nothing."""
-        for test in expressions.tests(condition):
-            for side, model in expressions.literals(test):
-                if side == expressions.Fact("model") and model not in self.catalog_attrs:
-                    return expressions.unknown(str(model), "a model of the catalog",
+        for test in tree.tests(condition):
+            for side, model in tree.literals(test):
+                if side == tree.Fact("model") and model not in self.catalog_attrs:
+                    return tree.unknown(str(model), "a model of the catalog",
                                                self.catalog_attrs)  # fmt: skip
         return None
 
@@ -715,7 +715,7 @@ class Builder:
         models = self._model_set(condition, item)
         if models is not None:
             return lambda i: i[0].model in models
-        read = expressions.names(condition)
+        read = tree.names(condition)
         getters = [(n, item.getters[n]) for n in read]
 
         def selects(i: Any) -> bool:
@@ -725,7 +725,7 @@ class Builder:
                 if found is _MISSING or found is None:
                     return False
                 values[n] = _comparable("", found)
-            return expressions.holds(condition, values)
+            return evaluate.holds(condition, values)
 
         return selects
 
@@ -733,7 +733,7 @@ class Builder:
         """The catalog models a condition selects, if it reads only the model."""
         if condition is None or "model" not in item.kinds:
             return None
-        read = expressions.names(condition)
+        read = tree.names(condition)
         if not set(read) <= item.model_only:
             return None
         chosen = set()
@@ -746,7 +746,7 @@ class Builder:
                         break
                     values[n] = _comparable("", found)
             else:
-                if expressions.holds(condition, values):
+                if evaluate.holds(condition, values):
                     chosen.add(model)
         return frozenset(chosen)
 
@@ -817,7 +817,7 @@ class Builder:
             conditions[part] = None
             if text is not None:
                 try:
-                    conditions[part] = expressions.parse(text, types, self.lists)
+                    conditions[part] = parse.parse(text, types, self.lists)
                 except ExpressionError as exc:
                     self.problem((*at, part), f"in {part}: {exc}")
         ledger = Ledger(
@@ -870,7 +870,7 @@ class Builder:
             hint = f": did you mean {close[0]!r}?" if close else ""
             self.problem(loc, f"{name!r} is not a fact of the order{hint}")
         elif spec.type not in kinds:
-            self.problem(loc, f"{name} is {expressions.kind(spec.type)}, which does not fit here")
+            self.problem(loc, f"{name} is {tree.kind(spec.type)}, which does not fit here")
 
 
 def _unit_sum(models: frozenset[str] | None) -> Callable[[Order_], int]:

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from checker.engine.compiling import compile_rules
 from checker.engine.rulesets import Engine, EngineError
-from checker.lang.expressions import ExpressionError, evaluate, holds, parse
+from checker.lang.evaluate import evaluate, holds
+from checker.lang.parse import parse
+from checker.lang.tree import ExpressionError
 from tests.conftest import REPO
 
 FACT_TYPES = {"a": int, "b": int, "x": float, "s": str, "flag": bool}
@@ -205,7 +207,7 @@ def test_the_engine_agrees_with_python_on_the_whole_language(
     rewriting (not pushed down, lists expanded, derived fields) keeps the meaning."""
     from hypothesis import assume
 
-    from checker.lang.expressions import Const, leaves, operands
+    from checker.lang.tree import Const, leaves, operands
     from checker.pack.soundness import number_problem
 
     try:
@@ -407,7 +409,7 @@ SPLIT_PROBE = """
 import random, sys
 from checker.engine.compiling import compile_rules, group_rules
 from checker.engine.rulesets import Engine
-from checker.lang.expressions import parse
+from checker.lang.parse import parse
 
 rng = random.Random(int(sys.argv[1]))
 types = {"a": int, "b": int}
@@ -432,7 +434,7 @@ for pack in range(40):
     conditions = {}
     for i in range(rng.randint(1, 40)):
         condition = parse(tree(3), types, {})
-        from checker.lang.expressions import groups, normal_form, width
+        from checker.lang.normalise import groups, normal_form, width
         if width(condition, 8) <= 63 and groups(normal_form(condition, 8)) <= 14:
             conditions[f"r{i}"] = condition  # what checker.pack.soundness lets a pack hold
     definition, derived = compile_rules(conditions, frozenset())

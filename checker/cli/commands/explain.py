@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def _kind(python_type: type) -> str:
-    from checker.lang.expressions import Date
+    from checker.lang.tree import Date
 
     kinds = {int: "integer", float: "decimal", bool: "boolean", str: "text", Date: "date"}
     return kinds[python_type]
