@@ -7,13 +7,13 @@ match); a declared fact says its value when what it reads is not given.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+from checker.core.suggestions import nearest
 from checker.lang.evaluate import holds
 from checker.lang.tree import Condition, names
 from checker.pack.vocabulary import BUILTIN, Ledger, Order_, Vocabulary, ledger_names
@@ -28,11 +28,6 @@ Used = tuple[int, ...]  # per ledger: the amount in earlier orders with the same
 def normalise_name(name: str) -> str:
     """NFKC, case folding and collapsed whitespace: nothing looser (no homoglyph folding)."""
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
-
-
-def closest(word: str, choices: Sequence[str]) -> str:
-    """The most similar choice; there is always one, so a message can always name it."""
-    return max(choices, key=lambda c: (difflib.SequenceMatcher(None, word, c).ratio(), c))
 
 
 _PERIODS: dict[str, Callable[[str], str]] = {
@@ -101,7 +96,7 @@ class Deriver:
             order.buyer.uscc,
             len(unknown),
             ", ".join(
-                f"{m} (closest: {closest(m, self._catalog_ids)})" for m in dict.fromkeys(unknown)
+                f"{m} (closest: {nearest(m, self._catalog_ids)})" for m in dict.fromkeys(unknown)
             ),
             status,
             entity.name if entity else "",

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 from checker.core import dates, numbers
+from checker.core.suggestions import unknown
 from checker.lang.evaluate import evaluate, exact_value
 from checker.lang.tree import (
     FOLDED,
@@ -58,7 +59,6 @@ from checker.lang.tree import (
     kind,
     names,
     source,
-    unknown,
 )
 from checker.schema import forms
 from checker.schema.forms import ENGINE_EXACT

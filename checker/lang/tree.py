@@ -3,8 +3,7 @@ read back as text (in messages) and walked (names, tests, literals)."""
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import NamedTuple
 
 Value = int | float | bool | str
@@ -236,10 +235,3 @@ def describe(operand: Operand) -> str:
 def article(t: type) -> str:
     word = kind(t)
     return f"a {word}" if word != "text" else "text"
-
-
-def unknown(text: str, what: str, known: Mapping[str, object]) -> str:
-    """`'text' is not WHAT`, with the closest known name, if one is close."""
-    close = difflib.get_close_matches(text, list(known), n=1)
-    hint = f": did you mean {close[0]!r}?" if close else ""
-    return f"{text!r} is not {what}{hint}"

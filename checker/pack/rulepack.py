@@ -8,7 +8,6 @@ do not exist. Any of these makes the whole pack invalid, reported with file:line
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 import re
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from checker.core.problems import Problem
+from checker.core.suggestions import did_you_mean
 from checker.lang import normalise, parse, tree
 from checker.lang.normalise import conjuncts
 from checker.lang.templates import Template, TemplateError
@@ -526,8 +526,7 @@ def _keyed_parameters(
         before = len(problems)
         spec = vocabulary.facts.get(parameter.by)
         if spec is None or parameter.by in vocabulary.ledger_facts():
-            close = difflib.get_close_matches(parameter.by, sorted(vocabulary.facts), n=1)
-            hint = f": did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(parameter.by, vocabulary.facts)
             problems.append(
                 doc.problem((*at, "by"), f"by: {parameter.by!r} is not a fact of the order{hint}")
             )
@@ -549,8 +548,7 @@ def _keyed_parameters(
         for key, value in parameter.values.items():
             where = (*at, "values", key)
             if known is not None and key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = did_you_mean(key, known, " (did you mean {!r}?)")
                 problems.append(
                     doc.problem(
                         where,
@@ -697,8 +695,8 @@ def _template(
         hint = ""
         if field in GAP_NAMES:
             hint = " (gap and target need a fix comparison with < <= > or >=)"
-        elif close := difflib.get_close_matches(field, sorted(allowed), n=1):
-            hint = f": did you mean {close[0]!r}?"
+        else:
+            hint = did_you_mean(field, allowed)
         problems.append(
             doc.problem(loc, f"template names {{{field}}}, which is not a fact or parameter{hint}")
         )

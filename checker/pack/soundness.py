@@ -9,7 +9,6 @@ misspelt `"aproved"` makes a check that never fails). Each of these is a load er
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import re
@@ -17,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import NamedTuple
 
+from checker.core.suggestions import did_you_mean
 from checker.lang.evaluate import folded
 from checker.lang.normalise import conjuncts, groups, normal_form, substitute, width
 from checker.lang.tree import (
@@ -146,8 +146,7 @@ def _choice_problems(test: Test, facts: Facts) -> list[str]:
             continue
         if fold and folded(value) in {folded(c) for c in choices}:
             continue
-        close = difflib.get_close_matches(value, choices, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(value, choices, "; did you mean {!r}?")
         listed = ", ".join(repr(c) for c in choices)
         problems.append(
             f"{fact.name} is one of {listed}; {value!r} is none of them, so "
@@ -399,8 +398,7 @@ def literals_outside(condition: Condition, references: Mapping[str, frozenset[st
                 known = frozenset(map(folded, known))
                 value = folded(value)
             if known is not None and value not in known:
-                close = difflib.get_close_matches(value, sorted(known), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = did_you_mean(value, known, " (did you mean {!r}?)")
                 found.append(
                     f"{value!r} is no {fact.name} in the pack's reference data{hint}, so "
                     f"`{source(test)}` never holds for a known one"

@@ -18,12 +18,12 @@ field; `item` for a list of values).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from checker.core.problems import Problem
+from checker.core.suggestions import did_you_mean, unknown
 from checker.lang import evaluate, parse, tree
 from checker.lang.tree import Condition, Date, ExpressionError, ParamValue, Value
 from checker.schema.declared import ORDER_PLACES, Extras, Pattern
@@ -383,8 +383,7 @@ class Builder:
             return ()
         declared = {"id"} | {a for attrs in self.catalog_attrs.values() for a in attrs}
         if query.catalog not in declared:
-            close = difflib.get_close_matches(query.catalog, sorted(declared), n=1)
-            hint = f": did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(query.catalog, declared)
             self.problem(
                 (*loc, "catalog"), f"{query.catalog!r} is no attribute of the catalog{hint}"
             )
@@ -444,8 +443,7 @@ class Builder:
     def _source(self, loc: Loc, path: str) -> _Source | None:
         found = self.sources.get(path)
         if found is None:
-            close = difflib.get_close_matches(path, sorted(self.sources), n=1)
-            hint = f": did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(path, self.sources)
             self.problem(loc, f"{path!r} is not an order field or attribute{hint}")
         return found
 
@@ -702,8 +700,7 @@ class Builder:
         for test in tree.tests(condition):
             for side, model in tree.literals(test):
                 if side == tree.Fact("model") and model not in self.catalog_attrs:
-                    return tree.unknown(str(model), "a model of the catalog",
-                                               self.catalog_attrs)  # fmt: skip
+                    return unknown(str(model), "a model of the catalog", self.catalog_attrs)
         return None
 
     def _selector(self, condition: Condition | None, item: _Item) -> Callable[[Any], bool]:
@@ -866,8 +863,7 @@ class Builder:
     ) -> None:
         spec = local.get(name)
         if spec is None:
-            close = difflib.get_close_matches(name, sorted(local), n=1)
-            hint = f": did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, local)
             self.problem(loc, f"{name!r} is not a fact of the order{hint}")
         elif spec.type not in kinds:
             self.problem(loc, f"{name} is {tree.kind(spec.type)}, which does not fit here")

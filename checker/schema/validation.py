@@ -8,7 +8,6 @@ themselves, whose errors are worded here.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import types
 import typing
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic_core import SchemaValidator, ValidationError
 
 from checker.core.problems import Problem
+from checker.core.suggestions import close_to
 from checker.schema import records
 from checker.source.documents import Document
 
@@ -75,8 +75,8 @@ def _message(
     where = _where(loc)
     if kind == "extra_forbidden":
         allowed = allowed_keys(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+        close = close_to(str(loc[-1]), allowed)
+        hint = f"did you mean {close!r}?" if close else f"allowed keys: {', '.join(allowed)}"
         return f"unknown key {loc[-1]!r} at {_where(loc[:-1])}: {hint}"
     if kind == "missing":
         return f"{where} is required: add it"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 from pathlib import Path
 
 from checker.authoring.diffreport import RENDERERS as DIFF_RENDERERS
 from checker.cli.common import Config, UsageError, load_pack_from, order_inputs, write
+from checker.core.suggestions import did_you_mean
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -32,8 +32,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     known = {r.rule.id for c in checkers for r in c.pack.rules}
     for rule in args.rule or ():
         if rule not in known:
-            close = difflib.get_close_matches(rule, sorted(known), n=1)
-            hint = f": did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(rule, known)
             raise UsageError(f"--rule {rule}: neither pack has a rule of that id{hint}")
     old_report = old.check_paths(paths, skip=skip) if paths else None
     new_report = new.check_paths(paths, skip=skip) if paths else None
