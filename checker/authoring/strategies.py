@@ -33,7 +33,7 @@ import yaml
 from hypothesis import strategies as st
 
 from checker.pack.rulepack import RulePack
-from checker.schema.forms import uscc_check_digit
+from checker.schema.forms import TEXT_MAX, uscc_check_digit
 from checker.source.documents import read_document
 
 Document = dict[str, Any]
@@ -439,7 +439,7 @@ def _of_form(pattern: str) -> st.SearchStrategy[str]:
             plain_text(text)
         except ValueError:
             return False
-        return 0 < len(text) <= 500 and has_form(pattern, text)
+        return 0 < len(text) <= TEXT_MAX and has_form(pattern, text)
 
     return st.from_regex(pattern, fullmatch=True).filter(fits)
 

@@ -14,6 +14,11 @@ Verdict = Literal["pass", "fail", "error"]
 INPUT_ERROR = "input-error"  # the id under which reports show an order's input errors
 
 
+def waiver_terms(terms: Mapping[str, object]) -> str:
+    """Who answers for a waiver, as every report words it: its reference, approver, owner."""
+    return f"ref {terms['reference']}, approved by {terms['approved_by']}, owner {terms['owner']}"
+
+
 class Waived(NamedTuple):
     """A waiver that matched a failing or warning result: applied, or out of force."""
 

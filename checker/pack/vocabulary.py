@@ -27,12 +27,12 @@ from checker.core.suggestions import did_you_mean, unknown
 from checker.lang import evaluate, parse, tree
 from checker.lang.tree import Condition, Date, ExpressionError, ParamValue, Value
 from checker.schema.declared import ORDER_PLACES, Extras, Pattern
-from checker.schema.forms import ENGINE_EXACT, visible_length
+from checker.schema.forms import ENGINE_EXACT, ITEMS_MAX, LONG_TEXT_MAX, TEXT_MAX, visible_length
 from checker.schema.records import CatalogList, Declared, FactDecl, LedgerDecl, Order, PackMeta
 from checker.source.documents import Document, Loc
 
-# An order has at most 1,000 lines of at most 10**9 units (checker/schema/models.py).
-MAX_LINES = 1000
+# An order has at most ITEMS_MAX lines of at most 10**9 units (checker/schema/models.py).
+MAX_LINES = ITEMS_MAX
 MAX_UNITS = 10**9
 ORDER_UNITS = MAX_LINES * MAX_UNITS
 DAYS = (dt.date.max - dt.date.min).days
@@ -224,7 +224,7 @@ def _order_sources(meta: PackMeta) -> dict[str, _Source]:
             "text", lambda c: c.entity.name if c.entity else None, ("buyer", "uscc"), False, True, 0
         ),
     }
-    for field, bound in (("purpose", 5000), ("site", 500)):
+    for field, bound in (("purpose", LONG_TEXT_MAX), ("site", TEXT_MAX)):
         s[f"justification.{field}"] = _Source(
             "text", _justified(field), ("justification", field), True, True, bound
         )
@@ -278,9 +278,9 @@ def _declared_source(
     high = d.max if d.max is not None else ENGINE_EXACT
     bound = int(max(abs(low), abs(high))) if (d.of or kind) in ("integer", "decimal") else 0
     if kind == "list":
-        bound = 1000
+        bound = ITEMS_MAX
     if (d.of or kind) == "text" and d.values is None:
-        bound = 500
+        bound = TEXT_MAX
     choices = tuple(d.values) if d.values and kind == "text" else ()
     return _Source(kind, get, loc, own, not d.required or in_optional, bound, choices, d.of, d)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from checker.core.escaping import for_display, unicode_safe_data
+from checker.core.results import waiver_terms
 
 CHART_JS = Path(__file__).parent.parent / "vendor" / "chart.umd.min.js"
 
@@ -387,8 +388,7 @@ def _results(order: dict[str, Any]) -> list[str]:
         if waiver is not None:
             state = "applied" if waiver["applied"] else "not in force"
             line += (
-                f" [waiver {waiver['id']}, {state}: approved by {waiver['approved_by']}, "
-                f"ref {waiver['reference']}, owner {waiver['owner']}, expires "
+                f" [waiver {waiver['id']}, {state}: {waiver_terms(waiver)}, expires "
                 f"{waiver['expires']}: {waiver['reason']}]"
             )
         lines.append(line)

@@ -20,6 +20,7 @@ from checker.core.results import (
     PackInfo,
     Tally,
     Waived,
+    waiver_terms,
 )
 from checker.report.json_format import indented, waiver_json
 
@@ -196,8 +197,7 @@ def _suppression(waived: Waived) -> dict[str, Any]:
         "kind": "external",
         "status": "accepted",
         "justification": for_terminal(
-            f"waiver {t['id']}: {t['reason']} (ref {t['reference']}, approved by "
-            f"{t['approved_by']}, owner {t['owner']}, expires {t['expires']})"
+            f"waiver {t['id']}: {t['reason']} ({waiver_terms(t)}, expires {t['expires']})"
         ),
         "properties": dict(t),
     }

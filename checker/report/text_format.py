@@ -13,13 +13,14 @@ from checker.core.results import (
     PackInfo,
     Tally,
     Waived,
+    waiver_terms,
 )
 
 
 def waiver_note(waived: Waived, as_of: str) -> str:
     """The text report's line under a result a waiver matched."""
     t = waived.terms
-    terms = f"ref {t['reference']}, approved by {t['approved_by']}, owner {t['owner']}"
+    terms = waiver_terms(t)
     if waived.applied:
         return f"waiver {t['id']} ({terms}, expires {t['expires']}): {t['reason']}"
     if str(t["expires"]) < as_of:

@@ -18,7 +18,7 @@ from pydantic_core import SchemaValidator, ValidationError
 
 from checker.core.problems import Problem
 from checker.schema import forms
-from checker.schema.forms import ENGINE_EXACT
+from checker.schema.forms import ENGINE_EXACT, ITEMS_MAX, TEXT_MAX
 from checker.schema.records import Declared, Order
 from checker.schema.validation import R, located_problems, validate
 from checker.source.documents import Document, Loc
@@ -26,7 +26,6 @@ from checker.source.documents import Document, Loc
 ANY = "*"  # in a pattern: any key of a mapping, any index of a list
 Pattern = tuple[str, ...]
 Extras = dict[Loc, dict[str, Any]]  # declared values, by the location of their record
-MAX_ITEMS = 1000
 
 ORDER_PLACES: dict[str, Pattern] = {
     "order": (),
@@ -47,7 +46,7 @@ EXAMPLE_ORDERS: tuple[Pattern, ...] = (
 
 
 def _text(pattern: str | None = None) -> dict[str, Any]:
-    text: dict[str, Any] = {"type": "str", "min_length": 1, "max_length": 500, "strict": True}
+    text: dict[str, Any] = {"type": "str", "min_length": 1, "max_length": TEXT_MAX, "strict": True}
     if pattern is not None:  # matched in linear time (checker.schema.forms.linear_pattern)
         text.update(pattern=forms.anchored(pattern), regex_engine="rust-regex")
     return {
@@ -82,7 +81,7 @@ def value_schema(declared: Declared) -> dict[str, Any]:
     if declared.type == "list":
         assert declared.of is not None  # checker.schema.forms.declared_shape
         items = _item_schema(declared.of, declared)
-        return {"type": "list", "items_schema": items, "max_length": MAX_ITEMS, "strict": True}
+        return {"type": "list", "items_schema": items, "max_length": ITEMS_MAX, "strict": True}
     return _item_schema(declared.type, declared)
 
 

@@ -38,6 +38,12 @@ ENGINE_LIST_TESTS = 8
 ENGINE_MAX_GROUPS = 14
 
 # GB 32100-2015: the 31-character alphabet and the weights of positions 1-17.
+# How much a file may hold, for every reader of it: the models, the declared fields,
+# the JSON Schemas, the facts' bounds and the strategies.
+TEXT_MAX = 500  # characters of a text field (a name, a site, a declared text)
+LONG_TEXT_MAX = 5000  # characters of free text (a purpose, a description)
+ITEMS_MAX = 1000  # lines of an order, items of a declared list
+
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 # Unicode category Cc (C0, DEL, C1) and Cs (lone surrogates, which JSON's \ud800 escape

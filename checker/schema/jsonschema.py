@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.schema.forms import anchored
+from checker.schema.forms import ITEMS_MAX, TEXT_MAX, anchored
 from checker.schema.records import Declared, PackMeta
 
 _DEFS = {
@@ -33,7 +33,7 @@ def json_schema(declared: Declared) -> dict[str, Any]:
     """The JSON Schema of one declared value."""
     item = _item(declared.of or declared.type, declared)
     if declared.type == "list":
-        item = {"type": "array", "items": item, "maxItems": 1000}
+        item = {"type": "array", "items": item, "maxItems": ITEMS_MAX}
     if declared.description:
         item["description"] = declared.description.strip()
     return item
@@ -43,7 +43,7 @@ def _item(kind: str, declared: Declared) -> dict[str, Any]:
     if kind == "text":
         if declared.values:
             return {"enum": list(declared.values)}
-        text: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 500}
+        text: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": TEXT_MAX}
         if declared.pattern is not None:
             text["pattern"] = anchored(declared.pattern)
         return text

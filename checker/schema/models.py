@@ -21,6 +21,9 @@ from pydantic import (
 
 from checker.schema.forms import (
     ENGINE_EXACT,
+    ITEMS_MAX,
+    LONG_TEXT_MAX,
+    TEXT_MAX,
     batch_window,
     declared_shape,
     fact_shape,
@@ -44,11 +47,13 @@ USCC_SCHEMA = {
 }
 Uscc = Annotated[str, AfterValidator(valid_uscc), Field(json_schema_extra=USCC_SCHEMA)]
 IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(plain_text)]
-LongText = Annotated[str, StringConstraints(max_length=5000), AfterValidator(free_text)]
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=TEXT_MAX), AfterValidator(plain_text)
+]
+LongText = Annotated[str, StringConstraints(max_length=LONG_TEXT_MAX), AfterValidator(free_text)]
 # A condition: long enough for lists, and it may be folded over lines in YAML.
 ConditionText = Annotated[
-    str, StringConstraints(min_length=1, max_length=5000), AfterValidator(free_text)
+    str, StringConstraints(min_length=1, max_length=LONG_TEXT_MAX), AfterValidator(free_text)
 ]
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 
@@ -79,7 +84,7 @@ class Order(Strict):
     date: IsoDate
     buyer: Buyer
     batch: Id
-    lines: list[Line] = Field(min_length=1, max_length=1000)
+    lines: list[Line] = Field(min_length=1, max_length=ITEMS_MAX)
     justification: Justification | None = None
 
 
@@ -229,7 +234,7 @@ class Parameter(Strict):
     note: LongText | None = None
     by: Name | None = None  # a fact whose value picks the parameter's value
     values: (
-        dict[Annotated[str, StringConstraints(min_length=1, max_length=500)], ParamItem] | None
+        dict[Annotated[str, StringConstraints(min_length=1, max_length=TEXT_MAX)], ParamItem] | None
     ) = None
 
     _keyed = model_validator(mode="after")(keyed_parameter)
@@ -285,7 +290,7 @@ class Waiver(Strict):
     orders: list[Id] | None = Field(default=None, min_length=1, max_length=10_000)
     when: ConditionText | None = None  # a condition on the order's facts, as in a rule
     reason: Annotated[
-        str, StringConstraints(min_length=1, max_length=5000), AfterValidator(free_text)
+        str, StringConstraints(min_length=1, max_length=LONG_TEXT_MAX), AfterValidator(free_text)
     ]
     owner: Text
     approved_by: Text

@@ -14,6 +14,7 @@ from checker.cli.common import (
     write,
 )
 from checker.core.escaping import for_terminal
+from checker.core.results import waiver_terms
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -64,8 +65,7 @@ def _table(rows: list[dict[str, Any]], as_of: str, judged: bool) -> str:
             for_terminal(
                 f"{r['state']:<8}  {r['id']}  {r['rule']}"
                 + (f" check {r['check']}" if r["check"] else "")
-                + f"  expires {r['expires']} ({left}{waived})  ref {r['reference']}, "
-                f"approved by {r['approved_by']}, owner {r['owner']}"
+                + f"  expires {r['expires']} ({left}{waived})  {waiver_terms(r)}"
             )
         )
     states = [str(r["state"]) for r in rows]
