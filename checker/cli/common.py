@@ -17,6 +17,7 @@ from checker.core.escaping import for_terminal
 from checker.core.problems import Problem
 
 if TYPE_CHECKING:
+    from checker.judge.checking import Checker
     from checker.judge.waiving import WaiverSet
     from checker.pack.rulepack import RulePack
 
@@ -124,6 +125,38 @@ def load_judged(
         print_problems(loaded, f"waivers file {path.as_posix()} is invalid; nothing was checked")
         return None
     return pack, loaded
+
+
+class Judging(NamedTuple):
+    """What a command that judges orders opens with: the order paths, the files
+    discovery passes over, and the checker of the pack (and waivers) it judges by."""
+
+    paths: list[Path]
+    skip: frozenset[Path]
+    checker: Checker
+
+
+def judging(
+    args: argparse.Namespace, config: Config, *, waivers: bool = True, required: bool = True
+) -> Judging | None:
+    """The shared preamble of check, attest, ledger and waivers; None, the problems
+    printed, when the pack or the waivers file is invalid (exit 2, nothing checked).
+    `waivers`: whether the run applies them; `required`: whether no PATH is an error."""
+    paths, skip = order_inputs(args, config, required=required)
+    if waivers:
+        judged = load_judged(args, config)
+        if judged is None:
+            return None
+        pack, waiver_set = judged
+    else:
+        loaded = load_pack(args, config)
+        if loaded is None:
+            return None
+        pack, waiver_set = loaded, None
+    from checker.judge.checking import Checker
+
+    checker = Checker(pack, enforce_proposed=args.enforce_proposed, waivers=waiver_set)
+    return Judging(paths, skip, checker)
 
 
 def order_inputs(

@@ -9,8 +9,7 @@ from checker.cli.common import (
     Config,
     UsageError,
     as_of,
-    load_judged,
-    order_inputs,
+    judging,
     pack_source,
     refuse_inputs,
 )
@@ -20,16 +19,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
     """Exit as `check` would on the same orders (0, 1 or 2), once the record is written:
     a record of failing orders is still a record. The record is signed in memory, so a
     failed signing leaves nothing on disk."""
-    paths, skip = order_inputs(args, config, required=True)
-    judged = load_judged(args, config)
+    judged = judging(args, config)
     if judged is None:
         return 2
-    pack, waivers = judged
+    paths, skip, checker = judged
     from checker.audit.attesting import ChangedWhileReading, NothingToAttest, dumps, record
-    from checker.judge.checking import Checker
 
-    refuse_inputs([args.output], paths, pack, skip)
-    checker = Checker(pack, enforce_proposed=args.enforce_proposed, waivers=waivers)
+    refuse_inputs([args.output], paths, checker.pack, skip)
     try:
         made = record(checker, paths, skip, as_of(args).isoformat(), pack_source(args, config))
     except (ChangedWhileReading, NothingToAttest) as exc:

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 from checker.cli.common import (
     Config,
     Output,
-    load_judged,
-    order_inputs,
+    judging,
     refuse_inputs,
 )
 from checker.core.escaping import for_terminal
@@ -21,12 +20,11 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    paths, skip = order_inputs(args, config, required=True)
-    judged = load_judged(args, config)
+    judged = judging(args, config)
     if judged is None:
         return 2
-    pack, waivers = judged
-    from checker.judge.checking import Checker
+    paths, skip, checker = judged
+    pack, waivers = checker.pack, checker.waivers
     from checker.report.formats import render, write_report, writer
 
     refuse_inputs(
@@ -35,7 +33,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
         pack,
         skip,
     )
-    checker = Checker(pack, enforce_proposed=args.enforce_proposed, waivers=waivers)
     fmt = args.format or "text"
     to_terminal = fmt == "text" and args.output is None and sys.stdout.isatty()
     outputs = [Output(path, extra) for extra, path in args.output_format]

@@ -7,8 +7,7 @@ import argparse
 from checker.cli.common import (
     Config,
     UsageError,
-    load_pack,
-    order_inputs,
+    judging,
     refuse_inputs,
     write,
 )
@@ -17,19 +16,18 @@ from checker.cli.common import (
 def run(args: argparse.Namespace, config: Config) -> int:
     """Exit 0 when every total is within its limit, 1 when one is past it, 2 when an
     order is in error (it is in no ledger, so the totals may be short)."""
-    paths, skip = order_inputs(args, config, required=True)
-    pack = load_pack(args, config)
-    if pack is None:
+    judged = judging(args, config, waivers=False)
+    if judged is None:
         return 2
+    paths, skip, checker = judged
+    pack = checker.pack
     if not pack.vocabulary.ledgers:
         raise UsageError(f"rule pack {pack.name} declares no ledgers: there is nothing to show")
-    from checker.judge.checking import Checker
     from checker.judge.ledgering import ledger_report
     from checker.report.ledger import RENDERERS, data, exit_code
 
     if args.output is not None:
         refuse_inputs([args.output], paths, pack, skip)
-    checker = Checker(pack, enforce_proposed=args.enforce_proposed)
     report = ledger_report(checker, paths, skip)
     if args.format == "html":
         import datetime as dt

@@ -9,8 +9,7 @@ from typing import Any
 from checker.cli.common import (
     Config,
     UsageError,
-    load_judged,
-    order_inputs,
+    judging,
     write,
 )
 from checker.core.escaping import for_terminal
@@ -23,16 +22,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
     error."""
     if args.no_waivers:
         raise UsageError("--no-waivers lists nothing: leave it out")
-    judged = load_judged(args, config)
+    judged = judging(args, config, required=False)
     if judged is None:
         return 2
-    pack, waivers = judged
+    paths, skip, checker = judged
+    waivers = checker.waivers
     if waivers is None:
         raise UsageError("no waivers file: give --waivers FILE or set [tool.chipcheck] waivers")
-    from checker.judge.checking import Checker
-
-    paths, skip = order_inputs(args, config)
-    checker = Checker(pack, enforce_proposed=args.enforce_proposed, waivers=waivers)
     tally = checker.check_paths(paths, skip=skip).tally() if paths else None
     rows = []
     for grant in waivers.grants:
