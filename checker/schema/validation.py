@@ -2,17 +2,15 @@
 
 Data is validated by pydantic-core against the schemas compiled from the pydantic
 models (checker.schema.records, by tools/codegen.py), which needs no pydantic import: about
-100 ms of a one-file run. Only a file that fails is validated again by the models
-themselves, whose errors are worded here.
+100 ms of a one-file run. A file that fails is not validated again: the compiled schema's
+errors are worded here, in chipcheck's words, and the keys a hint offers are read off it.
 """
 
 from __future__ import annotations
 
 import functools
-import types
-import typing
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic_core import SchemaValidator, ValidationError
 
@@ -20,9 +18,6 @@ from checker.core.problems import Problem
 from checker.core.suggestions import close_to
 from checker.schema import records
 from checker.source.documents import Document
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
 
 Loc = tuple[str | int, ...]
 R = TypeVar("R", records.Order, records.PackMeta, records.Rule, records.Attributes, records.Waivers)
@@ -57,6 +52,14 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+# The compiled records are dataclasses to pydantic-core, the models are models: the
+# same mistake has these names there.
+_ALIASES = {
+    "unexpected_keyword_argument": "extra_forbidden",
+    "dataclass_type": "model_type",
+    "dataclass_exact_type": "model_type",
+}
+
 # Worded here, not by pydantic, so a pydantic release cannot change what users read.
 _BOUNDS = {
     "greater_than": ("greater than", "gt"),
@@ -90,49 +93,80 @@ def _message(
         return f"{where} is {error['input']!r}: write one of {error['ctx']['expected']}"
     if kind == "value_error":
         return f"{where}: {error['ctx']['error']!s}"
-    return f"{where}: {error['msg']}"
+    if kind in ("too_short", "too_long"):
+        ctx = error["ctx"]
+        nouns = ("entry", "entries") if ctx.get("field_type") == "Dictionary" else ("item", "items")
+        held = ctx["actual_length"]
+        if kind == "too_long":
+            return f"{where} has {_count(held, nouns)}: it may have at most {ctx['max_length']:,}"
+        has = f"has {_count(held, nouns)}" if held else "is empty"
+        return f"{where} {has}: it needs at least {_count(ctx['min_length'], nouns)}"
+    if kind == "string_too_short":
+        return f"{where} is empty: write it, or leave the key out where it is optional"
+    if kind == "string_too_long":
+        limit = error["ctx"]["max_length"]
+        return f"{where} is {len(error['input']):,} characters long: it may have at most {limit:,}"
+    if kind == "finite_number":
+        return f"{where} is {error['input']!r}: write a finite number"
+    return f"{where} is {_describe(error['input'])}, which is not accepted here ({kind})"
 
 
-def _allowed_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
-    """Field names of the (sub)model at `loc`, for 'did you mean' hints."""
-    annotation: Any = model
-    for part in loc:
-        annotation = _step(annotation, part)
-    found = _model_in(annotation)
-    return sorted(found.model_fields) if found else []
+def _count(n: int, nouns: tuple[str, str]) -> str:
+    return f"{n:,} {nouns[n != 1]}"
 
 
-def _step(annotation: Any, part: str | int) -> Any:
-    """The type of `part` inside a value of type `annotation`: a model's field, a list's
-    item or a mapping's value (whatever the key), through Annotated and Optional."""
-    from pydantic import BaseModel
+def _allowed_keys(kind: str, loc: tuple[str | int, ...]) -> list[str]:
+    """Field names of the record at `loc` in a `kind` file, for 'did you mean' hints,
+    read off the compiled schema (no pydantic import)."""
+    found: list[str] = []
+    refs: dict[str, Any] = {}
+    schemas = [records.SCHEMAS[kind]]
+    for part in (*loc, None):
+        step: list[Any] = []
+        for schema in schemas:
+            for record in _records(schema, refs):
+                if part is None:
+                    found.extend(f["name"] for f in record["schema"]["fields"])
+                else:
+                    step.extend(
+                        f["schema"] for f in record["schema"]["fields"] if f["name"] == part
+                    )
+            step.extend(_items(schema, refs))
+        schemas = step
+    return sorted(set(found))
 
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return _step(args[0], part)
-    if origin in (typing.Union, types.UnionType):
-        return next((s for a in args if (s := _step(a, part)) is not None), None)
-    if origin is list:
-        return args[0]
-    if origin is dict:
-        return args[1]
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        field = annotation.model_fields.get(part) if isinstance(part, str) else None
-        return field.annotation if field else None
-    return None
+
+def _unwrapped(schema: Any, refs: dict[str, Any]) -> list[Any]:
+    """The schemas `schema` stands for, through validators, defaults, nullables, unions
+    and definitions (collected into `refs`)."""
+    kind = schema["type"]
+    if kind == "definitions":
+        refs.update({d["ref"]: d for d in schema["definitions"]})
+        return _unwrapped(schema["schema"], refs)
+    if kind == "definition-ref":
+        return _unwrapped(refs[schema["schema_ref"]], refs)
+    if kind in ("function-before", "function-after", "default", "nullable"):
+        return _unwrapped(schema["schema"], refs)
+    if kind == "union":
+        return [s for choice in schema["choices"] for s in _unwrapped(choice, refs)]
+    if "ref" in schema:
+        refs[schema["ref"]] = schema
+    return [schema]
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The model an annotation holds directly (`X`, `X | None`, `Annotated[X, ...]`)."""
-    from pydantic import BaseModel
+def _records(schema: Any, refs: dict[str, Any]) -> list[Any]:
+    return [s for s in _unwrapped(schema, refs) if s["type"] == "dataclass"]
 
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if typing.get_origin(annotation) in (typing.Annotated, typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            if found := _model_in(arg):
-                return found
-    return None
+
+def _items(schema: Any, refs: dict[str, Any]) -> list[Any]:
+    """What a list holds or a mapping maps to, whatever the index or key."""
+    found = []
+    for s in _unwrapped(schema, refs):
+        if s["type"] == "list":
+            found.append(s["items_schema"])
+        elif s["type"] == "dict":
+            found.append(s["values_schema"])
+    return found
 
 
 def _data_loc(
@@ -173,37 +207,16 @@ def record(kind: type[R], data: Any) -> R:
 def validate(
     kind: type[R], doc: Document, declared: Callable[[Loc], list[str]] | None = None
 ) -> R | list[Problem]:
-    """The document's data as a record, or every problem with it, located in the file;
-    `declared` gives the keys a pack declares at a location, for the hints."""
+    """The document's data as a record, or every problem with it, located in the file
+    and worded here; `declared` gives the keys a pack declares at a location, for the
+    hints. One pass: pydantic-core's errors on the compiled schema are the problems."""
     try:
         return record(kind, doc.data)
-    except ValidationError:
-        pass
-    from checker.schema import models  # pydantic: only for a file that fails
-
-    model: type[BaseModel] = getattr(models, kind.__name__)
-    try:
-        model.model_validate(doc.data)
     except ValidationError as exc:
-        return _problems(exc, model, doc, declared or (lambda _: []))
-    return [
-        doc.problem(
-            (),
-            f"internal error, please report it: the compiled {kind.__name__} schema rejects "
-            "what checker.schema.models accepts (regenerate with python tools/codegen.py)",
+        more: Callable[[Loc], list[str]] = declared or (lambda _: [])
+        return located_problems(
+            exc, doc, allowed=lambda loc: sorted({*_allowed_keys(kind.__name__, loc), *more(loc)})
         )
-    ]
-
-
-def _problems(
-    exc: ValidationError,
-    model: type[BaseModel],
-    doc: Document,
-    declared: Callable[[Loc], list[str]],
-) -> list[Problem]:
-    return located_problems(
-        exc, doc, allowed=lambda loc: sorted({*_allowed_keys(model, loc), *declared(loc)})
-    )
 
 
 def located_problems(
@@ -221,6 +234,7 @@ def located_problems(
     # error per member from pydantic; they are said together, once.
     expected: dict[tuple[str | int, ...], list[Any]] = {}
     for error in exc.errors(include_url=False):
+        error["type"] = _ALIASES.get(error["type"], error["type"])
         loc = (*prefix, *_data_loc(data, error["loc"], missing=error["type"] == "missing"))
         if error["type"] in _TYPE_HINTS:
             expected.setdefault(loc, []).append(error)

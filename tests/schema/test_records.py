@@ -197,9 +197,9 @@ def test_records_are_immutable_and_compared_by_value() -> None:
     assert copy.deepcopy(order).lines is not order.lines
 
 
-def test_a_one_file_check_does_not_import_pydantic(tmp_path: Path) -> None:
+def test_no_check_imports_pydantic(tmp_path: Path) -> None:
     """The point of the compiled validators: pydantic costs ~100 ms a run. An invalid
-    file does import it, to word the errors."""
+    file does not import it either: the compiled schema's errors are worded as they are."""
     good = write(tmp_path, "good.yaml", BASE_ORDER)
     bad = write(tmp_path, "bad.yaml", BASE_ORDER.replace("units: 8000", "units: '8000'", 1))
     probe = (
@@ -212,25 +212,7 @@ def test_a_one_file_check_does_not_import_pydantic(tmp_path: Path) -> None:
         ).stdout.split()[-2:]
         for path in (good, bad)
     ]
-    assert ran == [["0", "False"], ["2", "True"]]
-
-
-def test_a_compiled_schema_stricter_than_the_models_is_an_internal_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """Fail closed if the two ever disagree: the file is an error, never a pass."""
-    schema = dict(records.SCHEMAS["Order"])
-    schema["schema"] = {**schema["schema"], "extra_behavior": "forbid", "fields": []}
-    monkeypatch.setitem(records.SCHEMAS, "Order", schema)
-    validation._validator.cache_clear()
-    try:
-        doc = read_document(write(tmp_path, "o.yaml", BASE_ORDER))
-        assert not isinstance(doc, list)
-        problems = validation.validate(records.Order, doc)
-    finally:
-        validation._validator.cache_clear()
-    assert isinstance(problems, list)
-    assert [p.message.split(":")[0] for p in problems] == ["internal error, please report it"]
+    assert ran == [["0", "False"], ["2", "False"]]
 
 
 def test_codegen_refuses_what_it_would_compile_wrongly() -> None:

@@ -84,7 +84,7 @@ CASES = [
         ),
         7,
         8,
-        "at least 1 item",
+        "lines is empty: it needs at least 1 item",
     ),
     (
         "syntax",
