@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import sys
 import types
 import typing
@@ -252,8 +253,48 @@ def render() -> str:
     parts = [HEADER]
     parts += [_record(model) for model in _models()]
     schemas = {root.__name__: _convert(root.__pydantic_core_schema__) for root in ROOTS}
-    parts.append(f"\n\nSCHEMAS: dict[str, Any] = {_source(schemas)}\n")
+    shared: dict[str, str] = {}
+    roots = _hoisted(schemas, _repeated(schemas), shared)
+    parts += [f"\n\n{name}: Any = {source}\n" for name, source in shared.items()]
+    parts.append(f"\n\nSCHEMAS: dict[str, Any] = {_source(roots)}\n")
     return "".join(parts)
+
+
+def _repeated(schemas: Any) -> set[str]:
+    """The records whose schema appears more than once over all the roots (the Order
+    inside a rule's examples, a declared field inside the pack and its attributes)."""
+    seen: dict[str, list[Any]] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if value.get("type") == "dataclass" and "ref" in value:
+                seen.setdefault(value["ref"], []).append(value)
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(schemas)
+    for ref, found in seen.items():
+        if any(_source(f) != _source(found[0]) for f in found):
+            raise TypeError(f"codegen found two different schemas named {ref}")
+    return {ref for ref, found in seen.items() if len(found) > 1}
+
+
+def _hoisted(value: Any, repeated: set[str], shared: dict[str, str]) -> Any:
+    """`value` with each repeated record schema replaced by a module constant, defined
+    once in `shared` (in the order they depend on each other), so none is written twice."""
+    if isinstance(value, list):
+        return [_hoisted(item, repeated, shared) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {key: _hoisted(item, repeated, shared) for key, item in value.items()}
+    if out.get("type") == "dataclass" and out.get("ref") in repeated:
+        name = "_" + re.sub(r"(?<!^)(?=[A-Z])", "_", out["ref"]).upper()
+        shared.setdefault(name, _source(out))
+        return _Code(name)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

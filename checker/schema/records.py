@@ -384,315 +384,417 @@ class Waivers(Record):
     waivers: list[Waiver]
 
 
-SCHEMAS: dict[str, Any] = {
-    "Order": {
-        "type": "dataclass",
-        "cls": Order,
+_BUYER: Any = {
+    "type": "dataclass",
+    "cls": Buyer,
+    "fields": [
+        "name",
+        "uscc",
+    ],
+    "schema": {
+        "type": "dataclass-args",
+        "dataclass_name": "Buyer",
         "fields": [
-            "order_id",
-            "date",
-            "buyer",
-            "batch",
-            "lines",
-            "justification",
-        ],
-        "schema": {
-            "type": "dataclass-args",
-            "dataclass_name": "Order",
-            "fields": [
-                {
-                    "type": "dataclass-field",
-                    "name": "order_id",
-                    "kw_only": True,
+            {
+                "type": "dataclass-field",
+                "name": "name",
+                "kw_only": True,
+                "schema": {
+                    "type": "function-after",
+                    "function": {
+                        "type": "no-info",
+                        "function": forms.plain_text,
+                    },
                     "schema": {
                         "type": "str",
-                        "pattern": "^[A-Za-z0-9._-]{1,64}$",
-                    },
-                },
-                {
-                    "type": "dataclass-field",
-                    "name": "date",
-                    "kw_only": True,
-                    "schema": {
-                        "type": "function-before",
-                        "function": {
-                            "type": "no-info",
-                            "function": forms.iso_date,
-                        },
-                        "schema": {
-                            "type": "date",
-                        },
-                    },
-                },
-                {
-                    "type": "dataclass-field",
-                    "name": "buyer",
-                    "kw_only": True,
-                    "schema": {
-                        "type": "dataclass",
-                        "cls": Buyer,
-                        "fields": [
-                            "name",
-                            "uscc",
-                        ],
-                        "schema": {
-                            "type": "dataclass-args",
-                            "dataclass_name": "Buyer",
-                            "fields": [
-                                {
-                                    "type": "dataclass-field",
-                                    "name": "name",
-                                    "kw_only": True,
-                                    "schema": {
-                                        "type": "function-after",
-                                        "function": {
-                                            "type": "no-info",
-                                            "function": forms.plain_text,
-                                        },
-                                        "schema": {
-                                            "type": "str",
-                                            "min_length": 1,
-                                            "max_length": 500,
-                                        },
-                                    },
-                                },
-                                {
-                                    "type": "dataclass-field",
-                                    "name": "uscc",
-                                    "kw_only": True,
-                                    "schema": {
-                                        "type": "function-after",
-                                        "function": {
-                                            "type": "no-info",
-                                            "function": forms.valid_uscc,
-                                        },
-                                        "schema": {
-                                            "type": "str",
-                                        },
-                                    },
-                                },
-                            ],
-                            "extra_behavior": "forbid",
-                        },
-                        "slots": True,
-                        "frozen": True,
-                        "strict": False,
-                        "config": {
-                            "extra_fields_behavior": "forbid",
-                            "strict": True,
-                            "title": "Buyer",
-                        },
-                        "ref": "Buyer",
-                    },
-                },
-                {
-                    "type": "dataclass-field",
-                    "name": "batch",
-                    "kw_only": True,
-                    "schema": {
-                        "type": "str",
-                        "pattern": "^[A-Za-z0-9._-]{1,64}$",
-                    },
-                },
-                {
-                    "type": "dataclass-field",
-                    "name": "lines",
-                    "kw_only": True,
-                    "schema": {
-                        "type": "list",
-                        "items_schema": {
-                            "type": "dataclass",
-                            "cls": Line,
-                            "fields": [
-                                "model",
-                                "units",
-                            ],
-                            "schema": {
-                                "type": "dataclass-args",
-                                "dataclass_name": "Line",
-                                "fields": [
-                                    {
-                                        "type": "dataclass-field",
-                                        "name": "model",
-                                        "kw_only": True,
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {
-                                                "type": "no-info",
-                                                "function": forms.plain_text,
-                                            },
-                                            "schema": {
-                                                "type": "str",
-                                                "min_length": 1,
-                                                "max_length": 500,
-                                            },
-                                        },
-                                    },
-                                    {
-                                        "type": "dataclass-field",
-                                        "name": "units",
-                                        "kw_only": True,
-                                        "schema": {
-                                            "type": "int",
-                                            "gt": 0,
-                                            "le": 1000000000,
-                                        },
-                                    },
-                                ],
-                                "extra_behavior": "forbid",
-                            },
-                            "slots": True,
-                            "frozen": True,
-                            "strict": False,
-                            "config": {
-                                "extra_fields_behavior": "forbid",
-                                "strict": True,
-                                "title": "Line",
-                            },
-                            "ref": "Line",
-                        },
                         "min_length": 1,
-                        "max_length": 1000,
+                        "max_length": 500,
                     },
                 },
-                {
-                    "type": "dataclass-field",
-                    "name": "justification",
-                    "kw_only": True,
+            },
+            {
+                "type": "dataclass-field",
+                "name": "uscc",
+                "kw_only": True,
+                "schema": {
+                    "type": "function-after",
+                    "function": {
+                        "type": "no-info",
+                        "function": forms.valid_uscc,
+                    },
                     "schema": {
-                        "type": "default",
+                        "type": "str",
+                    },
+                },
+            },
+        ],
+        "extra_behavior": "forbid",
+    },
+    "slots": True,
+    "frozen": True,
+    "strict": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "strict": True,
+        "title": "Buyer",
+    },
+    "ref": "Buyer",
+}
+
+
+_LINE: Any = {
+    "type": "dataclass",
+    "cls": Line,
+    "fields": [
+        "model",
+        "units",
+    ],
+    "schema": {
+        "type": "dataclass-args",
+        "dataclass_name": "Line",
+        "fields": [
+            {
+                "type": "dataclass-field",
+                "name": "model",
+                "kw_only": True,
+                "schema": {
+                    "type": "function-after",
+                    "function": {
+                        "type": "no-info",
+                        "function": forms.plain_text,
+                    },
+                    "schema": {
+                        "type": "str",
+                        "min_length": 1,
+                        "max_length": 500,
+                    },
+                },
+            },
+            {
+                "type": "dataclass-field",
+                "name": "units",
+                "kw_only": True,
+                "schema": {
+                    "type": "int",
+                    "gt": 0,
+                    "le": 1000000000,
+                },
+            },
+        ],
+        "extra_behavior": "forbid",
+    },
+    "slots": True,
+    "frozen": True,
+    "strict": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "strict": True,
+        "title": "Line",
+    },
+    "ref": "Line",
+}
+
+
+_JUSTIFICATION: Any = {
+    "type": "dataclass",
+    "cls": Justification,
+    "fields": [
+        "purpose",
+        "site",
+        "needed_by",
+        "utilization",
+    ],
+    "schema": {
+        "type": "dataclass-args",
+        "dataclass_name": "Justification",
+        "fields": [
+            {
+                "type": "dataclass-field",
+                "name": "purpose",
+                "kw_only": True,
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "nullable",
                         "schema": {
-                            "type": "nullable",
+                            "type": "function-after",
+                            "function": {
+                                "type": "no-info",
+                                "function": forms.free_text,
+                            },
                             "schema": {
-                                "type": "dataclass",
-                                "cls": Justification,
-                                "fields": [
-                                    "purpose",
-                                    "site",
-                                    "needed_by",
-                                    "utilization",
-                                ],
-                                "schema": {
-                                    "type": "dataclass-args",
-                                    "dataclass_name": "Justification",
-                                    "fields": [
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "purpose",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "nullable",
-                                                    "schema": {
-                                                        "type": "function-after",
-                                                        "function": {
-                                                            "type": "no-info",
-                                                            "function": forms.free_text,
-                                                        },
-                                                        "schema": {
-                                                            "type": "str",
-                                                            "max_length": 5000,
-                                                        },
-                                                    },
-                                                },
-                                                "default": None,
-                                            },
-                                        },
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "site",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "nullable",
-                                                    "schema": {
-                                                        "type": "function-after",
-                                                        "function": {
-                                                            "type": "no-info",
-                                                            "function": forms.plain_text,
-                                                        },
-                                                        "schema": {
-                                                            "type": "str",
-                                                            "min_length": 1,
-                                                            "max_length": 500,
-                                                        },
-                                                    },
-                                                },
-                                                "default": None,
-                                            },
-                                        },
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "needed_by",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "nullable",
-                                                    "schema": {
-                                                        "type": "function-before",
-                                                        "function": {
-                                                            "type": "no-info",
-                                                            "function": forms.iso_date,
-                                                        },
-                                                        "schema": {
-                                                            "type": "date",
-                                                        },
-                                                    },
-                                                },
-                                                "default": None,
-                                            },
-                                        },
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "utilization",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "nullable",
-                                                    "schema": {
-                                                        "type": "float",
-                                                        "ge": 0,
-                                                        "le": 1,
-                                                        "allow_inf_nan": False,
-                                                    },
-                                                },
-                                                "default": None,
-                                            },
-                                        },
-                                    ],
-                                    "extra_behavior": "forbid",
-                                },
-                                "slots": True,
-                                "frozen": True,
-                                "strict": False,
-                                "config": {
-                                    "extra_fields_behavior": "forbid",
-                                    "strict": True,
-                                    "title": "Justification",
-                                },
-                                "ref": "Justification",
+                                "type": "str",
+                                "max_length": 5000,
                             },
                         },
-                        "default": None,
+                    },
+                    "default": None,
+                },
+            },
+            {
+                "type": "dataclass-field",
+                "name": "site",
+                "kw_only": True,
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "nullable",
+                        "schema": {
+                            "type": "function-after",
+                            "function": {
+                                "type": "no-info",
+                                "function": forms.plain_text,
+                            },
+                            "schema": {
+                                "type": "str",
+                                "min_length": 1,
+                                "max_length": 500,
+                            },
+                        },
+                    },
+                    "default": None,
+                },
+            },
+            {
+                "type": "dataclass-field",
+                "name": "needed_by",
+                "kw_only": True,
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "nullable",
+                        "schema": {
+                            "type": "function-before",
+                            "function": {
+                                "type": "no-info",
+                                "function": forms.iso_date,
+                            },
+                            "schema": {
+                                "type": "date",
+                            },
+                        },
+                    },
+                    "default": None,
+                },
+            },
+            {
+                "type": "dataclass-field",
+                "name": "utilization",
+                "kw_only": True,
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "nullable",
+                        "schema": {
+                            "type": "float",
+                            "ge": 0,
+                            "le": 1,
+                            "allow_inf_nan": False,
+                        },
+                    },
+                    "default": None,
+                },
+            },
+        ],
+        "extra_behavior": "forbid",
+    },
+    "slots": True,
+    "frozen": True,
+    "strict": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "strict": True,
+        "title": "Justification",
+    },
+    "ref": "Justification",
+}
+
+
+_ORDER: Any = {
+    "type": "dataclass",
+    "cls": Order,
+    "fields": [
+        "order_id",
+        "date",
+        "buyer",
+        "batch",
+        "lines",
+        "justification",
+    ],
+    "schema": {
+        "type": "dataclass-args",
+        "dataclass_name": "Order",
+        "fields": [
+            {
+                "type": "dataclass-field",
+                "name": "order_id",
+                "kw_only": True,
+                "schema": {
+                    "type": "str",
+                    "pattern": "^[A-Za-z0-9._-]{1,64}$",
+                },
+            },
+            {
+                "type": "dataclass-field",
+                "name": "date",
+                "kw_only": True,
+                "schema": {
+                    "type": "function-before",
+                    "function": {
+                        "type": "no-info",
+                        "function": forms.iso_date,
+                    },
+                    "schema": {
+                        "type": "date",
                     },
                 },
-            ],
-            "extra_behavior": "forbid",
-        },
-        "slots": True,
-        "frozen": True,
-        "strict": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "strict": True,
-            "title": "Order",
-        },
-        "ref": "Order",
+            },
+            {
+                "type": "dataclass-field",
+                "name": "buyer",
+                "kw_only": True,
+                "schema": _BUYER,
+            },
+            {
+                "type": "dataclass-field",
+                "name": "batch",
+                "kw_only": True,
+                "schema": {
+                    "type": "str",
+                    "pattern": "^[A-Za-z0-9._-]{1,64}$",
+                },
+            },
+            {
+                "type": "dataclass-field",
+                "name": "lines",
+                "kw_only": True,
+                "schema": {
+                    "type": "list",
+                    "items_schema": _LINE,
+                    "min_length": 1,
+                    "max_length": 1000,
+                },
+            },
+            {
+                "type": "dataclass-field",
+                "name": "justification",
+                "kw_only": True,
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "nullable",
+                        "schema": _JUSTIFICATION,
+                    },
+                    "default": None,
+                },
+            },
+        ],
+        "extra_behavior": "forbid",
     },
+    "slots": True,
+    "frozen": True,
+    "strict": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "strict": True,
+        "title": "Order",
+    },
+    "ref": "Order",
+}
+
+
+_ATTRIBUTES: Any = {
+    "type": "dataclass",
+    "cls": Attributes,
+    "fields": [
+        "catalog",
+        "batches",
+        "entities",
+    ],
+    "schema": {
+        "type": "dataclass-args",
+        "dataclass_name": "Attributes",
+        "fields": [
+            {
+                "type": "dataclass-field",
+                "name": "catalog",
+                "kw_only": True,
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "dict",
+                        "keys_schema": {
+                            "type": "str",
+                            "max_length": 64,
+                            "pattern": "^[a-z][a-z0-9_]*$",
+                        },
+                        "values_schema": {
+                            "type": "definition-ref",
+                            "schema_ref": "Declared",
+                        },
+                    },
+                    "default": {},
+                },
+            },
+            {
+                "type": "dataclass-field",
+                "name": "batches",
+                "kw_only": True,
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "dict",
+                        "keys_schema": {
+                            "type": "str",
+                            "max_length": 64,
+                            "pattern": "^[a-z][a-z0-9_]*$",
+                        },
+                        "values_schema": {
+                            "type": "definition-ref",
+                            "schema_ref": "Declared",
+                        },
+                    },
+                    "default": {},
+                },
+            },
+            {
+                "type": "dataclass-field",
+                "name": "entities",
+                "kw_only": True,
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "dict",
+                        "keys_schema": {
+                            "type": "str",
+                            "max_length": 64,
+                            "pattern": "^[a-z][a-z0-9_]*$",
+                        },
+                        "values_schema": {
+                            "type": "definition-ref",
+                            "schema_ref": "Declared",
+                        },
+                    },
+                    "default": {},
+                },
+            },
+        ],
+        "extra_behavior": "forbid",
+    },
+    "slots": True,
+    "frozen": True,
+    "strict": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "strict": True,
+        "title": "Attributes",
+    },
+    "ref": "Attributes",
+}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Order": _ORDER,
     "PackMeta": {
         "type": "definitions",
         "schema": {
@@ -803,94 +905,7 @@ SCHEMAS: dict[str, Any] = {
                                 "type": "default",
                                 "schema": {
                                     "type": "nullable",
-                                    "schema": {
-                                        "type": "dataclass",
-                                        "cls": Attributes,
-                                        "fields": [
-                                            "catalog",
-                                            "batches",
-                                            "entities",
-                                        ],
-                                        "schema": {
-                                            "type": "dataclass-args",
-                                            "dataclass_name": "Attributes",
-                                            "fields": [
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "catalog",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "default",
-                                                        "schema": {
-                                                            "type": "dict",
-                                                            "keys_schema": {
-                                                                "type": "str",
-                                                                "max_length": 64,
-                                                                "pattern": "^[a-z][a-z0-9_]*$",
-                                                            },
-                                                            "values_schema": {
-                                                                "type": "definition-ref",
-                                                                "schema_ref": "Declared",
-                                                            },
-                                                        },
-                                                        "default": {},
-                                                    },
-                                                },
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "batches",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "default",
-                                                        "schema": {
-                                                            "type": "dict",
-                                                            "keys_schema": {
-                                                                "type": "str",
-                                                                "max_length": 64,
-                                                                "pattern": "^[a-z][a-z0-9_]*$",
-                                                            },
-                                                            "values_schema": {
-                                                                "type": "definition-ref",
-                                                                "schema_ref": "Declared",
-                                                            },
-                                                        },
-                                                        "default": {},
-                                                    },
-                                                },
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "entities",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "default",
-                                                        "schema": {
-                                                            "type": "dict",
-                                                            "keys_schema": {
-                                                                "type": "str",
-                                                                "max_length": 64,
-                                                                "pattern": "^[a-z][a-z0-9_]*$",
-                                                            },
-                                                            "values_schema": {
-                                                                "type": "definition-ref",
-                                                                "schema_ref": "Declared",
-                                                            },
-                                                        },
-                                                        "default": {},
-                                                    },
-                                                },
-                                            ],
-                                            "extra_behavior": "forbid",
-                                        },
-                                        "slots": True,
-                                        "frozen": True,
-                                        "strict": False,
-                                        "config": {
-                                            "extra_fields_behavior": "forbid",
-                                            "strict": True,
-                                            "title": "Attributes",
-                                        },
-                                        "ref": "Attributes",
-                                    },
+                                    "schema": _ATTRIBUTES,
                                 },
                                 "default": None,
                             },
@@ -2836,406 +2851,12 @@ SCHEMAS: dict[str, Any] = {
             "ref": "Rule",
         },
         "definitions": [
-            {
-                "type": "dataclass",
-                "cls": Order,
-                "fields": [
-                    "order_id",
-                    "date",
-                    "buyer",
-                    "batch",
-                    "lines",
-                    "justification",
-                ],
-                "schema": {
-                    "type": "dataclass-args",
-                    "dataclass_name": "Order",
-                    "fields": [
-                        {
-                            "type": "dataclass-field",
-                            "name": "order_id",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "str",
-                                "pattern": "^[A-Za-z0-9._-]{1,64}$",
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "date",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "function-before",
-                                "function": {
-                                    "type": "no-info",
-                                    "function": forms.iso_date,
-                                },
-                                "schema": {
-                                    "type": "date",
-                                },
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "buyer",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "dataclass",
-                                "cls": Buyer,
-                                "fields": [
-                                    "name",
-                                    "uscc",
-                                ],
-                                "schema": {
-                                    "type": "dataclass-args",
-                                    "dataclass_name": "Buyer",
-                                    "fields": [
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "name",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "function-after",
-                                                "function": {
-                                                    "type": "no-info",
-                                                    "function": forms.plain_text,
-                                                },
-                                                "schema": {
-                                                    "type": "str",
-                                                    "min_length": 1,
-                                                    "max_length": 500,
-                                                },
-                                            },
-                                        },
-                                        {
-                                            "type": "dataclass-field",
-                                            "name": "uscc",
-                                            "kw_only": True,
-                                            "schema": {
-                                                "type": "function-after",
-                                                "function": {
-                                                    "type": "no-info",
-                                                    "function": forms.valid_uscc,
-                                                },
-                                                "schema": {
-                                                    "type": "str",
-                                                },
-                                            },
-                                        },
-                                    ],
-                                    "extra_behavior": "forbid",
-                                },
-                                "slots": True,
-                                "frozen": True,
-                                "strict": False,
-                                "config": {
-                                    "extra_fields_behavior": "forbid",
-                                    "strict": True,
-                                    "title": "Buyer",
-                                },
-                                "ref": "Buyer",
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "batch",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "str",
-                                "pattern": "^[A-Za-z0-9._-]{1,64}$",
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "lines",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "list",
-                                "items_schema": {
-                                    "type": "dataclass",
-                                    "cls": Line,
-                                    "fields": [
-                                        "model",
-                                        "units",
-                                    ],
-                                    "schema": {
-                                        "type": "dataclass-args",
-                                        "dataclass_name": "Line",
-                                        "fields": [
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "model",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {
-                                                        "type": "no-info",
-                                                        "function": forms.plain_text,
-                                                    },
-                                                    "schema": {
-                                                        "type": "str",
-                                                        "min_length": 1,
-                                                        "max_length": 500,
-                                                    },
-                                                },
-                                            },
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "units",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "int",
-                                                    "gt": 0,
-                                                    "le": 1000000000,
-                                                },
-                                            },
-                                        ],
-                                        "extra_behavior": "forbid",
-                                    },
-                                    "slots": True,
-                                    "frozen": True,
-                                    "strict": False,
-                                    "config": {
-                                        "extra_fields_behavior": "forbid",
-                                        "strict": True,
-                                        "title": "Line",
-                                    },
-                                    "ref": "Line",
-                                },
-                                "min_length": 1,
-                                "max_length": 1000,
-                            },
-                        },
-                        {
-                            "type": "dataclass-field",
-                            "name": "justification",
-                            "kw_only": True,
-                            "schema": {
-                                "type": "default",
-                                "schema": {
-                                    "type": "nullable",
-                                    "schema": {
-                                        "type": "dataclass",
-                                        "cls": Justification,
-                                        "fields": [
-                                            "purpose",
-                                            "site",
-                                            "needed_by",
-                                            "utilization",
-                                        ],
-                                        "schema": {
-                                            "type": "dataclass-args",
-                                            "dataclass_name": "Justification",
-                                            "fields": [
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "purpose",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "default",
-                                                        "schema": {
-                                                            "type": "nullable",
-                                                            "schema": {
-                                                                "type": "function-after",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": forms.free_text,
-                                                                },
-                                                                "schema": {
-                                                                    "type": "str",
-                                                                    "max_length": 5000,
-                                                                },
-                                                            },
-                                                        },
-                                                        "default": None,
-                                                    },
-                                                },
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "site",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "default",
-                                                        "schema": {
-                                                            "type": "nullable",
-                                                            "schema": {
-                                                                "type": "function-after",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": forms.plain_text,
-                                                                },
-                                                                "schema": {
-                                                                    "type": "str",
-                                                                    "min_length": 1,
-                                                                    "max_length": 500,
-                                                                },
-                                                            },
-                                                        },
-                                                        "default": None,
-                                                    },
-                                                },
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "needed_by",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "default",
-                                                        "schema": {
-                                                            "type": "nullable",
-                                                            "schema": {
-                                                                "type": "function-before",
-                                                                "function": {
-                                                                    "type": "no-info",
-                                                                    "function": forms.iso_date,
-                                                                },
-                                                                "schema": {
-                                                                    "type": "date",
-                                                                },
-                                                            },
-                                                        },
-                                                        "default": None,
-                                                    },
-                                                },
-                                                {
-                                                    "type": "dataclass-field",
-                                                    "name": "utilization",
-                                                    "kw_only": True,
-                                                    "schema": {
-                                                        "type": "default",
-                                                        "schema": {
-                                                            "type": "nullable",
-                                                            "schema": {
-                                                                "type": "float",
-                                                                "ge": 0,
-                                                                "le": 1,
-                                                                "allow_inf_nan": False,
-                                                            },
-                                                        },
-                                                        "default": None,
-                                                    },
-                                                },
-                                            ],
-                                            "extra_behavior": "forbid",
-                                        },
-                                        "slots": True,
-                                        "frozen": True,
-                                        "strict": False,
-                                        "config": {
-                                            "extra_fields_behavior": "forbid",
-                                            "strict": True,
-                                            "title": "Justification",
-                                        },
-                                        "ref": "Justification",
-                                    },
-                                },
-                                "default": None,
-                            },
-                        },
-                    ],
-                    "extra_behavior": "forbid",
-                },
-                "slots": True,
-                "frozen": True,
-                "strict": False,
-                "config": {
-                    "extra_fields_behavior": "forbid",
-                    "strict": True,
-                    "title": "Order",
-                },
-                "ref": "Order",
-            },
+            _ORDER,
         ],
     },
     "Attributes": {
         "type": "definitions",
-        "schema": {
-            "type": "dataclass",
-            "cls": Attributes,
-            "fields": [
-                "catalog",
-                "batches",
-                "entities",
-            ],
-            "schema": {
-                "type": "dataclass-args",
-                "dataclass_name": "Attributes",
-                "fields": [
-                    {
-                        "type": "dataclass-field",
-                        "name": "catalog",
-                        "kw_only": True,
-                        "schema": {
-                            "type": "default",
-                            "schema": {
-                                "type": "dict",
-                                "keys_schema": {
-                                    "type": "str",
-                                    "max_length": 64,
-                                    "pattern": "^[a-z][a-z0-9_]*$",
-                                },
-                                "values_schema": {
-                                    "type": "definition-ref",
-                                    "schema_ref": "Declared",
-                                },
-                            },
-                            "default": {},
-                        },
-                    },
-                    {
-                        "type": "dataclass-field",
-                        "name": "batches",
-                        "kw_only": True,
-                        "schema": {
-                            "type": "default",
-                            "schema": {
-                                "type": "dict",
-                                "keys_schema": {
-                                    "type": "str",
-                                    "max_length": 64,
-                                    "pattern": "^[a-z][a-z0-9_]*$",
-                                },
-                                "values_schema": {
-                                    "type": "definition-ref",
-                                    "schema_ref": "Declared",
-                                },
-                            },
-                            "default": {},
-                        },
-                    },
-                    {
-                        "type": "dataclass-field",
-                        "name": "entities",
-                        "kw_only": True,
-                        "schema": {
-                            "type": "default",
-                            "schema": {
-                                "type": "dict",
-                                "keys_schema": {
-                                    "type": "str",
-                                    "max_length": 64,
-                                    "pattern": "^[a-z][a-z0-9_]*$",
-                                },
-                                "values_schema": {
-                                    "type": "definition-ref",
-                                    "schema_ref": "Declared",
-                                },
-                            },
-                            "default": {},
-                        },
-                    },
-                ],
-                "extra_behavior": "forbid",
-            },
-            "slots": True,
-            "frozen": True,
-            "strict": False,
-            "config": {
-                "extra_fields_behavior": "forbid",
-                "strict": True,
-                "title": "Attributes",
-            },
-            "ref": "Attributes",
-        },
+        "schema": _ATTRIBUTES,
         "definitions": [
             {
                 "type": "function-after",
