@@ -93,7 +93,9 @@ def parse(
     while position < len(text.rstrip()):
         match = _TOKEN.match(text, position)
         if not match or match.lastgroup is None:
-            found = text[position:].strip()[0]
+            rest = text[position:]
+            found = rest.strip()[0]
+            position += len(rest) - len(rest.lstrip())  # at the character, not the space
             if found in "\"'":
                 raise ExpressionError(
                     "a quoted text ends with the quote it opens with and holds no backslash: "

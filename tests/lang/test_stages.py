@@ -1,0 +1,162 @@
+"""The condition language stage by stage, as tables: text to typed tree (parse), the
+mistakes parse refuses with their offset, a tree back to text (tree.source), the
+engine's normal form (normalise) and exact evaluation (evaluate). The same language
+through the real CLI is tests/lang/test_language.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.lang.evaluate import holds
+from checker.lang.normalise import normal_form
+from checker.lang.parse import parse
+from checker.lang.tree import (
+    AllOf,
+    AnyOf,
+    Arith,
+    Comparison,
+    Condition,
+    Const,
+    Date,
+    ExpressionError,
+    Fact,
+    Matches,
+    Member,
+    Not,
+    source,
+)
+
+FACTS: dict[str, type] = {"a": int, "b": int, "x": float, "s": str, "flag": bool, "d": Date}
+PARAMS = {"cap": 5, "share": 0.4, "names": ("x", "y"), "day": "2026-02-03"}
+
+a, b, x, s, d = Fact("a"), Fact("b"), Fact("x"), Fact("s"), Fact("d")
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        ("a > 0", Comparison(a, ">", Const(0))),
+        ("a + b * 2 >= 10", Comparison(Arith("+", a, Arith("*", b, Const(2))), ">=", Const(10))),
+        ("(a + b) * 2 >= 10", Comparison(Arith("*", Arith("+", a, b), Const(2)), ">=", Const(10))),
+        ("-a < 0", Comparison(Arith("*", Const(-1), a), "<", Const(0))),
+        ("a > 1 and b > 2 or flag == true", AnyOf((
+            AllOf((Comparison(a, ">", Const(1)), Comparison(b, ">", Const(2)))),
+            Comparison(Fact("flag"), "==", Const(True)),
+        ))),
+        ("not (a > 1 or s == 'q')", Not(AnyOf((
+            Comparison(a, ">", Const(1)), Comparison(s, "==", Const("q")),
+        )))),
+        ("s in ['x', 'y']", Member(s, ("x", "y"), False)),
+        ("s not in names", Member(s, ("x", "y"), True)),
+        ("s not matches '[a-z]+'", Matches(s, "[a-z]+", True)),
+        ("a > cap", Comparison(a, ">", Const(5))),  # a parameter is bound as its value
+        ("a > 2 * 3", Comparison(a, ">", Const(6))),  # numbers alone are folded, exactly
+        ("x < share", Comparison(x, "<", Const(0.4))),
+        ("a > 5e4", Comparison(a, ">", Const(50000))),  # a whole number when it is one
+        ("a > 50_000", Comparison(a, ">", Const(50000))),
+        ("d < '2026-02-03'", Comparison(d, "<", Const("2026-02-03"))),
+        ("d >= day", Comparison(d, ">=", Const("2026-02-03"))),
+        ("s ~= 'Q'", Comparison(s, "~=", Const("Q"))),
+    ],
+)  # fmt: skip
+def test_parse_builds_the_typed_tree(text: str, tree: Condition) -> None:
+    assert parse(text, FACTS, PARAMS) == tree
+
+
+def test_parse_types_each_literal_as_written() -> None:
+    folded = parse("a > 5e4", FACTS, PARAMS)
+    assert isinstance(folded, Comparison) and isinstance(folded.right, Const)
+    assert type(folded.right.value) is int
+    decimal = parse("x > 0.5", FACTS, PARAMS)
+    assert isinstance(decimal, Comparison) and isinstance(decimal.right, Const)
+    assert type(decimal.right.value) is float
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "offset"),
+    [
+        ("a >", "condition ends early", 3),
+        ("a > 1 )", "expected 'and', 'or' or the end", 6),
+        ("a > 1 b", "expected 'and', 'or' or the end", 6),
+        ("a $ 1", "unexpected character '$'", 2),
+        ("a > c", "'c' is not a fact or parameter", 4),
+        ("a > cat", "did you mean 'cap'?", 4),
+        ("a / b > 1", "the divisor of / must be a parameter or a number", 4),
+        ("a % 0 > 1", "% by zero", 4),
+        ("x % 2 > 0", "% needs whole numbers", 2),
+        ("1 / 3 < a", "is not a decimal chipcheck holds exactly", 0),
+        ("a > 1e400", "too large or too near 0 to hold exactly", 4),
+        ("s < 'b'", "< needs numbers or dates", 2),
+        ("s == 1", "s is text and cannot be compared with a number", 5),
+        ("d == '2026-02-30'", "is compared with a date but is not a real calendar date", 5),
+        ("d in ['2026-02-29']", "'2026-02-29' is not a real calendar date", 5),
+        ("d < 'soon'", "is compared with a date but is not one: write YYYY-MM-DD", 4),
+        ("a + d > 1", "+ needs numbers; d is a date", 4),
+        ("1 < 2", "reads no fact", 0),
+        ("a in cap", "parameter 'cap' is not a list", 5),
+        ("a > names", "parameter 'names' is a list: use it after 'in'", 4),
+        ("s matches '(a+)+'", "", 10),  # nested repetition is fine for a linear engine
+        ("a > 0 and " * 40 + "a > 0", "", None),  # long, flat: fine
+        ("(" * 33 + "a > 0" + ")" * 33, "nested more than 32 deep", 32),
+    ],
+)  # fmt: skip
+def test_parse_refuses_a_mistake_at_its_offset(text: str, words: str, offset: int | None) -> None:
+    if not words:
+        parse(text, FACTS, PARAMS)
+        return
+    with pytest.raises(ExpressionError) as caught:
+        parse(text, FACTS, PARAMS)
+    assert words in str(caught.value)
+    assert caught.value.offset == offset
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("a+b*2>=10", "a + b * 2 >= 10"),
+        ("(a + b) * 2 >= 10", "(a + b) * 2 >= 10"),
+        ("a > 1 and (b > 2 or s == 'q')", 'a > 1 and (b > 2 or s == "q")'),
+        ("not a > 1", "not (a > 1)"),
+        ("s in names", 's in ["x", "y"]'),
+        ('s matches "[a-z]"', 's matches "[a-z]"'),
+    ],
+)
+def test_a_tree_reads_back_as_text_that_parses_to_it(text: str, written: str) -> None:
+    tree = parse(text, FACTS, PARAMS)
+    assert source(tree) == written
+    assert parse(written, FACTS, PARAMS) == tree
+
+
+@pytest.mark.parametrize(
+    ("text", "normal"),
+    [
+        ("not (a > 1 or b == 2)", "a <= 1 and b != 2"),
+        ("not (a > 1 and not b < 2)", "a <= 1 or b < 2"),
+        ("a > 1 and (b > 2 and s == 'q')", 'a > 1 and b > 2 and s == "q"'),
+        ("s in ['x', 'y']", 's == "x" or s == "y"'),
+        ("s not in ['x', 'y']", 's != "x" and s != "y"'),
+    ],
+)
+def test_normal_form_pushes_not_down_and_flattens(text: str, normal: str) -> None:
+    assert source(normal_form(parse(text, FACTS, PARAMS), 8)) == normal
+
+
+@pytest.mark.parametrize(
+    ("text", "facts", "expected"),
+    [
+        # 0.2857142857142857 * 7 is 1.9999999999999999 exactly; doubles say 2.0
+        ("x * 7 < 2", {"x": 0.2857142857142857}, True),
+        ("x * 3 == 0.3", {"x": 0.1}, True),  # 0.1 is the decimal written, not a double
+        ("a * share >= 4", {"a": 10}, True),
+        ("a * share > 4", {"a": 10}, False),
+        ("a % 7 * 4 > a", {"a": 3}, True),
+        ("-a < 0", {"a": 3}, True),
+        ("s ~= 'Ab  C'", {"s": " ab c "}, True),
+        ("s !~= 'Ab  C'", {"s": "abc"}, True),
+        ("d < day", {"d": "2026-02-02"}, True),
+        ("s matches '[a-z]+'", {"s": "abc1"}, False),
+        ("s in names or flag == true", {"s": "z", "flag": True}, True),
+    ],
+)
+def test_evaluation_is_exact(text: str, facts: dict[str, object], expected: bool) -> None:
+    assert holds(parse(text, FACTS, PARAMS), facts) is expected  # type: ignore[arg-type]
