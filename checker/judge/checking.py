@@ -161,12 +161,8 @@ class Checker:
                     "2^51, so that sums with it stay exact in the engine): no real limit is "
                     "that large; check the amounts of these orders"
                 )
-        facts = self._deriver.facts(local, used)
-        fact = dict(zip(self._read, self._read_values(facts), strict=True))
-        for derived in self._derived:
-            fact[derived.name] = derived.value(facts)
         try:
-            fired = [name for engine in self._engines for name in engine.fired(fact)]
+            facts, fired = self.fired(local, used)
         except EngineError as exc:
             return exc
         marks: dict[int, list[int]] = {}
@@ -178,6 +174,15 @@ class Checker:
             for index, judge in enumerate(self._rules)
         )
         return results if self.waivers is None else self.waivers.apply(results, facts)
+
+    def fired(self, local: Local, used: Used) -> tuple[Mapping[str, Any], list[str]]:
+        """An order's facts, and the engine rules (checker.engine.compiling's names) that
+        fired on them: the engine's whole verdict, before it is worded."""
+        facts = self._deriver.facts(local, used)
+        fact = dict(zip(self._read, self._read_values(facts), strict=True))
+        for derived in self._derived:
+            fact[derived.name] = derived.value(facts)
+        return facts, [name for engine in self._engines for name in engine.fired(fact)]
 
     def check_paths(
         self,
