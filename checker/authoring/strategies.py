@@ -33,7 +33,7 @@ import yaml
 from hypothesis import strategies as st
 
 from checker.pack.rulepack import RulePack
-from checker.schema.forms import TEXT_MAX, uscc_check_digit
+from checker.schema.forms import NUMBERS, TEXT_MAX, uscc_check_digit
 from checker.source.documents import read_document
 
 Document = dict[str, Any]
@@ -381,7 +381,7 @@ def _fields(packs: Sequence[RulePack], examples: Sequence[Document]) -> list[_Fi
                 listed: list[Any] = list(d.values or ())
                 if d.type == "boolean":
                     listed = [True, False]
-                elif d.type in ("integer", "decimal"):
+                elif d.type in NUMBERS:
                     # its bounds, else small values: a required number with no example
                     # and no bounds still gets one (there was none to draw from)
                     listed = [v for v in (d.min, d.max) if v is not None] or (

@@ -10,6 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+
+class Date(str):
+    """The type of a date fact (a YYYY-MM-DD text, so the engine compares dates as
+    text, which orders them by day): it compares with dates and date literals only."""
+
+
 _SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 from checker.core import dates, numbers
+from checker.core.dates import Date
 from checker.core.suggestions import unknown
 from checker.lang.evaluate import evaluate, exact_value
 from checker.lang.tree import (
@@ -42,7 +43,6 @@ from checker.lang.tree import (
     Comparison,
     Condition,
     Const,
-    Date,
     ExpressionError,
     Fact,
     Matches,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from checker.core.dates import Date
+
 Value = int | float | bool | str
 
 
@@ -93,11 +95,6 @@ class ExpressionError(ValueError):
     def __init__(self, message: str, offset: int) -> None:
         super().__init__(message)
         self.offset = offset
-
-
-class Date(str):
-    """The type of a date fact (a YYYY-MM-DD text, so the engine compares dates as
-    text, which orders them by day): it compares with dates and date literals only."""
 
 
 def kind(t: type) -> str:

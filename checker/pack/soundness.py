@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import NamedTuple
 
+from checker.core.dates import Date
 from checker.core.suggestions import did_you_mean
 from checker.lang.evaluate import folded
 from checker.lang.normalise import conjuncts, groups, normal_form, substitute, width
@@ -25,7 +26,6 @@ from checker.lang.tree import (
     Comparison,
     Condition,
     Const,
-    Date,
     Fact,
     Member,
     Operand,

@@ -22,12 +22,22 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from checker.core.dates import Date
 from checker.core.problems import Problem
 from checker.core.suggestions import did_you_mean, unknown
 from checker.lang import evaluate, parse, tree
-from checker.lang.tree import Condition, Date, ExpressionError, ParamValue, Value
+from checker.lang.tree import Condition, ExpressionError, ParamValue, Value
 from checker.schema.declared import ORDER_PLACES, Extras, Pattern
-from checker.schema.forms import ENGINE_EXACT, ITEMS_MAX, LONG_TEXT_MAX, TEXT_MAX, visible_length
+from checker.schema.forms import (
+    ENGINE_EXACT,
+    ITEMS_MAX,
+    LONG_TEXT_MAX,
+    NUMBERS,
+    TEXT_MAX,
+    TYPE_NAMES,
+    TYPES,
+    visible_length,
+)
 from checker.schema.records import CatalogList, Declared, FactDecl, LedgerDecl, Order, PackMeta
 from checker.source.documents import Document, Loc
 
@@ -40,8 +50,6 @@ DAYS = (dt.date.max - dt.date.min).days
 # of the engine's exact range, so a condition may add or subtract a limit and an order's
 # amount to it and stay exact (`cap - customer_used_before`).
 LEDGER_EXACT = ENGINE_EXACT // 4
-_PY = {"text": str, "date": Date, "integer": int, "decimal": float, "boolean": bool}
-_KIND = {t: k for k, t in _PY.items()}
 Locator = Callable[[Order, Extras], Loc]
 
 
@@ -276,7 +284,7 @@ def _declared_source(
     kind = d.type
     low = d.min if d.min is not None else -ENGINE_EXACT
     high = d.max if d.max is not None else ENGINE_EXACT
-    bound = int(max(abs(low), abs(high))) if (d.of or kind) in ("integer", "decimal") else 0
+    bound = int(max(abs(low), abs(high))) if (d.of or kind) in NUMBERS else 0
     if kind == "list":
         bound = ITEMS_MAX
     if (d.of or kind) == "text" and d.values is None:
@@ -373,7 +381,7 @@ class Builder:
         """The values of a list drawn from the catalog (`{catalog: vendor, where:
         model.certified == true}`), each once, in catalog order."""
         loc: Loc = ("lists", name)
-        types = {n: _PY.get(k, str) for n, k in self.item.kinds.items() if k in _PY}
+        types = {n: TYPES.get(k, str) for n, k in self.item.kinds.items() if k in TYPES}
         where = self._item_condition((*loc, "where"), query.where, types)
         if where is _MISSING:
             return ()
@@ -512,7 +520,7 @@ class Builder:
 
         # a closed set of values, and the default when the value is not given
         choices = (*source.choices, default) if source.choices and default is not None else ()
-        spec = FactSpec(_PY[kind], doc, bound=source.bound, choices=choices or source.choices)
+        spec = FactSpec(TYPES[kind], doc, bound=source.bound, choices=choices or source.choices)
         return Derivation(name, spec, value, self._locate(source))
 
     def _default(self, name: str, decl: FactDecl, kind: str, optional: bool) -> Any:
@@ -530,7 +538,7 @@ class Builder:
                 key=True,
             )
             return _MISSING
-        wanted = str if kind == "date" else _PY[kind]
+        wanted = str if kind == "date" else TYPES[kind]
         default = decl.default
         ok = type(default) is wanted or (wanted is float and type(default) is int)
         if not ok:
@@ -583,7 +591,7 @@ class Builder:
             items = _items(over, source.get)
         else:
             item, items = self._listed(source)
-        types = {n: _PY.get(k, str) for n, k in item.kinds.items() if k in _PY}
+        types = {n: TYPES.get(k, str) for n, k in item.kinds.items() if k in TYPES}
         where = self._item_condition(("facts", name, "where"), decl.where, types)
         if where is _MISSING:
             return None
@@ -617,14 +625,14 @@ class Builder:
         assert field is not None
         kind_loc: Loc = ("facts", name, "sum" if decl.sum else "min" if decl.min else "max")
         field_kind = item.kinds.get(field)
-        if field_kind not in ("integer", "decimal"):
-            known = [n for n, k in item.kinds.items() if k in ("integer", "decimal")]
+        if field_kind not in NUMBERS:
+            known = [n for n, k in item.kinds.items() if k in NUMBERS]
             what = "not a field of the items" if field_kind is None else f"{field_kind}"
             self.problem(kind_loc, f"{field} is {what}: the numbers here are {', '.join(known)}")
             return None
         read = item.getters[field]
         field_bound = MAX_UNITS if field == "units" else self._item_bound(field)
-        py = _PY[field_kind]
+        py = TYPES[field_kind]
         locate = self._largest(selects, read, over, field) if over == "lines" else _at(*source.loc)
         if decl.sum is not None:
             if decl.default is not None:
@@ -674,7 +682,7 @@ class Builder:
         kinds: dict[str, str] = {"item": source.of or "text"}
         getters: dict[str, Callable[[Any], Any]] = {"item": lambda pair: pair[0]}
         for fact, made in self.made.items():
-            kind = _KIND.get(made.spec.type)
+            kind = TYPE_NAMES.get(made.spec.type)
             if kind is not None and fact != "item":
                 kinds[fact] = kind
                 getters[fact] = functools.partial(_of_order, made.compute)

@@ -14,6 +14,7 @@ import unicodedata
 from typing import Any, Protocol, TypeVar
 
 from checker.core import dates
+from checker.core.dates import Date
 
 # durable_rules compares and computes numbers as 64-bit integers or IEEE doubles, and
 # converts between them: both are exact for every integer up to 2**53, no further
@@ -181,7 +182,17 @@ def pack_references(meta: P) -> P:
     return meta
 
 
-_NUMBERS = ("integer", "decimal")
+# The types a pack declares, by name, and the Python type of a value of each: one table
+# for the declarations, the facts' types, `explain` and the strategies.
+TYPES: dict[str, type] = {
+    "text": str,
+    "date": Date,
+    "integer": int,
+    "decimal": float,
+    "boolean": bool,
+}
+TYPE_NAMES: dict[type, str] = {t: name for name, t in TYPES.items()}
+NUMBERS = ("integer", "decimal")
 _FACT_KINDS = ("value", "present", "length", "days", "sum", "min", "max", "count", "all", "exists")
 _OVER_KINDS = ("sum", "min", "max", "count", "all", "exists")
 
@@ -199,7 +210,7 @@ def declared_shape(declared: P) -> P:
             raise ValueError("`pattern:` is the form of free text: use it with type text, "
                              "without `values:`")  # fmt: skip
         linear_pattern(data.pattern)
-    if (data.min is not None or data.max is not None) and item not in _NUMBERS:
+    if (data.min is not None or data.max is not None) and item not in NUMBERS:
         raise ValueError("`min:` and `max:` bound numbers: use them with integer or decimal")
     for name, bound in (("min", data.min), ("max", data.max)):
         if bound is None:

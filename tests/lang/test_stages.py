@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from checker.core.dates import Date
 from checker.lang.evaluate import holds
 from checker.lang.normalise import normal_form
 from checker.lang.parse import parse
@@ -17,7 +18,6 @@ from checker.lang.tree import (
     Comparison,
     Condition,
     Const,
-    Date,
     ExpressionError,
     Fact,
     Matches,

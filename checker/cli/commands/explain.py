@@ -12,10 +12,9 @@ if TYPE_CHECKING:
 
 
 def _kind(python_type: type) -> str:
-    from checker.lang.tree import Date
+    from checker.schema.forms import TYPE_NAMES
 
-    kinds = {int: "integer", float: "decimal", bool: "boolean", str: "text", Date: "date"}
-    return kinds[python_type]
+    return TYPE_NAMES[python_type]
 
 
 def _yaml_value(value: object) -> str:
