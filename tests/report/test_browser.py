@@ -161,7 +161,7 @@ def test_the_pages_stand_alone_without_javascript(cli: Any, tmp_path: Path, brow
     assert "judging as of 2026-12-01" in text
     assert "buyer Evil \\u202eabc (91440300708461136T) may not order" in text
     assert page.locator("table").nth(1).locator("tbody tr").count() == 10
-    assert "waiver W-2026-001, applied: approved by" in text
+    assert "waiver W-2026-001, applied: ref " in text
     page.close()
     page, _ = open_page(browser, ledger, script=False)
     assert page.locator("table").count() >= 3
