@@ -23,6 +23,7 @@ import yaml
 
 from checker.core import dates, numbers
 from checker.core.problems import Problem
+from checker.source.syntax import json_message, yaml_message
 
 MAX_BYTES = 1024 * 1024
 # Each value's position is keyed by its path, so memory grows with the square of the
@@ -285,7 +286,7 @@ def _parse_json(text: str, file: str) -> Document | list[Problem]:
     try:
         data = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
     except json.JSONDecodeError as exc:
-        return [Problem(file, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]
+        return [Problem(file, exc.lineno, exc.colno, json_message(exc.msg))]
     except (ValueError, RecursionError) as exc:
         return [Problem(file, None, None, f"invalid JSON: {exc}")]
     unlocated = [
@@ -469,13 +470,11 @@ def _walk_events(text: str, file: str) -> Document | list[Problem]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        message = f"YAML syntax error: {exc.problem or exc.context}"
-        if exc.problem and exc.context and exc.context_mark:
-            start = exc.context_mark
-            message += (
-                f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
-            )
-        problems.append(Problem(file, line, column, message))
+        start = exc.context_mark
+        started = (start.line + 1, start.column + 1) if start else None
+        problems.append(
+            Problem(file, line, column, yaml_message(exc.problem, exc.context, started))
+        )
     except yaml.YAMLError as exc:
         problems.append(Problem(file, None, None, f"YAML error: {exc}"))
     if problems:

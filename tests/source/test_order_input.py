@@ -91,7 +91,7 @@ CASES = [
         ("  site: Ulanqab, Inner Mongolia", "  site: [Ulanqab"),
         15,
         12,
-        "flow sequence started at line 14, column 9",
+        "the [list] opened at line 14, column 9",
     ),
 ]
 
