@@ -93,7 +93,7 @@ class _Compiler:
         if isinstance(condition, Member | Matches):  # looked up before the assert
             return {"$eq": {self._derive(condition): True}}
         assert isinstance(condition, Comparison), condition
-        left, op, right = condition
+        left, op, right = condition.left, condition.op, condition.right
         if op in FOLDED or not (self._engine_can(left) and self._engine_can(right)):
             # a side the engine would hold as a rounded double: decided exactly instead
             return {"$eq": {self._derive(condition): True}}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from checker.lang.tree import (
     INVERSE,
@@ -29,18 +30,18 @@ def rename(condition: Condition, names: Mapping[str, str]) -> Condition:
 
     def operand(o: Operand) -> Operand:
         if isinstance(o, Fact):
-            return Fact(names.get(o.name, o.name))
+            return replace(o, name=names.get(o.name, o.name))
         if isinstance(o, Arith):
-            return Arith(o.op, operand(o.left), operand(o.right))
+            return replace(o, left=operand(o.left), right=operand(o.right))
         return o
 
     if isinstance(condition, Comparison):
-        return Comparison(operand(condition.left), condition.op, operand(condition.right))
+        return replace(condition, left=operand(condition.left), right=operand(condition.right))
     if isinstance(condition, Member | Matches):
-        return condition._replace(item=operand(condition.item))
+        return replace(condition, item=operand(condition.item))
     if isinstance(condition, Not):
-        return Not(rename(condition.operand, names))
-    return type(condition)(tuple(rename(p, names) for p in condition.parts))
+        return replace(condition, operand=rename(condition.operand, names))
+    return replace(condition, parts=tuple(rename(p, names) for p in condition.parts))
 
 
 def substitute(operand: Operand, values: Mapping[str, Value]) -> Operand:
@@ -70,11 +71,11 @@ def normal_form(condition: Condition, list_tests: int, negate: bool = False) -> 
             parts += normal.parts if isinstance(normal, kind_) else (normal,)
         return kind_(tuple(parts))
     if isinstance(condition, Matches):
-        return condition._replace(negated=condition.negated != negate)
+        return replace(condition, negated=condition.negated != negate)
     if isinstance(condition, Member):
         negated = condition.negated != negate
         if len(condition.values) > list_tests:
-            return condition._replace(negated=negated)
+            return replace(condition, negated=negated)
         tests: tuple[Condition, ...] = tuple(
             Comparison(condition.item, "!=" if negated else "==", Const(v))
             for v in condition.values

@@ -133,6 +133,11 @@ class _Parser:
         self.params = params
         self.used: set[str] = set()
         self.depth = 0
+        self.last_end = 0  # where the token taken last ends: the end of a node's span
+
+    def _start(self) -> int:
+        token = self.peek()
+        return token[2] if token is not None else self.end
 
     def _deeper(self, offset: int) -> None:
         self.depth += 1
@@ -155,6 +160,7 @@ class _Parser:
         if token is None:
             raise ExpressionError(f"condition ends early: expected {expected}", self.end)
         self.index += 1
+        self.last_end = token[2] + len(token[1])
         return token
 
     def _expect(self, text: str) -> None:
@@ -165,18 +171,20 @@ class _Parser:
     # --- conditions ---------------------------------------------------------------
 
     def condition(self) -> Condition:
+        start = self._start()
         parts = [self.disjunct()]
         while self._at("or"):
             self.index += 1
             parts.append(self.disjunct())
-        return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
+        return parts[0] if len(parts) == 1 else AnyOf(tuple(parts), (start, self.last_end))
 
     def disjunct(self) -> Condition:
+        start = self._start()
         parts = [self.negation()]
         while self._at("and"):
             self.index += 1
             parts.append(self.negation())
-        return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+        return parts[0] if len(parts) == 1 else AllOf(tuple(parts), (start, self.last_end))
 
     def negation(self) -> Condition:
         token = self.peek()
@@ -187,7 +195,8 @@ class _Parser:
         self._deeper(token[2])
         self.index += 1
         if token[1] == "not":
-            inner: Condition = Not(self.negation())
+            negated = self.negation()
+            inner: Condition = Not(negated, (token[2], self.last_end))
         else:
             inner = self.condition()
             self._expect(")")
@@ -237,7 +246,7 @@ class _Parser:
                     f"{kind(value_type)} values",
                     list_offset,
                 )
-            return self._depends(Member(left, values, negated), offset)
+            return self._depends(Member(left, values, negated, (offset, self.last_end)), offset)
         op_kind, op, op_offset = self._take("a comparison operator")
         if op_kind != "op" or op not in OPERATORS:
             raise ExpressionError(
@@ -261,7 +270,7 @@ class _Parser:
                 f"{op} needs numbers or dates; {describe(left)} is {article(left_type)}",
                 op_offset,
             )
-        return self._depends(Comparison(left, op, right), offset)
+        return self._depends(Comparison(left, op, right, (offset, self.last_end)), offset)
 
     def _matches(self, item: Operand, item_type: type, offset: int, negated: bool) -> Matches:
         kind_, text, at = self._take("a pattern in quotes")
@@ -275,7 +284,7 @@ class _Parser:
             forms.linear_pattern(text[1:-1])
         except ValueError as exc:
             raise ExpressionError(str(exc), at) from None
-        test = self._depends(Matches(item, text[1:-1], negated), offset)
+        test = self._depends(Matches(item, text[1:-1], negated, (offset, self.last_end)), offset)
         assert isinstance(test, Matches)
         return test
 
@@ -339,7 +348,10 @@ class _Parser:
         if symbol == "-":
             operand, operand_type, _ = self.unary()
             inner = self._arith(
-                "*", (Const(-1), int, offset), (operand, operand_type, offset), offset
+                "*",
+                (Const(-1, (offset, offset + 1)), int, offset),
+                (operand, operand_type, offset),
+                offset,
             )
         else:
             inner = self.sum()
@@ -373,7 +385,7 @@ class _Parser:
                 raise ExpressionError("% needs whole numbers on both sides", op_offset)
         both_int = left[1] is int and right[1] is int
         result_type: type = int if both_int and op != "/" else float
-        node = Arith(op, left[0], right[0])
+        node = Arith(op, left[0], right[0], (left[2], self.last_end))
         if height(node) > MAX_DEPTH:
             raise ExpressionError(
                 f"more than {MAX_DEPTH} operators in a row: split the sum into facts or checks",
@@ -403,22 +415,22 @@ class _Parser:
                 "never rounded: multiply the other side instead",
                 offset,
             )
-        return Const(folded), type(folded), offset
+        return Const(folded, node.span), type(folded), offset
 
     def atom(self) -> Typed:
         kind_, text, offset = self._take("a value")
         if kind_ == "number":
             value = _number(text, offset)
-            return Const(value), type(value), offset
+            return Const(value, (offset, self.last_end)), type(value), offset
         if kind_ == "string":
-            return Const(text[1:-1]), str, offset
+            return Const(text[1:-1], (offset, self.last_end)), str, offset
         if kind_ == "name":
             if text in ("true", "false"):
-                return Const(text == "true"), bool, offset
+                return Const(text == "true", (offset, self.last_end)), bool, offset
             if text in KEYWORDS:
                 raise ExpressionError(f"expected a value, found {text!r}", offset)
             if text in self.facts:
-                return Fact(text), self.facts[text], offset
+                return Fact(text, (offset, self.last_end)), self.facts[text], offset
             if text in self.params:
                 param = self.params[text]
                 self.used.add(text)
@@ -426,7 +438,7 @@ class _Parser:
                     raise ExpressionError(
                         f"parameter {text!r} is a list: use it after 'in'", offset
                     )
-                return Const(param), type(param), offset
+                return Const(param, (offset, self.last_end)), type(param), offset
             known = {**self.facts, **self.params}
             raise ExpressionError(unknown(text, "a fact or parameter", known), offset)
         raise ExpressionError(f"expected a value, found {text!r}", offset)

@@ -4,7 +4,7 @@ read back as text (in messages) and walked (names, tests, literals)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
+from dataclasses import dataclass, field
 
 from checker.core.dates import Date
 
@@ -34,53 +34,78 @@ INVERSE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "
            "!~=": "~="}  # fmt: skip
 
 
-class Fact(NamedTuple):
+Span = tuple[int, int]  # [start, end): 0-based offsets into the condition's text
+
+
+# Nodes are frozen: conditions are compared, hashed (the engine's derived fields are
+# keyed by them) and shared. A node's span says where it was written and takes no part
+# in equality: `a > 1` is the same test wherever it stands. Nodes a rewrite builds
+# (normal form, a substitution) may have none.
+@dataclass(frozen=True, slots=True)
+class Fact:
     name: str
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
-class Const(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Const:
     value: Value
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
-class Arith(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Arith:
     op: str  # + - * / %
     left: Operand
     right: Operand
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 Operand = Fact | Const | Arith
 
 
-class Comparison(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Comparison:
     left: Operand
     op: str
     right: Operand
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
-class Member(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Member:
     item: Operand
     values: tuple[Value, ...]
     negated: bool  # `not in`
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
-class Not(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Not:
     operand: Condition
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
-class AllOf(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class AllOf:
     parts: tuple[Condition, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
-class AnyOf(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class AnyOf:
     parts: tuple[Condition, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
-class Matches(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Matches:
     """`item matches "pattern"`: the whole text has the form (Rust's regex, linear)."""
 
     item: Operand
     pattern: str
     negated: bool  # `not matches`
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 Condition = Comparison | Member | Matches | Not | AllOf | AnyOf

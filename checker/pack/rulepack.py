@@ -656,23 +656,24 @@ def _condition(
     try:
         condition = parse.parse(text, types, params, used)
     except ExpressionError as exc:
-        mark = doc.locate(loc)
-        line, column = mark if mark else (None, None)
-        if line is not None and column is not None and "\n" not in text:
-            column += exc.offset + _quote_width(doc, loc)
-        problems.append(Problem(doc.file, line, column, f"in {loc[-1]}: {exc}"))
+        problems.append(_located(doc, loc, text, exc.offset, f"in {loc[-1]}: {exc}"))
         return None
     written = tree.names(condition)
     used.update(name for name in rename if name in written)
     condition = normalise.rename(condition, rename)
     found = condition_problems(condition, facts)
-    problems.extend(doc.problem(loc, f"in {loc[-1]}: {message}") for message in found)
+    problems.extend(_located(doc, loc, text, at, f"in {loc[-1]}: {said}") for said, at in found)
     return None if found else condition
 
 
-def _quote_width(doc: Document, loc: Loc) -> int:
-    """1 when the scalar at `loc` is quoted, so columns point into the condition text."""
-    return 1 if doc.source_char(loc) in ("'", '"') else 0
+def _located(doc: Document, loc: Loc, text: str, offset: int | None, message: str) -> Problem:
+    """A problem at `offset` in the condition written at `loc` (at the condition, when
+    there is no offset or the condition spans lines)."""
+    line, column = doc.locate(loc) or (None, None)
+    if line is not None and column is not None and offset is not None and "\n" not in text:
+        quoted = 1 if doc.source_char(loc) in ("'", '"') else 0  # columns in the text
+        column += offset + quoted
+    return Problem(doc.file, line, column, message)
 
 
 def _template(

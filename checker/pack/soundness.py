@@ -102,20 +102,27 @@ def _constants(operand: Operand) -> list[Const]:
     return [leaf for leaf in leaves(operand) if isinstance(leaf, Const)]
 
 
-def condition_problems(condition: Condition, facts: Facts) -> list[str]:
-    """Why a parsed condition could misjudge, one message per reason."""
-    problems: list[str] = []
+def condition_problems(condition: Condition, facts: Facts) -> list[tuple[str, int | None]]:
+    """Why a parsed condition could misjudge, one message per reason, each with the
+    offset of the part it is about (None: the whole condition)."""
+    problems: list[tuple[str, int | None]] = []
     held = width(condition, ENGINE_LIST_TESTS)
     if held > ENGINE_MAX_TESTS:
         problems.append(
-            f"the condition has {held} tests (comparisons, and values of short lists); the "
-            f"engine holds at most {ENGINE_MAX_TESTS} in one rule: split it into checks"
+            (
+                f"the condition has {held} tests (comparisons, and values of short lists); the "
+                f"engine holds at most {ENGINE_MAX_TESTS} in one rule: split it into checks",
+                None,
+            )
         )
     nested = groups(normal_form(condition, ENGINE_LIST_TESTS))
     if nested > ENGINE_MAX_GROUPS:
         problems.append(
-            f"the condition nests {nested} and/or groups (short lists count as one); the "
-            f"engine builds at most {ENGINE_MAX_GROUPS} in one rule: split it into checks"
+            (
+                f"the condition nests {nested} and/or groups (short lists count as one); the "
+                f"engine builds at most {ENGINE_MAX_GROUPS} in one rule: split it into checks",
+                None,
+            )
         )
     for test in tests(condition):
         sides = (test.left, test.right) if isinstance(test, Comparison) else (test.item,)
@@ -123,16 +130,25 @@ def condition_problems(condition: Condition, facts: Facts) -> list[str]:
         if isinstance(test, Member):
             values += test.values
         bad = [found for value in values if (found := number_problem(value))]
-        problems += [f"in `{source(test)}`: {found}" for found in bad]
+        at = _offset(test)
+        problems += [(f"in `{source(test)}`: {found}", at) for found in bad]
         for side in sides:
             bound = _bound(side, facts)
             if bound > ENGINE_EXACT and not bad:
                 problems.append(
-                    f"`{written(side)}` can reach {bound:,.0f} for a valid order, "
-                    f"outside {_RANGE}: use smaller parameters"
+                    (
+                        f"`{written(side)}` can reach {bound:,.0f} for a valid order, "
+                        f"outside {_RANGE}: use smaller parameters",
+                        _offset(side),
+                    )
                 )
-        problems += _choice_problems(test, facts)
+        problems += [(found, at) for found in _choice_problems(test, facts)]
     return problems
+
+
+def _offset(node: Operand | Test) -> int | None:
+    """Where `node` starts in the condition's text, if it was written there."""
+    return node.span[0] if node.span is not None else None
 
 
 def _choice_problems(test: Test, facts: Facts) -> list[str]:

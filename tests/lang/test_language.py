@@ -179,6 +179,7 @@ def test_membership_in_lists(cli: Any, tmp_path: Path, when: str, holds: bool) -
         ('date == "2026-02-30"', "'2026-02-30' is compared with a date but is not a real", 8),
         ('date in ["2026-01-31", "2026-02-29"]', "'2026-02-29' is not a real calendar date", 8),
         ("1 < 2", "reads no fact: it is true or false for every order", 0),
+        ('total_units > 0 and buyer_status == "aproved"', "did you mean 'approved'?", 20),
         ("total_units in few", "parameter 'few' is not a list", 15),
         ("total_units > few", "parameter 'few' is a list: use it after 'in'", None),
     ],

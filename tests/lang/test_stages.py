@@ -160,3 +160,26 @@ def test_normal_form_pushes_not_down_and_flattens(text: str, normal: str) -> Non
 )
 def test_evaluation_is_exact(text: str, facts: dict[str, object], expected: bool) -> None:
     assert holds(parse(text, FACTS, PARAMS), facts) is expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "written"),
+    [
+        ("a + b * 2 >= 10", "", "a + b * 2 >= 10"),
+        ("a + b * 2 >= 10", "left", "a + b * 2"),
+        ("a + b * 2 >= 10", "left.right", "b * 2"),
+        ("a + b * 2 >= 10", "right", "10"),
+        ("a > cap", "right", "cap"),  # a parameter's value, where its name was written
+        ("a > 2 * 3", "right", "2 * 3"),  # folded, where it was written
+        ("-a < 0", "left", "-a"),
+        ("a > 1 and s in ['x', 'y']", "parts.1", "s in ['x', 'y']"),
+        ("a > 1 or not (b > 2)", "parts.1", "not (b > 2)"),
+        ("flag == true and s  matches  'x'", "parts.1", "s  matches  'x'"),
+    ],
+)
+def test_every_node_spans_the_text_it_was_parsed_from(text: str, path: str, written: str) -> None:
+    node: object = parse(text, FACTS, PARAMS)
+    for step in filter(None, path.split(".")):
+        node = node[int(step)] if isinstance(node, tuple) else getattr(node, step)
+    span = getattr(node, "span")  # noqa: B009
+    assert span is not None and text[span[0] : span[1]] == written
