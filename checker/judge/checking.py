@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from checker.core.problems import Problem
 from checker.engine.compiling import PERIOD, SKIP, compile_pack, engine_rule_name
 from checker.engine.rulesets import Engine, EngineError
-from checker.judge.facts import Deriver, Local, Used
+from checker.judge.facts import Deriver
+from checker.judge.ledgers import Local, Used
 from checker.judge.reading import Loaded, Reader, Tick, default_jobs
 from checker.judge.wording import explain_check
 from checker.lang.templates import Template

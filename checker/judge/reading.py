@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from checker.core.problems import Problem, ReadError
 from checker.core.results import OrderResult
-from checker.judge.facts import Deriver, Local
+from checker.judge.facts import Deriver
+from checker.judge.ledgers import Local
 from checker.pack.vocabulary import Locator
 from checker.schema.declared import Extras, Places, validate_declared
 from checker.schema.records import Order

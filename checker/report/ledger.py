@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from checker.core.escaping import for_terminal, unicode_safe, unicode_safe_data
-from checker.judge.ledgering import LedgerReport, LedgerView, Row
+from checker.judge.ledger_view import LedgerReport, LedgerView, Row
 
 SCHEMA = "chipcheck/ledger/v1"
 

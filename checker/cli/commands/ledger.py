@@ -23,7 +23,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     pack = checker.pack
     if not pack.vocabulary.ledgers:
         raise UsageError(f"rule pack {pack.name} declares no ledgers: there is nothing to show")
-    from checker.judge.ledgering import ledger_report
+    from checker.judge.ledger_view import ledger_report
     from checker.report.ledger import RENDERERS, data, exit_code
 
     if args.output is not None:

@@ -1,7 +1,7 @@
 """The ledger view: for each ledger of a pack, each total (a batch and buyer, a
 customer) with its limit, what is used and reserved, and every order in ledger order.
 
-The totals are the ones the rules judged: the same ledgers of `checker.judge.facts`, over the
+The totals are the ones the rules judged: the same ledgers of `checker.judge.ledgers`, over the
 same set of orders; the view adds which counted orders only reserve their amount.
 """
 
