@@ -261,13 +261,14 @@ def render() -> str:
 
 
 def _repeated(schemas: Any) -> set[str]:
-    """The records whose schema appears more than once over all the roots (the Order
-    inside a rule's examples, a declared field inside the pack and its attributes)."""
+    """The named schemas (a record, a validated record) that appear more than once over
+    all the roots (the Order inside a rule's examples, a declared field in a pack and in
+    its attributes)."""
     seen: dict[str, list[Any]] = {}
 
     def walk(value: Any) -> None:
         if isinstance(value, dict):
-            if value.get("type") == "dataclass" and "ref" in value:
+            if "ref" in value:
                 seen.setdefault(value["ref"], []).append(value)
             for item in value.values():
                 walk(item)
@@ -290,7 +291,7 @@ def _hoisted(value: Any, repeated: set[str], shared: dict[str, str]) -> Any:
     if not isinstance(value, dict):
         return value
     out = {key: _hoisted(item, repeated, shared) for key, item in value.items()}
-    if out.get("type") == "dataclass" and out.get("ref") in repeated:
+    if out.get("ref") in repeated:
         name = "_" + re.sub(r"(?<!^)(?=[A-Z])", "_", out["ref"]).upper()
         shared.setdefault(name, _source(out))
         return _Code(name)

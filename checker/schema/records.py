@@ -793,6 +793,222 @@ _ATTRIBUTES: Any = {
 }
 
 
+_DECLARED: Any = {
+    "type": "function-after",
+    "function": {
+        "type": "no-info",
+        "function": forms.declared_shape,
+    },
+    "schema": {
+        "type": "dataclass",
+        "cls": Declared,
+        "fields": [
+            "type",
+            "of",
+            "values",
+            "pattern",
+            "min",
+            "max",
+            "required",
+            "description",
+        ],
+        "schema": {
+            "type": "dataclass-args",
+            "dataclass_name": "Declared",
+            "fields": [
+                {
+                    "type": "dataclass-field",
+                    "name": "type",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "default",
+                        "schema": {
+                            "type": "literal",
+                            "expected": [
+                                "text",
+                                "integer",
+                                "decimal",
+                                "boolean",
+                                "date",
+                                "list",
+                            ],
+                        },
+                        "default": "text",
+                    },
+                },
+                {
+                    "type": "dataclass-field",
+                    "name": "of",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "default",
+                        "schema": {
+                            "type": "nullable",
+                            "schema": {
+                                "type": "literal",
+                                "expected": [
+                                    "text",
+                                    "integer",
+                                    "decimal",
+                                    "boolean",
+                                    "date",
+                                ],
+                            },
+                        },
+                        "default": None,
+                    },
+                },
+                {
+                    "type": "dataclass-field",
+                    "name": "values",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "default",
+                        "schema": {
+                            "type": "nullable",
+                            "schema": {
+                                "type": "list",
+                                "items_schema": {
+                                    "type": "function-after",
+                                    "function": {
+                                        "type": "no-info",
+                                        "function": forms.plain_text,
+                                    },
+                                    "schema": {
+                                        "type": "str",
+                                        "min_length": 1,
+                                        "max_length": 500,
+                                    },
+                                },
+                                "min_length": 1,
+                            },
+                        },
+                        "default": None,
+                    },
+                },
+                {
+                    "type": "dataclass-field",
+                    "name": "pattern",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "default",
+                        "schema": {
+                            "type": "nullable",
+                            "schema": {
+                                "type": "function-after",
+                                "function": {
+                                    "type": "no-info",
+                                    "function": forms.plain_text,
+                                },
+                                "schema": {
+                                    "type": "str",
+                                    "min_length": 1,
+                                    "max_length": 500,
+                                },
+                            },
+                        },
+                        "default": None,
+                    },
+                },
+                {
+                    "type": "dataclass-field",
+                    "name": "min",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "default",
+                        "schema": {
+                            "type": "nullable",
+                            "schema": {
+                                "type": "union",
+                                "choices": [
+                                    {
+                                        "type": "int",
+                                    },
+                                    {
+                                        "type": "float",
+                                        "allow_inf_nan": False,
+                                    },
+                                ],
+                            },
+                        },
+                        "default": None,
+                    },
+                },
+                {
+                    "type": "dataclass-field",
+                    "name": "max",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "default",
+                        "schema": {
+                            "type": "nullable",
+                            "schema": {
+                                "type": "union",
+                                "choices": [
+                                    {
+                                        "type": "int",
+                                    },
+                                    {
+                                        "type": "float",
+                                        "allow_inf_nan": False,
+                                    },
+                                ],
+                            },
+                        },
+                        "default": None,
+                    },
+                },
+                {
+                    "type": "dataclass-field",
+                    "name": "required",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "default",
+                        "schema": {
+                            "type": "bool",
+                        },
+                        "default": False,
+                    },
+                },
+                {
+                    "type": "dataclass-field",
+                    "name": "description",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "default",
+                        "schema": {
+                            "type": "nullable",
+                            "schema": {
+                                "type": "function-after",
+                                "function": {
+                                    "type": "no-info",
+                                    "function": forms.free_text,
+                                },
+                                "schema": {
+                                    "type": "str",
+                                    "max_length": 5000,
+                                },
+                            },
+                        },
+                        "default": None,
+                    },
+                },
+            ],
+            "extra_behavior": "forbid",
+        },
+        "slots": True,
+        "frozen": True,
+        "strict": False,
+        "config": {
+            "extra_fields_behavior": "forbid",
+            "strict": True,
+            "title": "Declared",
+        },
+    },
+    "ref": "Declared",
+}
+
+
 SCHEMAS: dict[str, Any] = {
     "Order": _ORDER,
     "PackMeta": {
@@ -1984,220 +2200,7 @@ SCHEMAS: dict[str, Any] = {
             "ref": "PackMeta",
         },
         "definitions": [
-            {
-                "type": "function-after",
-                "function": {
-                    "type": "no-info",
-                    "function": forms.declared_shape,
-                },
-                "schema": {
-                    "type": "dataclass",
-                    "cls": Declared,
-                    "fields": [
-                        "type",
-                        "of",
-                        "values",
-                        "pattern",
-                        "min",
-                        "max",
-                        "required",
-                        "description",
-                    ],
-                    "schema": {
-                        "type": "dataclass-args",
-                        "dataclass_name": "Declared",
-                        "fields": [
-                            {
-                                "type": "dataclass-field",
-                                "name": "type",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "literal",
-                                        "expected": [
-                                            "text",
-                                            "integer",
-                                            "decimal",
-                                            "boolean",
-                                            "date",
-                                            "list",
-                                        ],
-                                    },
-                                    "default": "text",
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "of",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "literal",
-                                            "expected": [
-                                                "text",
-                                                "integer",
-                                                "decimal",
-                                                "boolean",
-                                                "date",
-                                            ],
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "values",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "list",
-                                            "items_schema": {
-                                                "type": "function-after",
-                                                "function": {
-                                                    "type": "no-info",
-                                                    "function": forms.plain_text,
-                                                },
-                                                "schema": {
-                                                    "type": "str",
-                                                    "min_length": 1,
-                                                    "max_length": 500,
-                                                },
-                                            },
-                                            "min_length": 1,
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "pattern",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {
-                                                "type": "no-info",
-                                                "function": forms.plain_text,
-                                            },
-                                            "schema": {
-                                                "type": "str",
-                                                "min_length": 1,
-                                                "max_length": 500,
-                                            },
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "min",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "union",
-                                            "choices": [
-                                                {
-                                                    "type": "int",
-                                                },
-                                                {
-                                                    "type": "float",
-                                                    "allow_inf_nan": False,
-                                                },
-                                            ],
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "max",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "union",
-                                            "choices": [
-                                                {
-                                                    "type": "int",
-                                                },
-                                                {
-                                                    "type": "float",
-                                                    "allow_inf_nan": False,
-                                                },
-                                            ],
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "required",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "bool",
-                                    },
-                                    "default": False,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "description",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {
-                                                "type": "no-info",
-                                                "function": forms.free_text,
-                                            },
-                                            "schema": {
-                                                "type": "str",
-                                                "max_length": 5000,
-                                            },
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                        ],
-                        "extra_behavior": "forbid",
-                    },
-                    "slots": True,
-                    "frozen": True,
-                    "strict": False,
-                    "config": {
-                        "extra_fields_behavior": "forbid",
-                        "strict": True,
-                        "title": "Declared",
-                    },
-                },
-                "ref": "Declared",
-            },
+            _DECLARED,
         ],
     },
     "Rule": {
@@ -2858,220 +2861,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "definitions",
         "schema": _ATTRIBUTES,
         "definitions": [
-            {
-                "type": "function-after",
-                "function": {
-                    "type": "no-info",
-                    "function": forms.declared_shape,
-                },
-                "schema": {
-                    "type": "dataclass",
-                    "cls": Declared,
-                    "fields": [
-                        "type",
-                        "of",
-                        "values",
-                        "pattern",
-                        "min",
-                        "max",
-                        "required",
-                        "description",
-                    ],
-                    "schema": {
-                        "type": "dataclass-args",
-                        "dataclass_name": "Declared",
-                        "fields": [
-                            {
-                                "type": "dataclass-field",
-                                "name": "type",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "literal",
-                                        "expected": [
-                                            "text",
-                                            "integer",
-                                            "decimal",
-                                            "boolean",
-                                            "date",
-                                            "list",
-                                        ],
-                                    },
-                                    "default": "text",
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "of",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "literal",
-                                            "expected": [
-                                                "text",
-                                                "integer",
-                                                "decimal",
-                                                "boolean",
-                                                "date",
-                                            ],
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "values",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "list",
-                                            "items_schema": {
-                                                "type": "function-after",
-                                                "function": {
-                                                    "type": "no-info",
-                                                    "function": forms.plain_text,
-                                                },
-                                                "schema": {
-                                                    "type": "str",
-                                                    "min_length": 1,
-                                                    "max_length": 500,
-                                                },
-                                            },
-                                            "min_length": 1,
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "pattern",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {
-                                                "type": "no-info",
-                                                "function": forms.plain_text,
-                                            },
-                                            "schema": {
-                                                "type": "str",
-                                                "min_length": 1,
-                                                "max_length": 500,
-                                            },
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "min",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "union",
-                                            "choices": [
-                                                {
-                                                    "type": "int",
-                                                },
-                                                {
-                                                    "type": "float",
-                                                    "allow_inf_nan": False,
-                                                },
-                                            ],
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "max",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "union",
-                                            "choices": [
-                                                {
-                                                    "type": "int",
-                                                },
-                                                {
-                                                    "type": "float",
-                                                    "allow_inf_nan": False,
-                                                },
-                                            ],
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "required",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "bool",
-                                    },
-                                    "default": False,
-                                },
-                            },
-                            {
-                                "type": "dataclass-field",
-                                "name": "description",
-                                "kw_only": True,
-                                "schema": {
-                                    "type": "default",
-                                    "schema": {
-                                        "type": "nullable",
-                                        "schema": {
-                                            "type": "function-after",
-                                            "function": {
-                                                "type": "no-info",
-                                                "function": forms.free_text,
-                                            },
-                                            "schema": {
-                                                "type": "str",
-                                                "max_length": 5000,
-                                            },
-                                        },
-                                    },
-                                    "default": None,
-                                },
-                            },
-                        ],
-                        "extra_behavior": "forbid",
-                    },
-                    "slots": True,
-                    "frozen": True,
-                    "strict": False,
-                    "config": {
-                        "extra_fields_behavior": "forbid",
-                        "strict": True,
-                        "title": "Declared",
-                    },
-                },
-                "ref": "Declared",
-            },
+            _DECLARED,
         ],
     },
     "Waivers": {
