@@ -82,9 +82,8 @@ def engine_rule_name(rule_id: str, check: int | str) -> str:
 class _Compiler:
     """Turns normal-form conditions into durable_rules JSON, collecting derived fields."""
 
-    def __init__(self, float_facts: frozenset[str]) -> None:
+    def __init__(self) -> None:
         self.derived: dict[Operand | Member | Matches | Comparison, Derived] = {}
-        self.float_facts = float_facts
 
     def condition(self, condition: Condition) -> dict[str, Any]:
         if isinstance(condition, AllOf | AnyOf):
@@ -128,7 +127,7 @@ class _Compiler:
                 and self._whole_arithmetic(operand.right)
             )
         if isinstance(operand, Fact):
-            return operand.name not in self.float_facts
+            return operand.type is not float  # parse typed it: a decimal fact is a float
         return not (isinstance(operand.value, float) and not operand.value.is_integer())
 
     def _derive(self, operand: Operand | Member | Matches | Comparison) -> str:
@@ -139,11 +138,11 @@ class _Compiler:
 
 
 def compile_rules(
-    conditions: Mapping[str, Condition], float_facts: frozenset[str]
+    conditions: Mapping[str, Condition],
 ) -> tuple[dict[str, Any], tuple[Derived, ...]]:
-    """Engine rules matching each condition, by name, and the fields to derive first.
-    `float_facts`: the facts whose values may have decimals."""
-    compiler = _Compiler(float_facts)
+    """Engine rules matching each condition, by name, and the fields to derive first
+    (a comparison the engine would make on rounded doubles: the operands' types say)."""
+    compiler = _Compiler()
     definition = {
         name: {"all": [{"m": compiler.condition(normal_form(condition, ENGINE_LIST_TESTS))}]}
         for name, condition in conditions.items()
@@ -185,8 +184,7 @@ def compile_pack(pack: RulePack) -> Compiled:
             conditions[engine_rule_name(pack_rule.rule.id, SKIP)] = pack_rule.skip
         if pack_rule.period is not None:
             conditions[engine_rule_name(pack_rule.rule.id, PERIOD)] = pack_rule.period
-    floats = frozenset(n for n, spec in pack.vocabulary.facts.items() if spec.type is float)
-    definition, derived = compile_rules(conditions, floats)
+    definition, derived = compile_rules(conditions)
     groups = group_rules(conditions, definition)
     base = f"{pack.name}-{pack.sha256[:16]}"
     rulesets = tuple((base if i == 0 else f"{base}-{i}", group) for i, group in enumerate(groups))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from checker.core.dates import Date
 from checker.lang.tree import (
     INVERSE,
     AllOf,
@@ -47,10 +48,10 @@ def rename(condition: Condition, names: Mapping[str, str]) -> Condition:
 def substitute(operand: Operand, values: Mapping[str, Value]) -> Operand:
     """The operand with the named facts replaced by values."""
     if isinstance(operand, Fact) and operand.name in values:
-        return Const(values[operand.name])
+        return Const(values[operand.name], operand.span, operand.type)
     if isinstance(operand, Arith):
-        return Arith(
-            operand.op, substitute(operand.left, values), substitute(operand.right, values)
+        return replace(
+            operand, left=substitute(operand.left, values), right=substitute(operand.right, values)
         )
     return operand
 
@@ -77,7 +78,7 @@ def normal_form(condition: Condition, list_tests: int, negate: bool = False) -> 
         if len(condition.values) > list_tests:
             return replace(condition, negated=negated)
         tests: tuple[Condition, ...] = tuple(
-            Comparison(condition.item, "!=" if negated else "==", Const(v))
+            Comparison(condition.item, "!=" if negated else "==", _like(v, condition.item))
             for v in condition.values
         )
         if not tests:  # `x in []` never holds, `x not in []` always does
@@ -114,3 +115,9 @@ def width(condition: Condition, list_tests: int) -> int:
 def conjuncts(condition: Condition) -> tuple[Condition, ...]:
     """The parts of a top-level `and` (the condition itself if it is none)."""
     return condition.parts if isinstance(condition, AllOf) else (condition,)
+
+
+def _like(value: Value, operand: Operand) -> Const:
+    """`value` as a literal compared with `operand`, typed as parse types one: a text
+    compared with a date is a date."""
+    return Const(value, None, Date if operand.type is Date else type(value))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from fractions import Fraction
 
 from checker.core import dates, numbers
@@ -255,6 +256,7 @@ class _Parser:
         right, right_type, right_offset = self.sum()
         left_type = _as_date(left, left_type, right_type, offset)
         right_type = _as_date(right, right_type, left_type, right_offset)
+        left, right = _typed(left, left_type), _typed(right, right_type)
         if kind(left_type) != kind(right_type):
             raise ExpressionError(
                 f"{describe(left)} is {article(left_type)} and cannot be compared with "
@@ -349,7 +351,7 @@ class _Parser:
             operand, operand_type, _ = self.unary()
             inner = self._arith(
                 "*",
-                (Const(-1, (offset, offset + 1)), int, offset),
+                (Const(-1, (offset, offset + 1), int), int, offset),
                 (operand, operand_type, offset),
                 offset,
             )
@@ -384,8 +386,8 @@ class _Parser:
             if op == "%" and (left[1] is not int or right[1] is not int):
                 raise ExpressionError("% needs whole numbers on both sides", op_offset)
         both_int = left[1] is int and right[1] is int
-        result_type: type = int if both_int and op != "/" else float
-        node = Arith(op, left[0], right[0], (left[2], self.last_end))
+        result_type: type = int if both_int and op != "/" else float  # a quotient: decimals
+        node = Arith(op, left[0], right[0], (left[2], self.last_end), result_type)
         if height(node) > MAX_DEPTH:
             raise ExpressionError(
                 f"more than {MAX_DEPTH} operators in a row: split the sum into facts or checks",
@@ -393,8 +395,6 @@ class _Parser:
             )
         if isinstance(left[0], Const) and isinstance(right[0], Const):
             return self._folded(node, left[2])
-        if op == "/" and both_int:
-            result_type = float  # a quotient of whole numbers may have decimals
         return node, result_type, left[2]
 
     @staticmethod
@@ -415,22 +415,23 @@ class _Parser:
                 "never rounded: multiply the other side instead",
                 offset,
             )
-        return Const(folded, node.span), type(folded), offset
+        return Const(folded, node.span, type(folded)), type(folded), offset
 
     def atom(self) -> Typed:
         kind_, text, offset = self._take("a value")
         if kind_ == "number":
             value = _number(text, offset)
-            return Const(value, (offset, self.last_end)), type(value), offset
+            return Const(value, (offset, self.last_end), type(value)), type(value), offset
         if kind_ == "string":
-            return Const(text[1:-1], (offset, self.last_end)), str, offset
+            return Const(text[1:-1], (offset, self.last_end), str), str, offset
         if kind_ == "name":
             if text in ("true", "false"):
-                return Const(text == "true", (offset, self.last_end)), bool, offset
+                return Const(text == "true", (offset, self.last_end), bool), bool, offset
             if text in KEYWORDS:
                 raise ExpressionError(f"expected a value, found {text!r}", offset)
             if text in self.facts:
-                return Fact(text, (offset, self.last_end)), self.facts[text], offset
+                fact_type = self.facts[text]
+                return Fact(text, (offset, self.last_end), fact_type), fact_type, offset
             if text in self.params:
                 param = self.params[text]
                 self.used.add(text)
@@ -438,7 +439,7 @@ class _Parser:
                     raise ExpressionError(
                         f"parameter {text!r} is a list: use it after 'in'", offset
                     )
-                return Const(param, (offset, self.last_end)), type(param), offset
+                return Const(param, (offset, self.last_end), type(param)), type(param), offset
             known = {**self.facts, **self.params}
             raise ExpressionError(unknown(text, "a fact or parameter", known), offset)
         raise ExpressionError(f"expected a value, found {text!r}", offset)
@@ -459,6 +460,11 @@ def _number(text: str, offset: int) -> int | float:
         return numbers.decimal(plain)
     except numbers.InexactNumber as exc:
         raise ExpressionError(str(exc), offset) from None
+
+
+def _typed(operand: Operand, found: type) -> Operand:
+    """The operand with the type `test` settled on (a text literal may be a date)."""
+    return operand if operand.type is found else replace(operand, type=found)
 
 
 def _as_date(operand: Operand, own: type, other: type, offset: int) -> type:

@@ -38,19 +38,22 @@ Span = tuple[int, int]  # [start, end): 0-based offsets into the condition's tex
 
 
 # Nodes are frozen: conditions are compared, hashed (the engine's derived fields are
-# keyed by them) and shared. A node's span says where it was written and takes no part
-# in equality: `a > 1` is the same test wherever it stands. Nodes a rewrite builds
-# (normal form, a substitution) may have none.
+# keyed by them) and shared. A node's span says where it was written, an operand's type
+# what parse found it to be (int, float, str, bool, Date); neither takes part in
+# equality: `a > 1` is the same test wherever it stands. Nodes a rewrite builds (the
+# normal form) may have no span; every operand has its type.
 @dataclass(frozen=True, slots=True)
 class Fact:
     name: str
     span: Span | None = field(default=None, compare=False, repr=False)
+    type: type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Const:
     value: Value
     span: Span | None = field(default=None, compare=False, repr=False)
+    type: type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,7 @@ class Arith:
     left: Operand
     right: Operand
     span: Span | None = field(default=None, compare=False, repr=False)
+    type: type | None = field(default=None, compare=False, repr=False)
 
 
 Operand = Fact | Const | Arith

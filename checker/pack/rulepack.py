@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from checker.core.dates import Date
 from checker.core.problems import Problem
 from checker.core.suggestions import did_you_mean
 from checker.lang import normalise, parse, tree
@@ -67,6 +68,7 @@ _DIGIT_GROUPS = re.compile(r"[0-9]+(?:_[0-9]+)+(?:\.[0-9]+)?")  # 400_000: text 
 PACK_FILE = "pack.yaml"
 BUNDLED = Path(__file__).parent.parent / "rules"
 DEFAULT_PACK = BUNDLED / "cn-h200-2026"
+_DATE = Fact("date", None, Date)  # the order date, as a check of a rule's period reads it
 
 
 def bundled_names() -> list[str]:
@@ -586,9 +588,9 @@ def _period(rule: Rule) -> tuple[Condition | None, Template | None]:
     start, end = rule.effective_from, rule.effective_until
     outside: list[Condition] = []
     if start:
-        outside.append(Comparison(Fact("date"), "<", Const(start.isoformat())))
+        outside.append(Comparison(_DATE, "<", Const(start.isoformat(), None, Date)))
     if end:
-        outside.append(Comparison(Fact("date"), ">", Const(end.isoformat())))
+        outside.append(Comparison(_DATE, ">", Const(end.isoformat(), None, Date)))
     if not outside:
         return None, None
     span = (

@@ -171,15 +171,10 @@ def _choice_problems(test: Test, facts: Facts) -> list[str]:
     return problems
 
 
-def operand_type(operand: Operand, facts: Facts) -> type:
-    if isinstance(operand, Const):
-        return type(operand.value)
-    if isinstance(operand, Fact):
-        return facts[operand.name].type
-    both_int = (
-        operand_type(operand.left, facts) is int and operand_type(operand.right, facts) is int
-    )
-    return int if both_int and operand.op != "/" else float
+def operand_type(operand: Operand) -> type:
+    """The type parse gave the operand (every operand of a parsed condition has one)."""
+    assert operand.type is not None, operand
+    return operand.type
 
 
 class Fix(NamedTuple):
@@ -317,7 +312,7 @@ def _slope(fact: str, right: Operand, facts: Facts) -> Fraction | int | None:
 def fix_types(fix: Fix, facts: Facts) -> dict[str, type]:
     """The type of each fix value a check's message may name (checker.judge.wording)."""
     value = facts[fix.fact].type
-    limit = operand_type(fix.right, facts)
+    limit = operand_type(fix.right)
     if fix.slope:
         limit = float
     types = {"value": value, "limit": limit}

@@ -33,7 +33,7 @@ class Judge:
 
     def __init__(self, conditions: dict[str, str]) -> None:
         parsed = {name: parse(text, FACT_TYPES, {}) for name, text in conditions.items()}
-        definition, self.derived = compile_rules(parsed, frozenset({"x"}))
+        definition, self.derived = compile_rules(parsed)
         self.engine = Engine(f"test-{next(_counter)}", definition)
 
     def fired(self, fact: dict[str, object]) -> list[str]:
@@ -442,7 +442,7 @@ for pack in range(40):
         from checker.lang.normalise import groups, normal_form, width
         if width(condition, 8) <= 63 and groups(normal_form(condition, 8)) <= 14:
             conditions[f"r{i}"] = condition  # what checker.pack.soundness lets a pack hold
-    definition, derived = compile_rules(conditions, frozenset())
+    definition, derived = compile_rules(conditions)
     assert not derived
     fired = []
     for n, group in enumerate(group_rules(conditions, definition)):

@@ -183,3 +183,27 @@ def test_every_node_spans_the_text_it_was_parsed_from(text: str, path: str, writ
         node = node[int(step)] if isinstance(node, tuple) else getattr(node, step)
     span = getattr(node, "span")  # noqa: B009
     assert span is not None and text[span[0] : span[1]] == written
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "typed"),
+    [
+        ("a + b * 2 >= 10", "left", int),
+        ("a + x > 1", "left", float),  # a decimal fact makes the sum a decimal
+        ("a / 4 > 1", "left", float),  # so does a quotient
+        ("a % 4 > 1", "left", int),
+        ("a > cap", "right", int),
+        ("x < share", "right", float),
+        ("d < '2026-02-03'", "right", Date),  # a text compared with a date is a date
+        ("d >= day", "right", Date),
+        ("s == 'q'", "right", str),
+        ("flag == true", "left", bool),
+        ("-a < 0", "left", int),
+        ("a > 2 * 3", "right", int),
+    ],
+)
+def test_every_operand_carries_the_type_parse_found(text: str, path: str, typed: type) -> None:
+    node: object = parse(text, FACTS, PARAMS)
+    for step in path.split("."):
+        node = getattr(node, step)
+    assert getattr(node, "type") is typed  # noqa: B009
