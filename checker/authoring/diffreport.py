@@ -7,9 +7,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from checker.core.escaping import for_terminal, unicode_safe_data
-from checker.report.json_format import order_json
 
-if TYPE_CHECKING:  # the CLI reads RENDERERS for its choices without importing hypothesis
+if TYPE_CHECKING:  # the CLI reads RENDERERS for its choices: hypothesis, orjson stay out
     from checker.authoring.diffing import PackSide, RuleDiff, StatusChange
 
 SCHEMA = "chipcheck/diff/v1"
@@ -17,6 +16,7 @@ SCHEMA = "chipcheck/diff/v1"
 
 def render_diff_json(diff: RuleDiff) -> str:
     from checker.authoring.strategies import to_json, to_yaml
+    from checker.report.json_format import order_json  # orjson: only for this format
 
     def side(s: PackSide) -> dict[str, str]:
         return {"source": s.source, **s.info.identity()}
