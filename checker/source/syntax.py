@@ -60,6 +60,8 @@ _JSON = {
     "Expecting property name enclosed in double quotes": (
         "a key must be text in double quotes (and no ',' may come before '}')"
     ),
+    "Illegal trailing comma before end of object": "no ',' may come before '}'",  # 3.13
+    "Illegal trailing comma before end of array": "no ',' may come before ']'",  # 3.13
     "Expecting ',' delimiter": "a ',' is missing between two items",
     "Expecting ':' delimiter": "a ':' is missing after a key",
     "Expecting value": "a value is missing here (or a ',' before ']')",
