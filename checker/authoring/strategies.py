@@ -32,8 +32,9 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
+from checker.core.types import NUMBERS
 from checker.pack.rulepack import RulePack
-from checker.schema.forms import NUMBERS, TEXT_MAX, uscc_check_digit
+from checker.schema.forms import TEXT_MAX, uscc_check_digit
 from checker.source.documents import read_document
 
 Document = dict[str, Any]

@@ -1,2 +1,2 @@
 """Shared values at the bottom: problems (user errors as values), exact numbers, dates,
-results, text escaping."""
+the value types, results, text escaping and 'did you mean' hints."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from checker.core.dates import Date
+from checker.core.types import VALUE_TYPES
 
 Value = int | float | bool | str
 
@@ -127,9 +127,8 @@ class ExpressionError(ValueError):
 
 
 def kind(t: type) -> str:
-    if t is Date:
-        return "date"
-    return "number" if t in (int, float) else "text" if t is str else "boolean"
+    """What the language compares a value of type `t` as: number, text, date, boolean."""
+    return VALUE_TYPES[t].kind
 
 
 def tests(condition: Condition) -> Iterator[Test]:

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import NamedTuple
 
-from checker.core.dates import Date
 from checker.core.suggestions import did_you_mean
+from checker.core.types import VALUE_TYPES
 from checker.lang.evaluate import folded
 from checker.lang.normalise import conjuncts, groups, normal_form, substitute, width
 from checker.lang.tree import (
@@ -54,14 +54,6 @@ EXPLAIN_NAMES = ("value", "limit")
 GAP_NAMES = ("gap", "target")
 RESERVED = EXPLAIN_NAMES + GAP_NAMES
 MAX_WIDTH = 100  # widths and precisions in a format spec: a message, not a page
-_SAMPLES: dict[type, object] = {
-    int: 1234,
-    float: 0.5,
-    bool: True,
-    str: "text",
-    Date: "2026-01-31",
-}
-_KIND = {int: "whole number", float: "number", bool: "boolean", str: "text", Date: "date"}
 _RANGE = f"-{ENGINE_EXACT:,} to {ENGINE_EXACT:,} (2^53), the range the engine computes exactly"
 
 
@@ -330,10 +322,10 @@ def format_problem(field: str, spec: str, kind: type) -> str | None:
     if any(int(n) > MAX_WIDTH for n in re.findall(r"[0-9]+", spec)):
         return f"{{{field}:{spec}}}: a width or precision over {MAX_WIDTH} is not a message"
     try:
-        format(_SAMPLES[kind], spec)
+        format(VALUE_TYPES[kind].sample, spec)
     except (ValueError, TypeError) as exc:
         return (
-            f"{{{field}:{spec}}} cannot format {field}, which is {_KIND[kind]} "
+            f"{{{field}:{spec}}} cannot format {field}, which is {VALUE_TYPES[kind].words} "
             f"({exc}): change or drop the format spec"
         )
     return None

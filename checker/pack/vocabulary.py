@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 from checker.core.dates import Date
 from checker.core.problems import Problem
 from checker.core.suggestions import did_you_mean, unknown
+from checker.core.types import DECLARED, NUMBERS, VALUE_TYPES
 from checker.lang import evaluate, parse, tree
 from checker.lang.tree import Condition, ExpressionError, ParamValue, Value
 from checker.schema.declared import ORDER_PLACES, Extras, Pattern
@@ -32,10 +33,7 @@ from checker.schema.forms import (
     ENGINE_EXACT,
     ITEMS_MAX,
     LONG_TEXT_MAX,
-    NUMBERS,
     TEXT_MAX,
-    TYPE_NAMES,
-    TYPES,
     visible_length,
 )
 from checker.schema.records import CatalogList, Declared, FactDecl, LedgerDecl, Order, PackMeta
@@ -381,7 +379,7 @@ class Builder:
         """The values of a list drawn from the catalog (`{catalog: vendor, where:
         model.certified == true}`), each once, in catalog order."""
         loc: Loc = ("lists", name)
-        types = {n: TYPES.get(k, str) for n, k in self.item.kinds.items() if k in TYPES}
+        types = {n: DECLARED[k] for n, k in self.item.kinds.items() if k in DECLARED}
         where = self._item_condition((*loc, "where"), query.where, types)
         if where is _MISSING:
             return ()
@@ -520,7 +518,7 @@ class Builder:
 
         # a closed set of values, and the default when the value is not given
         choices = (*source.choices, default) if source.choices and default is not None else ()
-        spec = FactSpec(TYPES[kind], doc, bound=source.bound, choices=choices or source.choices)
+        spec = FactSpec(DECLARED[kind], doc, bound=source.bound, choices=choices or source.choices)
         return Derivation(name, spec, value, self._locate(source))
 
     def _default(self, name: str, decl: FactDecl, kind: str, optional: bool) -> Any:
@@ -538,7 +536,7 @@ class Builder:
                 key=True,
             )
             return _MISSING
-        wanted = str if kind == "date" else TYPES[kind]
+        wanted = str if kind == "date" else DECLARED[kind]
         default = decl.default
         ok = type(default) is wanted or (wanted is float and type(default) is int)
         if not ok:
@@ -591,7 +589,7 @@ class Builder:
             items = _items(over, source.get)
         else:
             item, items = self._listed(source)
-        types = {n: TYPES.get(k, str) for n, k in item.kinds.items() if k in TYPES}
+        types = {n: DECLARED[k] for n, k in item.kinds.items() if k in DECLARED}
         where = self._item_condition(("facts", name, "where"), decl.where, types)
         if where is _MISSING:
             return None
@@ -632,7 +630,7 @@ class Builder:
             return None
         read = item.getters[field]
         field_bound = MAX_UNITS if field == "units" else self._item_bound(field)
-        py = TYPES[field_kind]
+        py = DECLARED[field_kind]
         locate = self._largest(selects, read, over, field) if over == "lines" else _at(*source.loc)
         if decl.sum is not None:
             if decl.default is not None:
@@ -682,7 +680,8 @@ class Builder:
         kinds: dict[str, str] = {"item": source.of or "text"}
         getters: dict[str, Callable[[Any], Any]] = {"item": lambda pair: pair[0]}
         for fact, made in self.made.items():
-            kind = TYPE_NAMES.get(made.spec.type)
+            found = VALUE_TYPES.get(made.spec.type)
+            kind = found.declared if found else None
             if kind is not None and fact != "item":
                 kinds[fact] = kind
                 getters[fact] = functools.partial(_of_order, made.compute)

@@ -14,7 +14,7 @@ import unicodedata
 from typing import Any, Protocol, TypeVar
 
 from checker.core import dates
-from checker.core.dates import Date
+from checker.core.types import NUMBERS
 
 # durable_rules compares and computes numbers as 64-bit integers or IEEE doubles, and
 # converts between them: both are exact for every integer up to 2**53, no further
@@ -182,17 +182,6 @@ def pack_references(meta: P) -> P:
     return meta
 
 
-# The types a pack declares, by name, and the Python type of a value of each: one table
-# for the declarations, the facts' types, `explain` and the strategies.
-TYPES: dict[str, type] = {
-    "text": str,
-    "date": Date,
-    "integer": int,
-    "decimal": float,
-    "boolean": bool,
-}
-TYPE_NAMES: dict[type, str] = {t: name for name, t in TYPES.items()}
-NUMBERS = ("integer", "decimal")
 _FACT_KINDS = ("value", "present", "length", "days", "sum", "min", "max", "count", "all", "exists")
 _OVER_KINDS = ("sum", "min", "max", "count", "all", "exists")
 

@@ -12,9 +12,9 @@ if TYPE_CHECKING:
 
 
 def _kind(python_type: type) -> str:
-    from checker.schema.forms import TYPE_NAMES
+    from checker.core.types import VALUE_TYPES
 
-    return TYPE_NAMES[python_type]
+    return VALUE_TYPES[python_type].declared
 
 
 def _yaml_value(value: object) -> str:
