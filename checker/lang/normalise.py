@@ -118,6 +118,6 @@ def conjuncts(condition: Condition) -> tuple[Condition, ...]:
 
 
 def _like(value: Value, operand: Operand) -> Const:
-    """`value` as a literal compared with `operand`, typed as parse types one: a text
+    """`value` as a literal compared with `operand`, typed as check types one: a text
     compared with a date is a date."""
     return Const(value, None, Date if operand.type is Date else type(value))

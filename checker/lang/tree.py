@@ -39,7 +39,7 @@ Span = tuple[int, int]  # [start, end): 0-based offsets into the condition's tex
 
 # Nodes are frozen: conditions are compared, hashed (the engine's derived fields are
 # keyed by them) and shared. A node's span says where it was written, an operand's type
-# what parse found it to be (int, float, str, bool, Date); neither takes part in
+# what checker.lang.check found it to be (int, float, str, bool, Date); neither takes part in
 # equality: `a > 1` is the same test wherever it stands. Nodes a rewrite builds (the
 # normal form) may have no span; every operand has its type.
 @dataclass(frozen=True, slots=True)

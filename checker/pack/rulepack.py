@@ -17,7 +17,8 @@ from typing import NamedTuple
 from checker.core.dates import Date
 from checker.core.problems import Problem
 from checker.core.suggestions import did_you_mean
-from checker.lang import normalise, parse, tree
+from checker.lang import normalise, tree
+from checker.lang.check import condition as checked_condition
 from checker.lang.normalise import conjuncts
 from checker.lang.templates import Template, TemplateError
 from checker.lang.templates import parse as parse_template
@@ -656,7 +657,7 @@ def _condition(
         return None
     types, facts, rename = scoped
     try:
-        condition = parse.parse(text, types, params, used)
+        condition = checked_condition(text, types, params, used)
     except ExpressionError as exc:
         problems.append(_located(doc, loc, text, exc.offset, f"in {loc[-1]}: {exc}"))
         return None

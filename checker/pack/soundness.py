@@ -164,7 +164,7 @@ def _choice_problems(test: Test, facts: Facts) -> list[str]:
 
 
 def operand_type(operand: Operand) -> type:
-    """The type parse gave the operand (every operand of a parsed condition has one)."""
+    """The type check gave the operand (every operand of a checked condition has one)."""
     assert operand.type is not None, operand
     return operand.type
 

@@ -26,7 +26,7 @@ from checker.core.dates import Date
 from checker.core.problems import Problem
 from checker.core.suggestions import did_you_mean, unknown
 from checker.core.types import DECLARED, NUMBERS, VALUE_TYPES
-from checker.lang import evaluate, parse, tree
+from checker.lang import check, evaluate, tree
 from checker.lang.tree import Condition, ExpressionError, ParamValue, Value
 from checker.schema.declared import ORDER_PLACES, Extras, Pattern
 from checker.schema.forms import (
@@ -692,7 +692,7 @@ class Builder:
         if text is None:
             return None
         try:
-            condition = parse.parse(text, types, self.lists)
+            condition = check.condition(text, types, self.lists)
         except ExpressionError as exc:
             self.problem(loc, f"in {loc[-1]}: {exc}")
             return _MISSING
@@ -821,7 +821,7 @@ class Builder:
             conditions[part] = None
             if text is not None:
                 try:
-                    conditions[part] = parse.parse(text, types, self.lists)
+                    conditions[part] = check.condition(text, types, self.lists)
                 except ExpressionError as exc:
                     self.problem((*at, part), f"in {part}: {exc}")
         ledger = Ledger(

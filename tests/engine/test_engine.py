@@ -17,8 +17,8 @@ from checker.authoring.strategies import order_sets
 from checker.engine.compiling import PERIOD, SKIP, compile_rules, engine_rule_name
 from checker.engine.rulesets import Engine, EngineError
 from checker.judge.checking import Checker
+from checker.lang.check import condition as checked
 from checker.lang.evaluate import evaluate, holds
-from checker.lang.parse import parse
 from checker.lang.tree import ExpressionError
 from checker.pack.rulepack import load_pack
 from checker.schema.declared import order_records
@@ -32,7 +32,7 @@ class Judge:
     """Conditions compiled as a pack's are, on the real engine, with derived fields."""
 
     def __init__(self, conditions: dict[str, str]) -> None:
-        parsed = {name: parse(text, FACT_TYPES, {}) for name, text in conditions.items()}
+        parsed = {name: checked(text, FACT_TYPES, {}) for name, text in conditions.items()}
         definition, self.derived = compile_rules(parsed)
         self.engine = Engine(f"test-{next(_counter)}", definition)
 
@@ -146,7 +146,7 @@ RIGHT = ["b", "b * 2", "2 * b", "b + 3", "b - 3", "b * 0.5", "3", "b * b"]
 )
 def test_compiled_conditions_agree_with_python(a: int, b: int, op: str, right: str) -> None:
     """Differential check of the compiler and the engine on integer arithmetic."""
-    condition = parse(f"a {op} {right}", FACT_TYPES, {})
+    condition = checked(f"a {op} {right}", FACT_TYPES, {})
     e = engine({"r": f"a {op} {right}"})
     expected = OPS[op](a, evaluate(condition.right, {"a": a, "b": b}))  # type: ignore[union-attr]
     assert (e.fired({"a": a, "b": b}) == ["r"]) is expected
@@ -216,7 +216,7 @@ def test_the_engine_agrees_with_python_on_the_whole_language(
     from checker.pack.soundness import number_problem
 
     try:
-        condition = parse(text, FACT_TYPES, {})
+        condition = checked(text, FACT_TYPES, {})
     except ExpressionError:
         assume(False)
         return
@@ -414,7 +414,7 @@ SPLIT_PROBE = """
 import random, sys
 from checker.engine.compiling import compile_rules, group_rules
 from checker.engine.rulesets import Engine
-from checker.lang.parse import parse
+from checker.lang.check import condition as checked
 
 rng = random.Random(int(sys.argv[1]))
 types = {"a": int, "b": int}
@@ -438,7 +438,7 @@ def tree(depth):
 for pack in range(40):
     conditions = {}
     for i in range(rng.randint(1, 40)):
-        condition = parse(tree(3), types, {})
+        condition = checked(tree(3), types, {})
         from checker.lang.normalise import groups, normal_form, width
         if width(condition, 8) <= 63 and groups(normal_form(condition, 8)) <= 14:
             conditions[f"r{i}"] = condition  # what checker.pack.soundness lets a pack hold

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from checker.core.dates import Date
+from checker.lang.check import condition as checked
 from checker.lang.evaluate import holds
 from checker.lang.normalise import normal_form
-from checker.lang.parse import parse
 from checker.lang.tree import (
     AllOf,
     AnyOf,
@@ -60,14 +60,14 @@ a, b, x, s, d = Fact("a"), Fact("b"), Fact("x"), Fact("s"), Fact("d")
     ],
 )  # fmt: skip
 def test_parse_builds_the_typed_tree(text: str, tree: Condition) -> None:
-    assert parse(text, FACTS, PARAMS) == tree
+    assert checked(text, FACTS, PARAMS) == tree
 
 
 def test_parse_types_each_literal_as_written() -> None:
-    folded = parse("a > 5e4", FACTS, PARAMS)
+    folded = checked("a > 5e4", FACTS, PARAMS)
     assert isinstance(folded, Comparison) and isinstance(folded.right, Const)
     assert type(folded.right.value) is int
-    decimal = parse("x > 0.5", FACTS, PARAMS)
+    decimal = checked("x > 0.5", FACTS, PARAMS)
     assert isinstance(decimal, Comparison) and isinstance(decimal.right, Const)
     assert type(decimal.right.value) is float
 
@@ -102,10 +102,10 @@ def test_parse_types_each_literal_as_written() -> None:
 )  # fmt: skip
 def test_parse_refuses_a_mistake_at_its_offset(text: str, words: str, offset: int | None) -> None:
     if not words:
-        parse(text, FACTS, PARAMS)
+        checked(text, FACTS, PARAMS)
         return
     with pytest.raises(ExpressionError) as caught:
-        parse(text, FACTS, PARAMS)
+        checked(text, FACTS, PARAMS)
     assert words in str(caught.value)
     assert caught.value.offset == offset
 
@@ -122,9 +122,9 @@ def test_parse_refuses_a_mistake_at_its_offset(text: str, words: str, offset: in
     ],
 )
 def test_a_tree_reads_back_as_text_that_parses_to_it(text: str, written: str) -> None:
-    tree = parse(text, FACTS, PARAMS)
+    tree = checked(text, FACTS, PARAMS)
     assert source(tree) == written
-    assert parse(written, FACTS, PARAMS) == tree
+    assert checked(written, FACTS, PARAMS) == tree
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_a_tree_reads_back_as_text_that_parses_to_it(text: str, written: str) ->
     ],
 )
 def test_normal_form_pushes_not_down_and_flattens(text: str, normal: str) -> None:
-    assert source(normal_form(parse(text, FACTS, PARAMS), 8)) == normal
+    assert source(normal_form(checked(text, FACTS, PARAMS), 8)) == normal
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_normal_form_pushes_not_down_and_flattens(text: str, normal: str) -> Non
     ],
 )
 def test_evaluation_is_exact(text: str, facts: dict[str, object], expected: bool) -> None:
-    assert holds(parse(text, FACTS, PARAMS), facts) is expected  # type: ignore[arg-type]
+    assert holds(checked(text, FACTS, PARAMS), facts) is expected  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -178,7 +178,7 @@ def test_evaluation_is_exact(text: str, facts: dict[str, object], expected: bool
     ],
 )
 def test_every_node_spans_the_text_it_was_parsed_from(text: str, path: str, written: str) -> None:
-    node: object = parse(text, FACTS, PARAMS)
+    node: object = checked(text, FACTS, PARAMS)
     for step in filter(None, path.split(".")):
         node = node[int(step)] if isinstance(node, tuple) else getattr(node, step)
     span = getattr(node, "span")  # noqa: B009
@@ -203,7 +203,7 @@ def test_every_node_spans_the_text_it_was_parsed_from(text: str, path: str, writ
     ],
 )
 def test_every_operand_carries_the_type_parse_found(text: str, path: str, typed: type) -> None:
-    node: object = parse(text, FACTS, PARAMS)
+    node: object = checked(text, FACTS, PARAMS)
     for step in path.split("."):
         node = getattr(node, step)
     assert getattr(node, "type") is typed  # noqa: B009
