@@ -1,6 +1,7 @@
-"""The condition language stage by stage, as tables: text to typed tree (parse), the
-mistakes parse refuses with their offset, a tree back to text (tree.source), the
-engine's normal form (normalise) and exact evaluation (evaluate). The same language
+"""The condition language stage by stage, as tables: text to syntax tree (parse), names
+bound (bind), text to typed tree through every stage (check.condition) and the
+mistakes refused with their offset, a tree back to text (tree.source), the engine's
+normal form (normalise) and exact evaluation (evaluate). The same language
 through the real CLI is tests/lang/test_language.py."""
 
 from __future__ import annotations
@@ -8,9 +9,23 @@ from __future__ import annotations
 import pytest
 
 from checker.core.dates import Date
+from checker.lang.bind import bind
 from checker.lang.check import condition as checked
 from checker.lang.evaluate import holds
 from checker.lang.normalise import normal_form
+from checker.lang.parse import (
+    Both,
+    Compare,
+    Either,
+    In,
+    Literal,
+    Match,
+    Name,
+    Negated,
+    Op,
+    Syntax,
+    parse,
+)
 from checker.lang.tree import (
     AllOf,
     AnyOf,
@@ -207,3 +222,70 @@ def test_every_operand_carries_the_type_parse_found(text: str, path: str, typed:
     for step in path.split("."):
         node = getattr(node, step)
     assert getattr(node, "type") is typed  # noqa: B009
+
+
+# --- the stages one by one ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "syntax"),
+    [
+        ("a > 0", Compare(Name("a", (0, 1)), ">", Literal(0, (4, 5)), (0, 5), 2)),
+        ("zz >= 'q'", Compare(Name("zz", (0, 2)), ">=", Literal("q", (6, 9)), (0, 9), 3)),
+        ("-a < 0", Compare(
+            Op("*", Literal(-1, (0, 1)), Name("a", (1, 2)), (0, 2), 0), "<", Literal(0, (5, 6)),
+            (0, 6), 3,
+        )),
+        ("(a + 1) * 2 > b", Compare(
+            Op("*", Op("+", Name("a", (1, 2)), Literal(1, (5, 6)), (0, 7), 3),
+               Literal(2, (10, 11)), (0, 11), 8),
+            ">", Name("b", (14, 15)), (0, 15), 12,
+        )),
+        ("s not in names", In(Name("s", (0, 1)), Name("names", (9, 14)), True, (0, 14), 9)),
+        ("s in ['x', cap]", In(
+            Name("s", (0, 1)), (Literal("x", (6, 9)), Name("cap", (11, 14))), False, (0, 15), 5,
+        )),
+        ("not s matches 'x+'", Negated(Match(Name("s", (4, 5)), "x+", False, (4, 18)), (0, 18))),
+        ("a > 1 or flag == true and b < 2", Either((
+            Compare(Name("a", (0, 1)), ">", Literal(1, (4, 5)), (0, 5), 2),
+            Both((
+                Compare(Name("flag", (9, 13)), "==", Literal(True, (17, 21)), (9, 21), 14),
+                Compare(Name("b", (26, 27)), "<", Literal(2, (30, 31)), (26, 31), 28),
+            ), (9, 31)),
+        ), (0, 31))),
+    ],
+)  # fmt: skip
+def test_parse_knows_only_the_syntax(text: str, syntax: Syntax) -> None:
+    """Names stay names (`zz` is no fact, and parse does not know it); every node keeps
+    its span, a group its parentheses."""
+    assert parse(text) == syntax
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "offset"),
+    [
+        ("zz > 1", "'zz' is not a fact or parameter", 0),
+        ("a > cat", "did you mean 'cap'?", 4),
+        ("a > names", "parameter 'names' is a list: use it after 'in'", 4),
+        ("a in cap", "parameter 'cap' is not a list", 5),
+        ("s in a_list", "expected a list [...] or a list parameter, found 'a_list'", 5),
+        ("s in ['x', a]", "a list holds values, not facts", 11),
+    ],
+)
+def test_bind_refuses_a_name_it_cannot_bind(text: str, words: str, offset: int) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        bind(parse(text), FACTS, PARAMS, set())
+    assert words in str(caught.value)
+    assert caught.value.offset == offset
+
+
+def test_bind_makes_a_parameter_its_value_and_records_it() -> None:
+    used: set[str] = set()
+    bound = bind(parse("a > cap and s in names"), FACTS, PARAMS, used)
+    assert used == {"cap", "names"}
+    assert isinstance(bound, Both)
+    first, second = bound.parts
+    assert isinstance(first, Compare) and isinstance(second, In)
+    assert first.left == Fact("a") and first.left.type is int
+    assert first.right == Const(5) and first.right.span == (4, 7)  # where `cap` was written
+    assert second.items == (Const("x"), Const("y"))
