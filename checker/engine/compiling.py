@@ -93,7 +93,7 @@ class _Compiler:
             return {"$eq": {self._derive(condition): True}}
         assert isinstance(condition, Comparison), condition
         left, op, right = condition.left, condition.op, condition.right
-        if op in FOLDED or not (self._engine_can(left) and self._engine_can(right)):
+        if op in FOLDED or not (_engine_can(left) and _engine_can(right)):
             # a side the engine would hold as a rounded double: decided exactly instead
             return {"$eq": {self._derive(condition): True}}
         if not isinstance(left, Fact) and isinstance(right, Fact):
@@ -113,28 +113,30 @@ class _Compiler:
             }
         }
 
-    def _engine_can(self, operand: Operand) -> bool:
-        """Whether the engine computes `operand` exactly: whole numbers and + - * only
-        (within the range checker.pack.soundness proves)."""
-        return not isinstance(operand, Arith) or self._whole_arithmetic(operand)
-
-    def _whole_arithmetic(self, operand: Operand) -> bool:
-        """Every operator, at any depth (`a % 7 * 4` too), is + - or *, over whole numbers."""
-        if isinstance(operand, Arith):
-            return (
-                operand.op in _ARITH
-                and self._whole_arithmetic(operand.left)
-                and self._whole_arithmetic(operand.right)
-            )
-        if isinstance(operand, Fact):
-            return operand.type is not float  # parse typed it: a decimal fact is a float
-        return not (isinstance(operand.value, float) and not operand.value.is_integer())
-
     def _derive(self, operand: Operand | Member | Matches | Comparison) -> str:
         found = self.derived.get(operand)
         if found is None:
             found = self.derived[operand] = Derived(f"{DERIVED_PREFIX}{len(self.derived)}", operand)
         return found.name
+
+
+def _engine_can(operand: Operand) -> bool:
+    """Whether the engine computes `operand` exactly: whole numbers and + - * only
+    (within the range checker.pack.soundness proves)."""
+    return not isinstance(operand, Arith) or _whole_arithmetic(operand)
+
+
+def _whole_arithmetic(operand: Operand) -> bool:
+    """Every operator, at any depth (`a % 7 * 4` too), is + - or *, over whole numbers."""
+    if isinstance(operand, Arith):
+        return (
+            operand.op in _ARITH
+            and _whole_arithmetic(operand.left)
+            and _whole_arithmetic(operand.right)
+        )
+    if isinstance(operand, Fact):
+        return operand.type is not float  # check typed it: a decimal fact is a float
+    return not (isinstance(operand.value, float) and not operand.value.is_integer())
 
 
 def compile_rules(
@@ -173,9 +175,9 @@ class Compiled(NamedTuple):
     derived: tuple[Derived, ...]  # fields computed before the assert
 
 
-def compile_pack(pack: RulePack) -> Compiled:
-    """The pack's conditions as rulesets of at most ENGINE_MAX_TESTS tests each (rules
-    kept whole and in order), so no assert can overflow the engine's match stack."""
+def pack_conditions(pack: RulePack) -> dict[str, Condition]:
+    """Each engine rule of the pack, by name, and the condition it decides, in the
+    pack's order: every check, then a rule's skip_when and its period."""
     conditions: dict[str, Condition] = {}
     for pack_rule in pack.rules:
         for index, check in enumerate(pack_rule.checks):
@@ -184,6 +186,13 @@ def compile_pack(pack: RulePack) -> Compiled:
             conditions[engine_rule_name(pack_rule.rule.id, SKIP)] = pack_rule.skip
         if pack_rule.period is not None:
             conditions[engine_rule_name(pack_rule.rule.id, PERIOD)] = pack_rule.period
+    return conditions
+
+
+def compile_pack(pack: RulePack) -> Compiled:
+    """The pack's conditions as rulesets of at most ENGINE_MAX_TESTS tests each (rules
+    kept whole and in order), so no assert can overflow the engine's match stack."""
+    conditions = pack_conditions(pack)
     definition, derived = compile_rules(conditions)
     groups = group_rules(conditions, definition)
     base = f"{pack.name}-{pack.sha256[:16]}"

@@ -166,7 +166,7 @@ def _operand(expr: Expr) -> Typed:
     offset = begins(expr)
     if isinstance(expr, Fact | Const):
         assert expr.type is not None, "bound"
-        return replace(expr, span=expr.span), expr.type, offset
+        return expr, expr.type, offset
     if isinstance(expr, Literal):
         return Const(expr.value, expr.span, type(expr.value)), type(expr.value), offset
     assert isinstance(expr, Op), "bound"

@@ -40,8 +40,6 @@ _TOKEN = re.compile(
 
 
 _UNDERSCORES = re.compile(r"[0-9](?:_?[0-9])*")  # an underscore only between two digits
-
-
 MAX_DEPTH = 32  # parentheses, `not`, unary minus and chained operators, nested
 
 

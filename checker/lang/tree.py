@@ -9,30 +9,16 @@ from dataclasses import dataclass, field
 from checker.core.types import VALUE_TYPES
 
 Value = int | float | bool | str
-
-
 ParamValue = Value | tuple[Value, ...]
 
-
 ORDERING = ("<", "<=", ">", ">=")
-
-
 FOLDED = ("~=", "!~=")  # equal, not equal, ignoring letter case and spacing
-
-
 OPERATORS = (*ORDERING, "==", "!=", *FOLDED)
-
-
 KEYWORDS = frozenset({"and", "or", "not", "in", "matches", "true", "false"})
-
-
 MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!=", "~=": "~=",
           "!~=": "!~="}  # fmt: skip
-
-
 INVERSE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "~=": "!~=",
            "!~=": "~="}  # fmt: skip
-
 
 Span = tuple[int, int]  # [start, end): 0-based offsets into the condition's text
 
@@ -113,8 +99,6 @@ class Matches:
 
 
 Condition = Comparison | Member | Matches | Not | AllOf | AnyOf
-
-
 Test = Comparison | Member | Matches
 
 

@@ -163,12 +163,6 @@ def _choice_problems(test: Test, facts: Facts) -> list[str]:
     return problems
 
 
-def operand_type(operand: Operand) -> type:
-    """The type check gave the operand (every operand of a checked condition has one)."""
-    assert operand.type is not None, operand
-    return operand.type
-
-
 class Fix(NamedTuple):
     """What a check's fix values are about: `fact OP right`, the comparison of the
     condition that changing `fact` makes false.
@@ -304,7 +298,8 @@ def _slope(fact: str, right: Operand, facts: Facts) -> Fraction | int | None:
 def fix_types(fix: Fix, facts: Facts) -> dict[str, type]:
     """The type of each fix value a check's message may name (checker.judge.wording)."""
     value = facts[fix.fact].type
-    limit = operand_type(fix.right)
+    limit = fix.right.type  # as check typed it
+    assert limit is not None, fix.right
     if fix.slope:
         limit = float
     types = {"value": value, "limit": limit}

@@ -7,14 +7,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from checker.authoring.strategies import order_sets
-from checker.engine.compiling import PERIOD, SKIP, compile_rules, engine_rule_name
+from checker.engine.compiling import compile_rules, pack_conditions
 from checker.engine.rulesets import Engine, EngineError
 from checker.judge.checking import Checker
 from checker.lang.check import condition as checked
@@ -479,19 +478,6 @@ def test_split_rulesets_never_overflow_the_match_stack(seed: int) -> None:
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stdout + done.stderr
 
 
-def _conditions(pack: Any) -> dict[str, Any]:
-    """Each engine rule of the pack and the condition it was compiled from."""
-    found = {}
-    for pack_rule in pack.rules:
-        for index, check in enumerate(pack_rule.checks):
-            found[engine_rule_name(pack_rule.rule.id, index)] = check.condition
-        if pack_rule.skip is not None:
-            found[engine_rule_name(pack_rule.rule.id, SKIP)] = pack_rule.skip
-        if pack_rule.period is not None:
-            found[engine_rule_name(pack_rule.rule.id, PERIOD)] = pack_rule.period
-    return found
-
-
 _BUNDLED = {name: load_pack(REPO / "rules" / name) for name in ("cn-h200-2026", "us-bis-h200-2026")}
 _CHECKERS = {name: Checker(pack) for name, pack in _BUNDLED.items()}  # type: ignore[arg-type]
 
@@ -509,7 +495,7 @@ def test_the_compiled_ruleset_agrees_with_the_evaluator_on_generated_orders(
     orders, extras = order_records(checker.pack.order_places, documents)
     deriver = checker.deriver
     locals_ = [deriver.local(o, x) for o, x in zip(orders, extras, strict=True)]
-    conditions = _conditions(checker.pack)
+    conditions = pack_conditions(checker.pack)
     for local, used in zip(locals_, deriver.ledger(locals_), strict=True):
         facts, fired = checker.fired(local, used)
         assert sorted(fired) == sorted(n for n, c in conditions.items() if holds(c, facts))
