@@ -10,12 +10,45 @@ from checker.core.escaping import for_terminal, unicode_safe_data
 
 if TYPE_CHECKING:  # the CLI reads RENDERERS for its choices: hypothesis, orjson stay out
     from checker.authoring.diffing import PackSide, RuleDiff, StatusChange
+    from checker.proof.equivalence import Proof, Witness
 
-SCHEMA = "chipcheck/diff/v1"
+SCHEMA = "chipcheck/diff/v2"
+
+
+def bounds(proof: Proof) -> str:
+    """What the proof covers, as its answer states it."""
+    return (
+        f"orders of 1 to {proof.lines} lines, with any buyer, batch and model of either "
+        "pack or none, any date, any value of the fields they declare, and any total "
+        "of earlier orders in each ledger"
+    )
+
+
+def proof_json(proof: Proof) -> dict[str, object]:
+    from checker.authoring.strategies import to_json, to_yaml
+
+    def witness(w: Witness) -> dict[str, object]:
+        return {
+            "rule": w.rule,
+            "old": w.old,
+            "new": w.new,
+            "old_message": w.old_message,
+            "new_message": w.new_message,
+            "order": json.loads(to_json(w.order)),
+            "yaml": to_yaml(w.order),
+            "earlier": dict(w.earlier),
+        }
+
+    return {
+        "bounds": {"lines": proof.lines, "text": bounds(proof)},
+        "equivalent": proof.equivalent,
+        "proved": list(proof.proved),
+        "changes": [witness(w) for w in proof.witnesses],
+        "unsettled": [{"rule": u.rule, "reason": u.reason} for u in proof.unsettled],
+    }
 
 
 def render_diff_json(diff: RuleDiff) -> str:
-    from checker.authoring.strategies import to_json, to_yaml
     from checker.report.json_format import order_json  # orjson: only for this format
 
     def side(s: PackSide) -> dict[str, str]:
@@ -45,24 +78,43 @@ def render_diff_json(diff: RuleDiff) -> str:
             for o in diff.orders
         ],
         "errors": [order_json(o) for o in diff.errors],
-        "generated": [
-            {**change(f.change), "order": json.loads(to_json(f.order)), "yaml": to_yaml(f.order)}
-            for f in diff.flips
-        ],
+        "proof": None if diff.proof is None else proof_json(diff.proof),
         "summary": {
             "checked": diff.checked,
             "changed": len(diff.orders),
             "errors": len(diff.errors),
-            "searched_per_rule": diff.searched,
-            "flipped_rules": len(diff.flips),
+            "rules_changed": None if diff.proof is None else len(diff.proof.witnesses),
+            "rules_unsettled": None if diff.proof is None else len(diff.proof.unsettled),
         },
     }
     return json.dumps(unicode_safe_data(data), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_diff_text(diff: RuleDiff) -> str:
+def _proof_text(proof: Proof) -> list[str]:
     from checker.authoring.strategies import to_yaml
 
+    lines = [
+        f"proof, over {bounds(proof)}:",
+        f"  {len(proof.proved)} rule(s) judge every such order alike",
+    ]
+    for w in proof.witnesses:
+        lines += [
+            f"  {w.rule}: {w.old} -> {w.new}",
+            f"    old: {w.old_message or '(rule absent)'}",
+            f"    new: {w.new_message or '(rule absent)'}",
+        ]
+        if w.earlier:
+            totals = ", ".join(f"{ledger} {total:,}" for ledger, total in w.earlier)
+            lines.append(f"    with earlier orders totalling, per ledger: {totals}")
+        lines += [
+            "    simplest such order (save it as a .yaml file to keep it):",
+            *(f"      {line}" for line in to_yaml(w.order).splitlines()),
+        ]
+    lines += [f"  {u.rule}: not settled: {u.reason}" for u in proof.unsettled]
+    return lines
+
+
+def render_diff_text(diff: RuleDiff) -> str:
     def side(s: PackSide) -> str:
         return f"{s.source} ({s.info.name} {s.info.version}, sha256 {s.info.sha256[:12]})"
 
@@ -83,28 +135,17 @@ def render_diff_text(diff: RuleDiff) -> str:
     for bad in diff.errors:
         lines.append(f"  {bad.file}  ERROR (not compared)")
         lines.extend(f"    {problem}" for problem in bad.errors)
-    if diff.searched:
-        lines += [
-            "",
-            f"generated orders ({diff.searched} tried per rule): {len(diff.flips)} rule(s) flip",
-        ]
-    for flip in diff.flips:
-        c = flip.change
-        lines += [
-            f"  {c.rule}: {c.old} -> {c.new}",
-            f"    old: {c.old_message or '(rule absent)'}",
-            f"    new: {c.new_message or '(rule absent)'}",
-            "    simplest such order (save it as a .yaml file to keep it):",
-            *(f"      {line}" for line in to_yaml(flip.order).splitlines()),
-        ]
-    lines += [
-        "",
-        "nothing changes"
-        if diff.exit_code == 0
-        else "some orders change"
-        if diff.exit_code == 1
-        else "some orders could not be compared",
-    ]
+    if diff.proof is not None:
+        lines += ["", *_proof_text(diff.proof)]
+    if diff.exit_code == 2:
+        lines += ["", "some orders could not be compared"]
+    elif diff.proof is None:
+        changes = "some orders change" if diff.exit_code else "no order checked changes"
+        lines += ["", changes]
+    elif diff.proof.equivalent and not diff.orders:
+        lines += ["", "nothing changes: proved"]
+    else:
+        lines += ["", "some orders change"]
     # Orders and file names may hold anything: escape what could forge a line.
     return "\n".join(for_terminal(line) for line in lines) + "\n"
 

@@ -218,9 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="which orders change verdict between two rule packs (dirs or git REV:PATH)",
         description="Re-check orders under two rule packs and list every order whose "
-        "verdict or rule status changes; then search generated orders (hypothesis) for "
-        "flips and print the simplest ones as order files. Exit 0 nothing changes, "
-        "1 something does, 2 error.",
+        "verdict, rule status or failure message changes; then prove, with an SMT solver, "
+        "for each rule whether any order (within stated bounds) is judged differently, and "
+        "print the simplest such order, confirmed by the engine, as an order file. Exit 0 "
+        "nothing changes, 1 something does (or may), 2 error.",
     )
     diff.add_argument("old", metavar="OLD", help="rule pack directory, or git REV:PATH")
     diff.add_argument(
@@ -232,18 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", type=_path, metavar="FILE", help="write the report here (never over an input)"
     )
     diff.add_argument(
-        "--max-examples",
+        "--lines",
         type=_count,
-        default=500,
+        default=3,
         metavar="N",
-        help="generated orders to try per rule (default 500; 0: no search)",
+        help="prove over orders of up to N lines (default 3; 0: re-check the orders only)",
     )
+    diff.add_argument("--max-examples", help=argparse.SUPPRESS)  # gone: a usage error says so
     diff.add_argument(
         "--rule",
         action="append",
         metavar="ID",
-        help="search generated orders for this rule only (repeat for more; default: every "
-        "rule of either pack)",
+        help="prove this rule only (repeat for more; default: every rule of either pack)",
     )
     diff.add_argument("--enforce-proposed", action="store_true")
 

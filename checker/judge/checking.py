@@ -138,7 +138,7 @@ class Checker:
             for local, used in zip(locals_, self._deriver.ledger(locals_), strict=True):
                 if tick:
                     tick()
-                outcomes.append(self._judge(local, used))
+                outcomes.append(self.judge(local, used))
             return outcomes
 
     def evaluate_documents(
@@ -151,9 +151,11 @@ class Checker:
         orders, extras = order_records(self._places, documents)
         return self.evaluate(orders, extras=extras)
 
-    def _judge(
+    def judge(
         self, local: Local, used: Used
     ) -> tuple[RuleResult, ...] | EngineError | LedgerRangeError:
+        """Every rule's result for one order, given what earlier orders used of each
+        ledger (checker.proof confirms its orders so)."""
         for ledger, before in zip(self.pack.vocabulary.ledgers, used, strict=True):
             if abs(before) > LEDGER_EXACT:
                 return LedgerRangeError(
@@ -234,7 +236,7 @@ class Checker:
     def _order_result(self, item: Loaded, used: Used, tick: Tick | None) -> OrderResult:
         if tick:
             tick()
-        outcome = self._judge(item.local, used)
+        outcome = self.judge(item.local, used)
         if isinstance(outcome, EngineError):
             raise outcome  # a bug, not a verdict: the run ends with exit 3
         if isinstance(outcome, LedgerRangeError):

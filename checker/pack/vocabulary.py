@@ -90,6 +90,15 @@ class _Source(NamedTuple):
     declared: Declared | None = None
 
 
+class Form(NamedTuple):
+    """How a declared fact is derived, as data: what checker.proof reasons over
+    (`compute` is the same derivation, as a function)."""
+
+    decl: FactDecl
+    where: Condition | None = None  # which items of `over` count, parsed
+    test: Condition | None = None  # all: / exists:, parsed
+
+
 class Derivation(NamedTuple):
     """A declared fact compiled: its spec, its function, where it points."""
 
@@ -97,6 +106,7 @@ class Derivation(NamedTuple):
     spec: FactSpec
     compute: Callable[[Order_], Any]
     locate: Locator
+    form: Form | None = None
 
 
 class Ledger(NamedTuple):
@@ -374,6 +384,7 @@ class Builder:
         }
         self.line_sums: dict[str, tuple[str, frozenset[str] | None]] = {}
         self.ledger_made: set[str] = set()  # facts ledgers make: not readable by a ledger
+        self.parsed: dict[str, tuple[Condition | None, Condition | None]] = {}  # where, test
 
     def _catalog_list(self, name: str, query: CatalogList) -> tuple[Value, ...]:
         """The values of a list drawn from the catalog (`{catalog: vendor, where:
@@ -416,6 +427,7 @@ class Builder:
                 continue
             made = self._fact(name, decl)
             if made is not None:
+                made = made._replace(form=Form(decl, *self.parsed.pop(name, (None, None))))
                 derivations.append(made)
                 self.made[name] = made
                 self.specs[name] = made.spec
@@ -594,11 +606,13 @@ class Builder:
         if where is _MISSING:
             return None
         selects = self._selector(where, item)
+        self.parsed[name] = (where, None)
         if decl.all is not None or decl.exists is not None:
             kind = "all" if decl.all is not None else "exists"
             test = self._item_condition(("facts", name, kind), decl.all or decl.exists, types)
             if test is _MISSING or test is None:
                 return None
+            self.parsed[name] = (where, test)
             passes = self._selector(test, item)
             if kind == "all":
 

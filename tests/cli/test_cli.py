@@ -219,7 +219,7 @@ def test_machine_formats_on_stdout_are_utf8_whatever_the_locale(tmp_path: Path) 
     env.pop("PYTHONIOENCODING", None)
     commands = [
         *(["check", "o.yaml", "--format", fmt] for fmt in ("json", "sarif", "junit")),
-        ["diff-rules", str(PACK), "new", "o.yaml", "--max-examples", "0", "--format", "json"],
+        ["diff-rules", str(PACK), "new", "o.yaml", "--lines", "0", "--format", "json"],
     ]
     for args in commands:
         done = subprocess.run(

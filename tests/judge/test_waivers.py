@@ -209,7 +209,7 @@ def test_every_command_that_reads_orders_passes_over_the_waivers_file(
         "attest": cli("attest", orders, "--output", "record.json"),
         "ledger": cli("ledger", orders),
         "rules test": cli("rules", "test", orders, "--generated", "0"),
-        "diff-rules": cli("diff-rules", PACK, PACK, orders, "--max-examples", "0"),
+        "diff-rules": cli("diff-rules", PACK, PACK, orders, "--lines", "0"),
         "waivers": cli("waivers", orders),
     }
     for command, run in runs.items():

@@ -75,7 +75,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_a_revision_is_never_a_git_option(cli: Any, repo: Path) -> None:
-    run = cli("diff-rules", "--max-examples", "0", "--", "--output=x:rules/cn", "HEAD:rules/cn")
+    run = cli("diff-rules", "--lines", "0", "--", "--output=x:rules/cn", "HEAD:rules/cn")
     assert run.code == 2
     assert "a revision does not start with '-'" in run.err
     assert not (repo / "x").exists()
@@ -100,6 +100,6 @@ def test_links_in_a_revision_follow_the_rules_of_a_pack_directory(
 ) -> None:
     (repo / "README.md").write_text("not a rule\n", encoding="utf-8")
     _commit_link(repo, "x.yaml", target)
-    run = cli("diff-rules", "HEAD:rules/cn", "HEAD~1:rules/cn", "--max-examples", "0")
+    run = cli("diff-rules", "HEAD:rules/cn", "HEAD~1:rules/cn", "--lines", "0")
     assert run.code == 2, run.out + run.err
     assert words in run.err

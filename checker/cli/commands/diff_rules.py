@@ -1,4 +1,4 @@
-"""`chipcheck diff-rules`: what a rule edit changes, on real and generated orders."""
+"""`chipcheck diff-rules`: what a rule edit changes, on real orders and by proof."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from checker.authoring.revisions import pack_directory
     from checker.judge.checking import Checker
 
+    if args.max_examples is not None:
+        raise UsageError(
+            "--max-examples is gone: diff-rules proves each rule with a solver instead of "
+            "sampling; use --lines N to bound the orders it proves over, --lines 0 to "
+            "re-check the given orders only"
+        )
     paths, skip = order_inputs(args, config)
     with tempfile.TemporaryDirectory(prefix="chipcheck-diff-") as scratch:
         checkers = []
@@ -37,7 +43,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     old_report = old.check_paths(paths, skip=skip) if paths else None
     new_report = new.check_paths(paths, skip=skip) if paths else None
     result = diff(
-        old, new, (args.old, args.new), old_report, new_report, args.max_examples, args.rule or ()
+        old, new, (args.old, args.new), old_report, new_report, args.lines, args.rule or ()
     )
     write(DIFF_RENDERERS[args.format](result), args.output, args.format)
     return result.exit_code

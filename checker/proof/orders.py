@@ -1,0 +1,467 @@
+"""One symbolic order, valid or not under each of two packs, and every fact each pack
+derives from it, as solver terms.
+
+The order ranges over everything the packs can tell apart, within stated bounds: any
+buyer of either pack or none (a USCC neither lists), written with any of their names
+or another; any batch of either pack or none; any date; 1 to `lines` lines, each of
+any model of either catalog or none and 1 to 10^9 units; every field either pack
+declares, given or not; and, per ledger, any total of earlier orders. Text an order
+writes freely is one of the texts the packs mention or one they do not: no condition
+can tell two unmentioned texts apart (a pattern can: see checker.proof.terms).
+Decimals are searched to one place more than any decimal either pack writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import z3
+
+from checker.judge.facts import normalise_name
+from checker.lang import tree
+from checker.lang.tree import Condition
+from checker.pack.rulepack import RulePack
+from checker.pack.vocabulary import LEDGER_EXACT, MAX_UNITS, Ledger
+from checker.proof.terms import Term, rational
+from checker.schema.declared import ORDER_PLACES
+from checker.schema.forms import LONG_TEXT_MAX, TEXT_MAX, uscc_check_digit, visible_length
+from checker.schema.records import Declared
+
+FRESH = "\x00another text"  # a text no pack mentions (written as letters: Realised)
+FIRST_DAY, LAST_DAY = dt.date(1, 1, 1).toordinal(), dt.date(9999, 12, 31).toordinal()
+KINDS = {"text": "text", "integer": "number", "decimal": "number", "boolean": "boolean",
+          "date": "date"}  # fmt: skip
+
+
+@dataclass
+class Given:
+    """A value an order may give: its term, and whether it is given."""
+
+    term: Term
+    given: z3.BoolRef
+
+
+@dataclass
+class Field:
+    """A declared order field, over both packs: each pack's declaration or None."""
+
+    place: str
+    name: str
+    declared: tuple[Declared | None, Declared | None]
+    value: Given
+
+
+@dataclass
+class Line:
+    active: z3.BoolRef
+    model: z3.ArithRef  # an index into Universe.models; len(models) is a model neither has
+    units: z3.ArithRef
+    fields: dict[str, Field]
+
+
+@dataclass
+class Universe:
+    """What the two packs name, indexed: the order chooses among these."""
+
+    usccs: list[str]
+    spellings: list[str]  # one per distinct name (as normalise_name compares them)
+    batches: list[str]
+    models: list[str]
+    texts: tuple[str, ...]  # every text either pack mentions
+    scale: int  # decimals are whole multiples of 1/scale
+    unknown_uscc: str
+    fresh_name: str
+    unknown_batch: str
+    unknown_model: str
+
+
+@dataclass
+class Order:
+    """The symbolic order and the constraints that make it well-formed."""
+
+    universe: Universe
+    buyer: z3.ArithRef
+    name: z3.ArithRef
+    batch: z3.ArithRef
+    date: z3.ArithRef
+    order_id: z3.SeqRef
+    count: z3.ArithRef  # lines
+    lines: list[Line]
+    justification: z3.BoolRef
+    plain: dict[str, Given]  # the v1 optional fields: justification.purpose ...
+    lengths: dict[str, z3.ArithRef]  # visible length of each free text
+    fields: dict[tuple[str, str], Field]
+    used: dict[str, z3.ArithRef]  # per ledger identity: the total of earlier orders
+    constraints: list[z3.BoolRef] = field(default_factory=list)
+    free_texts: dict[str, z3.SeqRef] = field(default_factory=dict)
+
+
+def _texts(packs: Sequence[RulePack]) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+
+    def add(value: Any) -> None:
+        if isinstance(value, str) and not isinstance(value, bool):
+            found[value] = None
+        elif isinstance(value, tuple | list):
+            for v in value:
+                add(v)
+
+    for pack in packs:
+        for c in _conditions(pack):
+            for test in tree.tests(c):
+                for _, value in tree.literals(test):
+                    add(value)
+        for values in pack.vocabulary.lists.values():
+            add(values)
+        for attrs in pack.attrs.values():
+            for value in attrs.values():
+                add(value)
+        for d in _declared(pack).values():
+            add(d.values or ())
+        for r in pack.rules:
+            for param in r.params.values():
+                add(param)
+    return tuple(found)
+
+
+def _conditions(pack: RulePack) -> Iterator[Condition]:
+    for r in pack.rules:
+        yield from (c for c in (r.skip, r.period) if c is not None)
+        yield from (check.condition for check in r.checks)
+    for d in pack.vocabulary.derivations:
+        if d.form is not None:
+            yield from (c for c in (d.form.where, d.form.test) if c is not None)
+    for ledger in pack.vocabulary.ledgers:
+        yield from (c for c in (ledger.counts, ledger.reserved) if c is not None)
+
+
+def _decimals(packs: Sequence[RulePack]) -> int:
+    places = 0
+    for pack in packs:
+        for c in _conditions(pack):
+            for test in tree.tests(c):
+                for _, value in tree.literals(test):
+                    if type(value) is float:
+                        exponent = Decimal(repr(value)).as_tuple().exponent
+                        places = max(places, -int(exponent))
+        for r in pack.rules:
+            for param in r.params.values():
+                for v in param if isinstance(param, tuple) else (param,):
+                    if type(v) is float:
+                        places = max(places, -int(Decimal(repr(v)).as_tuple().exponent))
+    return places + 1
+
+
+def _declared(pack: RulePack) -> dict[tuple[str, str], Declared]:
+    fields = pack.meta.fields
+    if fields is None:
+        return {}
+    return {
+        (place, name): d
+        for place in ORDER_PLACES
+        for name, d in (getattr(fields, place) or {}).items()
+    }
+
+
+def universe(packs: Sequence[RulePack]) -> Universe:
+    usccs: dict[str, None] = {}
+    names: dict[str, str] = {}
+    for pack in packs:
+        for e in pack.meta.entities:
+            usccs[e.uscc] = None
+            for n in (e.name, *e.aliases):
+                names.setdefault(normalise_name(n), n)
+    unknown = "91000000000000000"
+    unknown += uscc_check_digit(unknown)
+    batches = dict.fromkeys(b for p in packs for b in p.meta.batches)
+    models = dict.fromkeys(m for p in packs for m in p.meta.catalog)
+    texts = _texts(packs)
+    fresh = next(
+        f"Another Buyer {i} Co., Ltd."
+        for i in range(len(names) + 1)
+        if normalise_name(f"Another Buyer {i} Co., Ltd.") not in names
+        and f"Another Buyer {i} Co., Ltd." not in texts
+    )
+    return Universe(
+        list(usccs),
+        list(names.values()),
+        list(batches),
+        list(models),
+        texts,
+        10 ** _decimals(packs),
+        unknown,
+        fresh,
+        next(f"PROOF-BATCH-{i}" for i in range(len(batches) + 1)
+             if f"PROOF-BATCH-{i}" not in batches and f"PROOF-BATCH-{i}" not in texts),
+        next(f"proof-model-{i}" for i in range(len(models) + 1)
+             if f"proof-model-{i}" not in models and f"proof-model-{i}" not in texts),
+    )  # fmt: skip
+
+
+class Builder:
+    """Makes the symbolic order's variables, each with its range."""
+
+    def __init__(self, world: Universe) -> None:
+        self.world = world
+        self.constraints: list[z3.BoolRef] = []
+        self.lengths: dict[str, z3.ArithRef] = {}
+        self.texts: dict[str, z3.SeqRef] = {}
+
+    def index(self, name: str, size: int) -> z3.ArithRef:
+        """A choice among `size` things (and one more: none of them)."""
+        var = z3.Int(name)
+        self.constraints.append(z3.And(var >= 0, var <= size))
+        return var
+
+    def number(self, name: str, low: int | float, high: int | float, whole: bool) -> Term:
+        if whole:
+            var = z3.Int(name)
+            self.constraints.append(z3.And(var >= int(low), var <= int(high)))
+            return Term(var, "number")
+        steps = z3.Int(f"{name} (x{self.world.scale})")
+        value = z3.ToReal(steps) / self.world.scale
+        self.constraints.append(z3.And(value >= rational(low), value <= rational(high)))
+        return Term(value, "number")
+
+    def text(self, name: str, choices: Sequence[str] | None, longest: int) -> Term:
+        """A text from `choices`, or any text: one the packs mention, or another."""
+        var = z3.String(name)
+        if choices:
+            self.constraints.append(z3.Or([var == z3.StringVal(c) for c in choices]))
+            return Term(var, "text")
+        length = z3.Int(f"{name} (length)")
+        options = [
+            z3.And(var == z3.StringVal(t), length == visible_length(t))
+            for t in self.world.texts
+            if len(t) <= longest and visible_length(t) > 0
+        ]
+        options.append(z3.And(var == z3.StringVal(FRESH), length >= 1, length <= longest))
+        self.constraints.append(z3.Or(options))
+        self.lengths[name] = length
+        self.texts[name] = var
+        return Term(var, "text")
+
+    def value(self, name: str, d: Declared) -> Term:
+        kind = d.type
+        if kind == "text":
+            return self.text(name, d.values, TEXT_MAX)
+        if kind == "boolean":
+            return Term(z3.Bool(name), "boolean")
+        if kind == "date":
+            var = z3.Int(name)
+            self.constraints.append(z3.And(var >= FIRST_DAY, var <= LAST_DAY))
+            return Term(var, "date")
+        low = d.min if d.min is not None else -LEDGER_EXACT
+        high = d.max if d.max is not None else LEDGER_EXACT
+        return self.number(name, low, high, kind == "integer")
+
+
+Pair = tuple[Declared | None, Declared | None]
+
+
+def _union(packs: tuple[RulePack, RulePack]) -> dict[tuple[str, str], Pair]:
+    """Every declared field of either pack, with each pack's declaration or None."""
+    found: dict[tuple[str, str], Pair] = {}
+    old, new = (_declared(pack) for pack in packs)
+    for key in dict.fromkeys([*old, *new]):
+        found[key] = (old.get(key), new.get(key))
+    return found
+
+
+def _field_value(b: Builder, name: str, ds: Pair) -> Term | None:
+    """The field's value term: one both declarations can hold, or None when they
+    declare different kinds (such a field only ever tells the packs apart by validity)."""
+    present = [d for d in ds if d is not None]
+    if len({d.type for d in present}) != 1 or present[0].type in ("list", "record"):
+        return None
+    d = present[0]
+    if d.type == "text":
+        choices = [v for x in present for v in (x.values or ())]
+        closed = all(x.values for x in present)
+        return b.text(name, list(dict.fromkeys(choices)) if closed else None, TEXT_MAX)
+    return b.value(name, d)
+
+
+def order(packs: tuple[RulePack, RulePack], lines: int) -> Order:
+    world = universe(packs)
+    b = Builder(world)
+    buyer = b.index("buyer", len(world.usccs))
+    name = b.index("buyer name", len(world.spellings))
+    batch = b.index("batch", len(world.batches))
+    date = z3.Int("date")
+    b.constraints.append(z3.And(date >= FIRST_DAY, date <= LAST_DAY))
+    order_id = z3.String("order_id")
+    ids = [t for t in world.texts if _is_id(t)] + ["PROOF-1"]
+    b.constraints.append(z3.Or([order_id == z3.StringVal(t) for t in ids]))
+    count = z3.Int("lines")
+    b.constraints.append(z3.And(count >= 1, count <= lines))
+    union = _union(packs)
+    made = []
+    for j in range(lines):
+        model = b.index(f"line {j + 1} model", len(world.models))
+        units = b.number(f"line {j + 1} units", 1, MAX_UNITS, True).expr
+        assert isinstance(units, z3.ArithRef)
+        own = {}
+        for (place, fname), ds in union.items():
+            if place == "lines":
+                value = _field_value(b, f"line {j + 1} {fname}", ds)
+                if value is not None:
+                    given = z3.And(count > j, z3.Bool(f"line {j + 1} {fname} given"))
+                    own[fname] = Field(place, fname, ds, Given(value, given))
+        made.append(Line(count > j, model, units, own))
+    justification = z3.Bool("justification given")
+    plain = {
+        "justification.purpose": Given(
+            b.text("justification.purpose", None, LONG_TEXT_MAX),
+            z3.And(justification, z3.Bool("justification.purpose given")),
+        ),
+        "justification.site": Given(
+            b.text("justification.site", None, TEXT_MAX),
+            z3.And(justification, z3.Bool("justification.site given")),
+        ),
+        "justification.needed_by": Given(
+            Term(z3.Int("justification.needed_by"), "date"),
+            z3.And(justification, z3.Bool("justification.needed_by given")),
+        ),
+        "justification.utilization": Given(
+            b.number("justification.utilization", 0, 1, False),
+            z3.And(justification, z3.Bool("justification.utilization given")),
+        ),
+    }
+    needed = plain["justification.needed_by"].term.expr
+    b.constraints.append(z3.And(needed >= FIRST_DAY, needed <= LAST_DAY))
+    fields = {}
+    for (place, fname), ds in union.items():
+        if place == "lines":
+            continue
+        value = _field_value(b, f"{place}.{fname}", ds)
+        if value is None:
+            continue
+        given = z3.Bool(f"{place}.{fname} given")
+        if place == "justification":
+            given = z3.And(justification, given)
+        fields[(place, fname)] = Field(place, fname, ds, Given(value, given))
+    used: dict[str, z3.ArithRef] = {}
+    for pack in packs:
+        for ledger in pack.vocabulary.ledgers:
+            key = ledger_identity(ledger)
+            if key not in used:
+                var = z3.Int(f"earlier orders in ledger {ledger.name} ({len(used)})")
+                b.constraints.append(z3.And(var >= 0, var <= LEDGER_EXACT))
+                used[key] = var
+    made_order = Order(
+        world, buyer, name, batch, date, order_id, count, made, justification, plain,
+        b.lengths, fields, used, b.constraints, b.texts,
+    )  # fmt: skip
+    for pack in packs:
+        made_order.constraints += _ledger_bounds(pack, used)
+    return made_order
+
+
+def _is_id(text: str) -> bool:
+    return 0 < len(text) <= 64 and text.isprintable() and text.strip() == text
+
+
+def ledger_identity(ledger: Ledger) -> str:
+    """Ledgers that total the same orders the same way share their earlier usage."""
+    return repr((ledger.name, ledger.key, ledger.amount, ledger.counts, ledger.order,
+                 ledger.period))  # fmt: skip
+
+
+def _ledger_bounds(pack: RulePack, used: Mapping[str, z3.ArithRef]) -> list[z3.BoolRef]:
+    """A ledger whose key holds another's (buyer and batch within batch) totals a part
+    of the other's orders: never more than it."""
+    found = []
+    ledgers = pack.vocabulary.ledgers
+    for a in ledgers:
+        for other in ledgers:
+            same_orders = (a.amount, a.counts, a.period) == (
+                other.amount,
+                other.counts,
+                other.period,
+            )
+            if a is not other and same_orders and set(other.key) < set(a.key):
+                found.append(used[ledger_identity(a)] <= used[ledger_identity(other)])
+    return found
+
+
+def realised(o: Order, model: z3.ModelRef) -> tuple[dict[str, Any], dict[str, int]]:
+    """The order document a solver's model describes, and each ledger's earlier total."""
+    w = o.universe
+
+    def num(e: z3.ExprRef) -> Any:
+        v = model.eval(e, model_completion=True)
+        if z3.is_int_value(v):
+            return v.as_long()
+        if z3.is_rational_value(v):
+            exact = Fraction(v.numerator_as_long(), v.denominator_as_long())
+            return (
+                int(exact)
+                if exact.denominator == 1
+                else float(Decimal(exact.numerator) / Decimal(exact.denominator))
+            )
+        if z3.is_true(v) or z3.is_false(v):
+            return z3.is_true(v)
+        return str(v.as_string())
+
+    def text(name: str, e: z3.ExprRef) -> str:
+        found = num(e)
+        if found == FRESH:
+            return "x" * max(1, int(num(o.lengths[name])))
+        return str(found)
+
+    def value(name: str, fld: Field) -> Any:
+        term = fld.value.term
+        if term.kind == "text":
+            return text(name, term.expr)
+        if term.kind == "date":
+            return dt.date.fromordinal(num(term.expr)).isoformat()
+        return num(term.expr)
+
+    buyer, spelling, batch = num(o.buyer), num(o.name), num(o.batch)
+    doc: dict[str, Any] = {
+        "order_id": num(o.order_id),
+        "date": dt.date.fromordinal(num(o.date)).isoformat(),
+        "buyer": {
+            "name": w.spellings[spelling] if spelling < len(w.spellings) else w.fresh_name,
+            "uscc": w.usccs[buyer] if buyer < len(w.usccs) else w.unknown_uscc,
+        },
+        "batch": w.batches[batch] if batch < len(w.batches) else w.unknown_batch,
+        "lines": [],
+    }
+    for j, line in enumerate(o.lines[: num(o.count)]):
+        m = num(line.model)
+        made: dict[str, Any] = {
+            "model": w.models[m] if m < len(w.models) else w.unknown_model,
+            "units": num(line.units),
+        }
+        for fname, fld in line.fields.items():
+            if num(fld.value.given):
+                made[fname] = value(f"line {j + 1} {fname}", fld)
+        doc["lines"].append(made)
+    if num(o.justification):
+        justified: dict[str, Any] = {}
+        for path, given in o.plain.items():
+            if num(given.given):
+                key = path.split(".")[1]
+                if given.term.kind == "text":
+                    justified[key] = text(path, given.term.expr)
+                elif given.term.kind == "date":
+                    justified[key] = dt.date.fromordinal(num(given.term.expr)).isoformat()
+                else:
+                    justified[key] = num(given.term.expr)
+        doc["justification"] = justified
+    for (place, fname), fld in o.fields.items():
+        if not num(fld.value.given):
+            continue
+        if place == "order":
+            doc[fname] = value(f"{place}.{fname}", fld)
+        else:
+            doc.setdefault(place, {})[fname] = value(f"{place}.{fname}", fld)
+    used = {key: num(var) for key, var in o.used.items()}
+    return doc, used

@@ -1,0 +1,194 @@
+"""The condition language's typed tree as solver terms, with the language's exact meaning.
+
+Numbers are integers or exact rationals (0.6 is 3/5, as checker.lang.evaluate reads it);
+dates are day numbers, with -1 for the empty date '' (which sorts before every day, as
+the text it is does); text is the solver's strings, booleans its booleans. What the
+solver is not given the meaning of (a pattern test on an order's text, `~=` between
+two facts) is a free choice, and recorded as such: an answer that rests on one says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import z3
+
+from checker.core.dates import Date
+from checker.lang.evaluate import folded
+from checker.lang.tree import (
+    AllOf,
+    Comparison,
+    Condition,
+    Const,
+    Fact,
+    Matches,
+    Member,
+    Not,
+    Operand,
+    Value,
+    source,
+)
+from checker.schema import forms
+
+NO_DATE = -1  # the empty date '': before every day
+
+
+def day(text: str) -> int:
+    """A YYYY-MM-DD date as a day number, '' as NO_DATE."""
+    return NO_DATE if text == "" else dt.date.fromisoformat(text).toordinal()
+
+
+def real(x: z3.ArithRef) -> z3.ArithRef:
+    """A number as a rational term (z3 divides integers as integers)."""
+    return z3.ToReal(x) if x.is_int() else x
+
+
+def rational(value: int | float) -> z3.ArithRef:
+    if type(value) is int:
+        return z3.IntVal(value)
+    exact = Fraction(repr(value))
+    return z3.RealVal(f"{exact.numerator}/{exact.denominator}")
+
+
+@dataclass
+class Term:
+    """A fact's value as a solver term, and what it is: number, text, date, boolean."""
+
+    expr: z3.ExprRef
+    kind: str
+
+
+@dataclass
+class Scope:
+    """The facts a condition may read, as terms, and the free choices made so far.
+
+    `free` names each free choice by what it stands for, so two packs that write the
+    same test share one choice (identical packs are then proved identical)."""
+
+    facts: Mapping[str, Term]
+    texts: Callable[[str], tuple[str, ...]] = lambda _fact: ()  # a text fact's values
+    free: dict[str, z3.BoolRef] = field(default_factory=dict)
+
+    def choice(self, what: str) -> z3.BoolRef:
+        found = self.free.get(what)
+        if found is None:
+            found = self.free[what] = z3.Bool(f"free choice: {what}")
+        return found
+
+
+def kind_of(t: type | None) -> str:
+    if t is bool:
+        return "boolean"
+    if t is Date:
+        return "date"
+    if t is str:
+        return "text"
+    return "number"
+
+
+def operand(node: Operand, scope: Scope, want: str | None = None) -> Term:
+    """`want` is the kind of the other side of a comparison: a text literal compared
+    with a date is that date."""
+    if isinstance(node, Fact):
+        return scope.facts[node.name]
+    if isinstance(node, Const):
+        return constant(node.value, want)
+    left, right = operand(node.left, scope), operand(node.right, scope)
+    a, b = left.expr, right.expr
+    assert isinstance(a, z3.ArithRef) and isinstance(b, z3.ArithRef)
+    if node.op == "+":
+        return Term(a + b, "number")
+    if node.op == "-":
+        return Term(a - b, "number")
+    if node.op == "*":
+        return Term(a * b, "number")
+    if node.op == "/":
+        return Term(real(a) / real(b), "number")
+    # `%` as Python takes it, for either sign: a - b * floor(a / b)
+    quotient = z3.ToInt(real(a) / real(b))
+    return Term(a - b * quotient, "number")
+
+
+def constant(value: Value, want: str | None = None) -> Term:
+    if isinstance(value, bool):
+        return Term(z3.BoolVal(value), "boolean")
+    if isinstance(value, str):
+        if want == "date":
+            return Term(z3.IntVal(day(value)), "date")
+        return Term(z3.StringVal(value), "text")
+    return Term(rational(value), "number")
+
+
+def _kind(node: Operand, scope: Scope) -> str | None:
+    if isinstance(node, Fact):
+        return scope.facts[node.name].kind
+    if isinstance(node, Const):
+        return None if isinstance(node.value, str) else constant(node.value).kind
+    return "number"
+
+
+_ORDER: dict[str, Callable[[z3.ExprRef, z3.ExprRef], z3.BoolRef]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def condition(node: Condition, scope: Scope) -> z3.BoolRef:
+    """Whether the condition holds, as a solver formula."""
+    if isinstance(node, Comparison):
+        return _comparison(node, scope)
+    if isinstance(node, Member):
+        want = _kind(node.item, scope)
+        item = operand(node.item, scope)
+        found = z3.Or([item.expr == constant(v, want).expr for v in node.values])
+        return z3.Not(found) if node.negated else found
+    if isinstance(node, Matches):
+        return _matches(node, scope)
+    if isinstance(node, Not):
+        return z3.Not(condition(node.operand, scope))
+    parts = [condition(part, scope) for part in node.parts]
+    return z3.And(parts) if isinstance(node, AllOf) else z3.Or(parts)
+
+
+def _comparison(node: Comparison, scope: Scope) -> z3.BoolRef:
+    left_kind, right_kind = _kind(node.left, scope), _kind(node.right, scope)
+    left = operand(node.left, scope, right_kind)
+    right = operand(node.right, scope, left_kind)
+    if node.op in ("~=", "!~="):
+        same = _folded_equal(node, left, right, scope)
+        return same if node.op == "~=" else z3.Not(same)
+    return _ORDER[node.op](left.expr, right.expr)
+
+
+def _folded_equal(node: Comparison, left: Term, right: Term, scope: Scope) -> z3.BoolRef:
+    """`~=`: a fact against a literal is equality with each of the fact's values that
+    folds to the literal; anything else is a free choice."""
+    for fact, literal in ((node.left, node.right), (node.right, node.left)):
+        if isinstance(fact, Fact) and isinstance(literal, Const):
+            target = folded(str(literal.value))
+            term = scope.facts[fact.name].expr
+            values = [v for v in scope.texts(fact.name) if folded(v) == target]
+            return z3.Or([term == z3.StringVal(v) for v in values])
+    if isinstance(node.left, Const) and isinstance(node.right, Const):
+        return z3.BoolVal(folded(str(node.left.value)) == folded(str(node.right.value)))
+    return scope.choice(f"`{source(node)}` (~= between two facts)")
+
+
+def _matches(node: Matches, scope: Scope) -> z3.BoolRef:
+    """A pattern test: exact over a fact's known values, a free choice otherwise."""
+    if isinstance(node.item, Const):
+        found = forms.has_form(node.pattern, str(node.item.value))
+        return z3.BoolVal(found != node.negated)
+    test = scope.choice(f"`{bare_item(node)} matches {node.pattern!r}` (a pattern)")
+    return z3.Not(test) if node.negated else test
+
+
+def bare_item(node: Matches) -> str:
+    return source(node.item)
