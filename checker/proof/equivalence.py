@@ -25,6 +25,7 @@ from checker.pack.rulepack import PackRule
 from checker.proof import outcomes
 from checker.proof.facts import PackFacts
 from checker.proof.orders import Order, ledger_identity, order, realised
+from checker.proof.terms import FRESH
 
 ATTEMPTS = 8  # unconfirmed orders set aside per rule before it is left unsettled
 INPUT = "input-error"  # the order is valid under one pack only (their fields differ)
@@ -113,6 +114,8 @@ class _Search:
             PackFacts(c.pack, side, self.order) for side, c in enumerate(self.checkers)
         )
         self.valid = tuple(f.valid() for f in self.facts)
+        # choices the validity of an order rests on (whether a text has a form)
+        self.valid_free = frozenset(w for f in self.facts for w in f.valid_free)
         self.failing = tuple(
             {r.rule.id: _failing(r, c.enforce_proposed) for r in c.pack.rules}
             for c in self.checkers
@@ -129,7 +132,12 @@ class _Search:
         named = z3.Or([f.facts["buyer_name_matches"].expr for f in self.facts])
         registered = z3.Or([f.facts["buyer_name"].expr == f.facts["registered_name"].expr
                             for f in self.facts])  # fmt: skip
-        hints: list[z3.BoolRef] = [o.order_id == z3.StringVal("PROOF-1"), named, registered]
+        # texts the packs write first: what a pattern makes of another is a free choice
+        texts = [g.term for g in o.plain.values()] + [f.value.term for f in o.fields.values()]
+        texts += [f.value.term for line in o.lines for f in line.fields.values()]
+        written = [t.expr != z3.StringVal(FRESH) for t in texts if t.domain and FRESH in t.domain]
+        hints: list[z3.BoolRef] = [*written, o.order_id == z3.StringVal("PROOF-1")]
+        hints += [named, registered]
         hints += [v == 0 for v in o.used.values()]
         hints.append(z3.Not(o.justification))
         hints += [z3.Not(f.value.given) for f in o.fields.values()]
@@ -152,7 +160,7 @@ class _Search:
                 else outcomes.outcome(pack_rule, self.facts[side], self.failing[side][rule_id])
             )
         a, b = sides
-        free = a.free | b.free
+        free = a.free | b.free | self.valid_free
         # a status that differs first, the clearer change; then a failure worded anew
         status = self._solve(
             rule_id, [*self.valid, outcomes.verdicts_differ(a, b)], free, self._confirm_rule
@@ -163,7 +171,7 @@ class _Search:
 
     def inputs(self) -> Witness | Unsettled | None:
         old, new = self.valid
-        return self._solve(INPUT, [old != new], frozenset(), self._confirm_input)
+        return self._solve(INPUT, [old != new], self.valid_free, self._confirm_input)
 
     def _solve(
         self, rule_id: str, goal: list[z3.BoolRef], free: frozenset[str], confirm: Confirm

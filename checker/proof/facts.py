@@ -20,8 +20,9 @@ from checker.lang import tree
 from checker.lang.tree import Condition
 from checker.pack.rulepack import RulePack
 from checker.pack.vocabulary import Form, Ledger, ledger_names
-from checker.proof.orders import FRESH, KINDS, Given, Line, Order, ledger_identity
-from checker.proof.terms import NO_DATE, Scope, Term, condition, day, kind_of, rational
+from checker.proof.orders import KINDS, Field, Given, Line, Order, ledger_identity
+from checker.proof.terms import FRESH, NO_DATE, Scope, Term, condition, day, kind_of, rational
+from checker.schema import forms
 
 
 def _ite(cases: Sequence[tuple[z3.BoolRef, z3.ExprRef]], otherwise: z3.ExprRef) -> z3.ExprRef:
@@ -41,6 +42,19 @@ def reference(value: Any, kind: str) -> z3.ExprRef:
     return rational(value)
 
 
+def _texts(cases: Sequence[tuple[z3.BoolRef, str]], otherwise: str) -> Term:
+    """A text chosen by cases, with its every value."""
+    expr = _ite([(test, z3.StringVal(value)) for test, value in cases], z3.StringVal(otherwise))
+    return Term(expr, "text", tuple(dict.fromkeys([v for _, v in cases] + [otherwise])))
+
+
+_BLANK: dict[str, Any] = {"text": "", "number": 0, "boolean": False, "date": ""}
+
+
+def _domain(values: Sequence[Any], kind: str) -> tuple[str, ...] | None:
+    return tuple(dict.fromkeys(str(v) for v in values)) if kind == "text" else None
+
+
 class PackFacts:
     """One pack's facts of the symbolic order: each a term, with its validity."""
 
@@ -49,8 +63,8 @@ class PackFacts:
         self.side = side
         self.order = o
         self.free: set[str] = set()  # facts the solver does not know the meaning of
+        self.valid_free: dict[str, z3.BoolRef] = {}  # choices whether a text has a form
         self.facts: dict[str, Term] = {}
-        self.texts: dict[str, tuple[str, ...]] = {}
         self._builtins()
         for derivation in pack.vocabulary.derivations:
             self.facts[derivation.name] = self._derived(derivation.name, derivation.form)
@@ -64,16 +78,13 @@ class PackFacts:
                     reference(keyed.default, kind),
                 ),
                 kind,
+                _domain([*keyed.values.values(), keyed.default], kind),
             )  # fmt: skip
         for ledger in pack.vocabulary.ledgers:
             self._ledger(ledger)
 
     def scope(self, facts: Mapping[str, Term] | None = None) -> Scope:
-        return Scope(facts or self.facts, lambda fact: self.texts.get(fact, self._all_texts))
-
-    @property
-    def _all_texts(self) -> tuple[str, ...]:
-        return (*self.order.universe.texts, FRESH)
+        return Scope(facts or self.facts)
 
     # -- built-in facts
 
@@ -83,23 +94,13 @@ class PackFacts:
         entities = {e.uscc: e for e in meta.entities}
         catalog = set(meta.catalog)
         f = self.facts
-        f["order_id"] = Term(o.order_id, text)
+        f["order_id"] = Term(o.order_id, text, o.ids)
         f["date"] = Term(o.date, "date")
-        f["batch"] = Term(
-            _ite([(o.batch == i, z3.StringVal(b)) for i, b in enumerate(w.batches)],
-                 z3.StringVal(w.unknown_batch)),
-            text,
-        )  # fmt: skip
-        f["buyer_name"] = Term(
-            _ite([(o.name == i, z3.StringVal(n)) for i, n in enumerate(w.spellings)],
-                 z3.StringVal(w.fresh_name)),
-            text,
-        )  # fmt: skip
-        f["buyer_uscc"] = Term(
-            _ite([(o.buyer == i, z3.StringVal(u)) for i, u in enumerate(w.usccs)],
-                 z3.StringVal(w.unknown_uscc)),
-            text,
-        )  # fmt: skip
+        f["batch"] = _texts([(o.batch == i, b) for i, b in enumerate(w.batches)], w.unknown_batch)
+        f["buyer_name"] = _texts(
+            [(o.name == i, n) for i, n in enumerate(w.spellings)], w.fresh_name
+        )
+        f["buyer_uscc"] = _texts([(o.buyer == i, u) for i, u in enumerate(w.usccs)], w.unknown_uscc)
         unknown = [z3.And(line.active, self._unknown(line.model, catalog)) for line in o.lines]
         f["unknown_model_count"] = Term(z3.Sum([z3.If(u, 1, 0) for u in unknown]), number)
         # the unknown models' names, each with the closest id: only messages show it
@@ -107,12 +108,13 @@ class PackFacts:
         f["unknown_models"] = Term(
             z3.String(f"unknown models, catalog {sorted(catalog)!r}, lines {o.lines!r}"), text
         )
-        status_cases, allocation_cases, registered, matches = [], [], [], []
+        status_cases: list[tuple[z3.BoolRef, str]] = []
+        allocation_cases, registered, matches = [], [], []
         for i, uscc in enumerate(w.usccs):
             entity = entities.get(uscc)
             if entity is None:
                 continue
-            registered.append((o.buyer == i, z3.StringVal(entity.name)))
+            registered.append((o.buyer == i, entity.name))
             spelled = {normalise_name(n) for n in (entity.name, *entity.aliases)}
             names = [k for k, s in enumerate(w.spellings) if normalise_name(s) in spelled]
             matches.append(z3.And(o.buyer == i, z3.Or([o.name == k for k in names])))
@@ -121,20 +123,20 @@ class PackFacts:
                 standing = entity.batches.get(batch)
                 if standing is None:
                     continue
-                cases.append((o.batch == t, z3.StringVal(standing.status)))
+                cases.append((o.batch == t, standing.status))
                 if standing.allocation is not None and batch in meta.batches:
                     allocation_cases.append(
                         (z3.And(o.buyer == i, o.batch == t), z3.IntVal(standing.allocation))
                     )
-            status_cases.append((o.buyer == i, _ite(cases, z3.StringVal("not-approved"))))
-        f["buyer_status"] = Term(_ite(status_cases, z3.StringVal("unknown")), text)
-        f["registered_name"] = Term(_ite(registered, z3.StringVal("")), text)
+            status_cases += [(z3.And(o.buyer == i, test), status) for test, status in cases]
+            status_cases.append((o.buyer == i, "not-approved"))
+        f["buyer_status"] = _texts(status_cases, "unknown")
+        f["registered_name"] = _texts(registered, "")
         f["buyer_name_matches"] = Term(z3.Or(matches) if matches else z3.BoolVal(False), boolean)
         known = [o.batch == t for t, b in enumerate(w.batches) if b in meta.batches]
         f["batch_known"] = Term(z3.Or(known) if known else z3.BoolVal(False), boolean)
         f["has_allocation"] = Term(z3.Or([c for c, _ in allocation_cases]), boolean)
         f["buyer_allocation"] = Term(_ite(allocation_cases, z3.IntVal(0)), number)
-        self.texts["buyer_status"] = ("approved", "queued", "not-approved", "unknown")
 
     def _unknown(self, model: z3.ArithRef, catalog: set[str]) -> z3.BoolRef:
         w = self.order.universe
@@ -194,7 +196,7 @@ class PackFacts:
 
     def _attribute(self, head: str, name: str, kind: str) -> Given:
         o, w, meta = self.order, self.order.universe, self.pack.meta
-        cases, given = [], []
+        cases, given, raw = [], [], []
         if head == "batch":
             for t, b in enumerate(w.batches):
                 value = (
@@ -203,6 +205,7 @@ class PackFacts:
                 if value is not None:
                     cases.append((o.batch == t, reference(value, kind)))
                     given.append(o.batch == t)
+                    raw.append(value)
         else:
             index = {e.uscc: i for i, e in enumerate(meta.entities)}
             for i, u in enumerate(w.usccs):
@@ -211,8 +214,10 @@ class PackFacts:
                 if value is not None:
                     cases.append((o.buyer == i, reference(value, kind)))
                     given.append(o.buyer == i)
-        blank = reference({"text": "", "number": 0, "boolean": False, "date": ""}[kind], kind)
-        return Given(Term(_ite(cases, blank), kind), z3.Or(given) if given else z3.BoolVal(False))
+                    raw.append(value)
+        blank = _BLANK[kind]
+        term = Term(_ite(cases, reference(blank, kind)), kind, _domain([*raw, blank], kind))
+        return Given(term, z3.Or(given) if given else z3.BoolVal(False))
 
     # -- declared facts
 
@@ -246,10 +251,13 @@ class PackFacts:
             value = found.term.expr
             if d.at_least is not None:
                 value = z3.If(value < d.at_least, z3.IntVal(d.at_least), value)
+            domain = found.term.domain
             if d.default is None:
-                return Term(value, kind)
+                return Term(value, kind, domain)
             default = reference(d.default, kind) if kind != "date" else z3.IntVal(NO_DATE)
-            return Term(z3.If(found.given, value, default), kind)
+            if domain is not None:
+                domain = tuple(dict.fromkeys([*domain, str(d.default)]))
+            return Term(z3.If(found.given, value, default), kind, domain)
         if d.present is not None:
             found = self.source(d.present)
             return Term(found.given, "boolean") if found is not None else self._free(name)
@@ -293,10 +301,8 @@ class PackFacts:
         known = z3.Not(self._unknown(line.model, catalog))
         values: dict[str, Term] = {
             "units": Term(line.units, "number"),
-            "model": Term(
-                _ite([(line.model == i, z3.StringVal(m)) for i, m in enumerate(w.models)],
-                     z3.StringVal(w.unknown_model)),
-                "text",
+            "model": _texts(
+                [(line.model == i, m) for i, m in enumerate(w.models)], w.unknown_model
             ),
             "known": Term(known, "boolean"),
         }  # fmt: skip
@@ -312,8 +318,12 @@ class PackFacts:
                 if value is not None:
                     cases.append((line.model == i, reference(value, kind)))
                     has.append(line.model == i)
-            blank = reference({"text": "", "number": 0, "boolean": False, "date": ""}[kind], kind)
-            values[f"model.{attr}"] = Term(_ite(cases, blank), kind)
+            found = [self.pack.attrs.get(("catalog", m), {}).get(attr) for m in w.models]
+            raw = [v for v in found if v is not None]
+            blank = _BLANK[kind]
+            values[f"model.{attr}"] = Term(
+                _ite(cases, reference(blank, kind)), kind, _domain([*raw, blank], kind)
+            )
             defined[f"model.{attr}"] = z3.Or(has) if has else z3.BoolVal(False)
         for fname, fld in line.fields.items():
             if fld.declared[self.side] is not None:
@@ -328,7 +338,7 @@ class PackFacts:
         read = tree.names(c)
         if any(n not in values for n in read):
             return None
-        scope = Scope(values, lambda fact: self.texts.get(fact, self._all_texts))
+        scope = Scope(values)
         return z3.And([defined[n] for n in read] + [condition(c, scope)])
 
     def _over_lines(self, name: str, form: Form, kind: str) -> Term:
@@ -399,6 +409,19 @@ class PackFacts:
 
     # -- validity
 
+    def _has_form(self, fld: Field, pattern: str, domain: tuple[str, ...]) -> z3.BoolRef:
+        """Whether the field's text has the pattern's form: exact for the texts the
+        packs write (and the example of each pattern); a free choice for another."""
+        value = fld.value.term.expr
+        cases = [
+            value == z3.StringVal(v) for v in domain if v != FRESH and forms.has_form(pattern, v)
+        ]
+        if FRESH in domain:
+            what = f"{fld.place}.{fld.name} has the form {pattern!r} (a text no pack writes)"
+            choice = self.valid_free.setdefault(what, z3.Bool(f"free choice: {what}"))
+            cases.append(z3.And(value == z3.StringVal(FRESH), choice))
+        return z3.Or(cases)
+
     def valid(self) -> z3.BoolRef:
         """Whether the pack accepts the order: every field it requires given, no field
         it does not declare given, every value within its declaration."""
@@ -417,6 +440,9 @@ class PackFacts:
                 parts.append(given)
             if d.values and fld.value.term.kind == "text":
                 parts.append(z3.Implies(given, z3.Or([value == z3.StringVal(v) for v in d.values])))
+            domain = fld.value.term.domain
+            if d.pattern and domain is not None:
+                parts.append(z3.Implies(given, self._has_form(fld, d.pattern, domain)))
             if fld.value.term.kind == "number":
                 if d.min is not None:
                     parts.append(z3.Implies(given, value >= rational(d.min)))

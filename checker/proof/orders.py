@@ -14,10 +14,12 @@ Decimals are searched to one place more than any decimal either pack writes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from re import _parser  # type: ignore[attr-defined]  # the stdlib's regex reader, for examples
 from typing import Any
 
 import z3
@@ -27,12 +29,12 @@ from checker.lang import tree
 from checker.lang.tree import Condition
 from checker.pack.rulepack import RulePack
 from checker.pack.vocabulary import LEDGER_EXACT, MAX_UNITS, Ledger
-from checker.proof.terms import Term, rational
+from checker.proof.terms import FRESH, Term, rational
+from checker.schema import forms
 from checker.schema.declared import ORDER_PLACES
 from checker.schema.forms import LONG_TEXT_MAX, TEXT_MAX, uscc_check_digit, visible_length
 from checker.schema.records import Declared
 
-FRESH = "\x00another text"  # a text no pack mentions (written as letters: Realised)
 FIRST_DAY, LAST_DAY = dt.date(1, 1, 1).toordinal(), dt.date(9999, 12, 31).toordinal()
 KINDS = {"text": "text", "integer": "number", "decimal": "number", "boolean": "boolean",
           "date": "date"}  # fmt: skip
@@ -78,6 +80,7 @@ class Universe:
     fresh_name: str
     unknown_batch: str
     unknown_model: str
+    letter: str  # a text no pack writes is written with this letter, which none uses
 
 
 @dataclass
@@ -97,8 +100,8 @@ class Order:
     lengths: dict[str, z3.ArithRef]  # visible length of each free text
     fields: dict[tuple[str, str], Field]
     used: dict[str, z3.ArithRef]  # per ledger identity: the total of earlier orders
+    ids: tuple[str, ...]  # the order ids it may have: those the packs write, and another
     constraints: list[z3.BoolRef] = field(default_factory=list)
-    free_texts: dict[str, z3.SeqRef] = field(default_factory=dict)
 
 
 def _texts(packs: Sequence[RulePack]) -> tuple[str, ...]:
@@ -116,6 +119,8 @@ def _texts(packs: Sequence[RulePack]) -> tuple[str, ...]:
             for test in tree.tests(c):
                 for _, value in tree.literals(test):
                     add(value)
+                if isinstance(test, tree.Matches):
+                    add(example(test.pattern))
         for values in pack.vocabulary.lists.values():
             add(values)
         for attrs in pack.attrs.values():
@@ -123,6 +128,7 @@ def _texts(packs: Sequence[RulePack]) -> tuple[str, ...]:
                 add(value)
         for d in _declared(pack).values():
             add(d.values or ())
+            add(example(d.pattern) if d.pattern else None)
         for r in pack.rules:
             for param in r.params.values():
                 add(param)
@@ -200,6 +206,8 @@ def universe(packs: Sequence[RulePack]) -> Universe:
              if f"PROOF-BATCH-{i}" not in batches and f"PROOF-BATCH-{i}" not in texts),
         next(f"proof-model-{i}" for i in range(len(models) + 1)
              if f"proof-model-{i}" not in models and f"proof-model-{i}" not in texts),
+        next(c for c in "xqzjkvwbyfgpmhlducnsrioate" + "".join(map(chr, range(0x100, 0x500)))
+             if not any(c in t.casefold() for t in texts)),
     )  # fmt: skip
 
 
@@ -210,7 +218,6 @@ class Builder:
         self.world = world
         self.constraints: list[z3.BoolRef] = []
         self.lengths: dict[str, z3.ArithRef] = {}
-        self.texts: dict[str, z3.SeqRef] = {}
 
     def index(self, name: str, size: int) -> z3.ArithRef:
         """A choice among `size` things (and one more: none of them)."""
@@ -228,23 +235,23 @@ class Builder:
         self.constraints.append(z3.And(value >= rational(low), value <= rational(high)))
         return Term(value, "number")
 
-    def text(self, name: str, choices: Sequence[str] | None, longest: int) -> Term:
-        """A text from `choices`, or any text: one the packs mention, or another."""
+    def text(
+        self, name: str, choices: Sequence[str] | None, longest: int, patterns: Sequence[str] = ()
+    ) -> Term:
+        """A text from `choices`, or any text: one the packs write, one of the form of
+        each pattern, or another (FRESH), each with its visible length."""
         var = z3.String(name)
         if choices:
             self.constraints.append(z3.Or([var == z3.StringVal(c) for c in choices]))
-            return Term(var, "text")
+            return Term(var, "text", tuple(choices))
         length = z3.Int(f"{name} (length)")
-        options = [
-            z3.And(var == z3.StringVal(t), length == visible_length(t))
-            for t in self.world.texts
-            if len(t) <= longest and visible_length(t) > 0
-        ]
-        options.append(z3.And(var == z3.StringVal(FRESH), length >= 1, length <= longest))
+        examples = [e for p in patterns if (e := example(p)) is not None]
+        values = [t for t in dict.fromkeys([*self.world.texts, *examples]) if len(t) <= longest]
+        options = [z3.And(var == z3.StringVal(t), length == visible_length(t)) for t in values]
+        options.append(z3.And(var == z3.StringVal(FRESH), length >= 0, length <= longest))
         self.constraints.append(z3.Or(options))
         self.lengths[name] = length
-        self.texts[name] = var
-        return Term(var, "text")
+        return Term(var, "text", (*values, FRESH))
 
     def value(self, name: str, d: Declared) -> Term:
         kind = d.type
@@ -262,6 +269,64 @@ class Builder:
 
 
 Pair = tuple[Declared | None, Declared | None]
+
+
+def example(pattern: str) -> str | None:
+    """The shortest text of the pattern's form, if Python's reading of the pattern
+    gives one the pattern (Rust's syntax) accepts; else None."""
+    try:
+        parsed = _parser.parse(pattern)
+    except (re.error, OverflowError, RecursionError):
+        return None
+    try:
+        found = _shortest(parsed)
+    except (KeyError, ValueError, TypeError):
+        return None
+    return found if forms.has_form(pattern, found) else None
+
+
+_CATEGORY = {
+    "CATEGORY_DIGIT": "0", "CATEGORY_WORD": "a", "CATEGORY_SPACE": " ",
+    "CATEGORY_NOT_DIGIT": "a", "CATEGORY_NOT_WORD": "-", "CATEGORY_NOT_SPACE": "a",
+}  # fmt: skip
+
+
+def _shortest(items: Any) -> str:
+    out = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "ANY":
+            out.append("a")
+        elif name == "IN":
+            out.append(_member(arg))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, _high, inner = arg
+            out.append(_shortest(inner) * low)
+        elif name == "SUBPATTERN":
+            out.append(_shortest(arg[-1]))
+        elif name == "BRANCH":
+            out.append(min((_shortest(b) for b in arg[1]), key=len))
+        elif name == "AT":
+            continue
+        else:
+            raise ValueError(name)
+    return "".join(out)
+
+
+def _member(items: Any) -> str:
+    if items and str(items[0][0]) == "NEGATE":
+        raise ValueError("negated class")
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            return chr(arg)
+        if name == "RANGE":
+            return chr(arg[0])
+        if name == "CATEGORY":
+            return _CATEGORY[str(arg)]
+    raise ValueError("empty class")
 
 
 def _union(packs: tuple[RulePack, RulePack]) -> dict[tuple[str, str], Pair]:
@@ -283,7 +348,8 @@ def _field_value(b: Builder, name: str, ds: Pair) -> Term | None:
     if d.type == "text":
         choices = [v for x in present for v in (x.values or ())]
         closed = all(x.values for x in present)
-        return b.text(name, list(dict.fromkeys(choices)) if closed else None, TEXT_MAX)
+        patterns = [x.pattern for x in present if x.pattern]
+        return b.text(name, list(dict.fromkeys(choices)) if closed else None, TEXT_MAX, patterns)
     return b.value(name, d)
 
 
@@ -356,7 +422,7 @@ def order(packs: tuple[RulePack, RulePack], lines: int) -> Order:
                 used[key] = var
     made_order = Order(
         world, buyer, name, batch, date, order_id, count, made, justification, plain,
-        b.lengths, fields, used, b.constraints, b.texts,
+        b.lengths, fields, used, tuple(ids), b.constraints,
     )  # fmt: skip
     for pack in packs:
         made_order.constraints += _ledger_bounds(pack, used)
@@ -412,7 +478,8 @@ def realised(o: Order, model: z3.ModelRef) -> tuple[dict[str, Any], dict[str, in
     def text(name: str, e: z3.ExprRef) -> str:
         found = num(e)
         if found == FRESH:
-            return "x" * max(1, int(num(o.lengths[name])))
+            length = int(num(o.lengths[name]))
+            return w.letter * length if length else " "  # blank: no visible character
         return str(found)
 
     def value(name: str, fld: Field) -> Any:

@@ -53,12 +53,18 @@ def rational(value: int | float) -> z3.ArithRef:
     return z3.RealVal(f"{exact.numerator}/{exact.denominator}")
 
 
+FRESH = "\x00another text"  # a text no pack writes: checker.proof.orders writes one
+
+
 @dataclass
 class Term:
-    """A fact's value as a solver term, and what it is: number, text, date, boolean."""
+    """A fact's value as a solver term, and what it is: number, text, date, boolean.
+    A text's `domain` is every value it can take (FRESH standing for any text no pack
+    writes), where that is known."""
 
     expr: z3.ExprRef
     kind: str
+    domain: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -69,7 +75,6 @@ class Scope:
     same test share one choice (identical packs are then proved identical)."""
 
     facts: Mapping[str, Term]
-    texts: Callable[[str], tuple[str, ...]] = lambda _fact: ()  # a text fact's values
     free: dict[str, z3.BoolRef] = field(default_factory=dict)
 
     def choice(self, what: str) -> z3.BoolRef:
@@ -118,7 +123,7 @@ def constant(value: Value, want: str | None = None) -> Term:
     if isinstance(value, str):
         if want == "date":
             return Term(z3.IntVal(day(value)), "date")
-        return Term(z3.StringVal(value), "text")
+        return Term(z3.StringVal(value), "text", (value,))
     return Term(rational(value), "number")
 
 
@@ -168,27 +173,30 @@ def _comparison(node: Comparison, scope: Scope) -> z3.BoolRef:
 
 
 def _folded_equal(node: Comparison, left: Term, right: Term, scope: Scope) -> z3.BoolRef:
-    """`~=`: a fact against a literal is equality with each of the fact's values that
-    folds to the literal; anything else is a free choice."""
-    for fact, literal in ((node.left, node.right), (node.right, node.left)):
-        if isinstance(fact, Fact) and isinstance(literal, Const):
-            target = folded(str(literal.value))
-            term = scope.facts[fact.name].expr
-            values = [v for v in scope.texts(fact.name) if folded(v) == target]
-            return z3.Or([term == z3.StringVal(v) for v in values])
-    if isinstance(node.left, Const) and isinstance(node.right, Const):
-        return z3.BoolVal(folded(str(node.left.value)) == folded(str(node.right.value)))
+    """`~=`: exact over the values a text can take (a text no pack writes folds to no
+    literal); between two texts of unknown values, a free choice."""
+    for term, other in ((left, right), (right, left)):
+        if isinstance(other.domain, tuple) and len(other.domain) == 1 and term.domain is not None:
+            target = folded(other.domain[0])
+            values = [v for v in term.domain if v != FRESH and folded(v) == target]
+            return z3.Or([term.expr == z3.StringVal(v) for v in values])
     return scope.choice(f"`{source(node)}` (~= between two facts)")
 
 
 def _matches(node: Matches, scope: Scope) -> z3.BoolRef:
-    """A pattern test: exact over a fact's known values, a free choice otherwise."""
-    if isinstance(node.item, Const):
-        found = forms.has_form(node.pattern, str(node.item.value))
-        return z3.BoolVal(found != node.negated)
-    test = scope.choice(f"`{bare_item(node)} matches {node.pattern!r}` (a pattern)")
+    """A pattern test: exact over the values the text can take; for a text no pack
+    writes (FRESH), a free choice."""
+    item = operand(node.item, scope)
+    if item.domain is None:
+        test = scope.choice(f"`{source(node.item)} matches {node.pattern!r}` (a pattern)")
+        return z3.Not(test) if node.negated else test
+    cases = [
+        item.expr == z3.StringVal(v)
+        for v in item.domain
+        if v != FRESH and forms.has_form(node.pattern, v)
+    ]
+    if FRESH in item.domain:
+        what = f"`{source(node.item)} matches {node.pattern!r}` for a text no pack writes"
+        cases.append(z3.And(item.expr == z3.StringVal(FRESH), scope.choice(what)))
+    test = z3.Or(cases)
     return z3.Not(test) if node.negated else test
-
-
-def bare_item(node: Matches) -> str:
-    return source(node.item)

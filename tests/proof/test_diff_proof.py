@@ -184,25 +184,45 @@ def test_the_update_from_the_first_release_lists_each_rule_it_changes(cli: Any) 
     assert (changes["input-error"]["old"], changes["input-error"]["new"]) == ("error", "valid")
 
 
-def test_a_pattern_is_a_free_choice_and_the_answer_says_so(cli: Any, tmp_path: Path) -> None:
-    """The solver is not given what a pattern matches: an edit of one is not proved
-    either way, and the answer names the pattern (exit 1: it may change)."""
-    pattern = (
-        "purchase-approval.yaml",
-        "checks:\n",
-        'checks:\n  - when: approval_ref matches "A[0-9]+"\n    message: a pattern\n',
-    )
-    before = pack_copy(tmp_path / "old", pattern)
-    after = pack_copy(
-        tmp_path / "new", (pattern[0], pattern[1], pattern[2].replace("A[0-9]+", "A[0-9][0-9]+"))
-    )
+PATTERN = (
+    "purchase-approval.yaml",
+    "checks:\n",
+    'checks:\n  - when: approval_ref matches "A[0-9]+"\n    message: a pattern\n',
+)
+
+
+def _patterned(tmp_path: Path, old: str, new: str) -> tuple[Path, Path]:
+    before = pack_copy(tmp_path / "old", PATTERN)
+    edited = (PATTERN[0], PATTERN[1], PATTERN[2].replace("A[0-9]+", new))
+    return before, pack_copy(tmp_path / "new", edited)
+
+
+def test_a_pattern_edit_is_shown_on_a_text_of_its_form(cli: Any, tmp_path: Path) -> None:
+    """Texts of each pattern's form are tried (the shortest: A0 for A[0-9]+)."""
+    before, after = _patterned(tmp_path, "A[0-9]+", "A[0-9][0-9]+")
+    changes = _changes(cli, before, after)
+    assert set(changes) == {"purchase-approval"}
+    assert "approval_ref: A0\n" in changes["purchase-approval"]["yaml"]
+    _confirm(cli, tmp_path, before, after, changes["purchase-approval"])
+
+
+def test_what_patterns_match_beyond_that_is_a_free_choice_and_the_answer_says_so(
+    cli: Any, tmp_path: Path
+) -> None:
+    """The solver is not given what a pattern matches: patterns that differ only on
+    texts no pack writes (A0000) are not proved either way, and the answer names the
+    pattern (exit 1: it may change)."""
+    before, after = _patterned(tmp_path, "A[0-9]+", "A[0-9]{1,3}")
     run = cli("diff-rules", before, after, "--format", "json")
     assert run.code == 1, run.err
+    assert run.report["proof"]["changes"] == []
     (unsettled,) = run.report["proof"]["unsettled"]
     assert unsettled["rule"] == "purchase-approval"
     assert "approval_ref matches 'A[0-9]+'" in unsettled["reason"]
     text = cli("diff-rules", before, after)
     assert "purchase-approval: not settled: may change where it reads" in text.out
+    same = cli("diff-rules", before, before)
+    assert same.code == 0, same.out  # the same pattern in both: proved alike
 
 
 def test_the_sampling_flag_of_old_scripts_says_what_replaced_it(cli: Any) -> None:
