@@ -656,11 +656,74 @@ def malformed_documents(*packs: RulePack) -> st.SearchStrategy[Malformed]:
     return _malformed(_space(packs))
 
 
+@dataclass(frozen=True)
+class PackEdit:
+    """One number of a pack changed: `path` into the YAML of `file` (a rule's
+    parameter value, a batch cap, an allocation), and its new value."""
+
+    file: str
+    path: tuple[str | int, ...]
+    old: int | float
+    new: int | float
+
+    def apply(self, directory: Path) -> None:
+        """Write the edit into the pack at `directory` (a copy: comments are dropped)."""
+        target = directory / self.file
+        data = yaml.safe_load(target.read_text(encoding="utf-8"))
+        holder = data
+        for key in self.path[:-1]:
+            holder = holder[key]
+        holder[self.path[-1]] = self.new
+        target.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+
+
+def _numbers(pack: RulePack) -> list[tuple[str, tuple[str | int, ...], int | float]]:
+    """Every number of the pack an edit may change, where a compliance officer would."""
+    found: list[tuple[str, tuple[str | int, ...], int | float]] = []
+    for r in pack.rules:
+        for name, param in r.rule.parameters.items():
+            value = param.value
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                found.append((Path(r.file).name, ("parameters", name, "value"), value))
+    for batch_id in pack.meta.batches:
+        cap = pack.attrs.get(("batches", batch_id), {}).get("cap")
+        if isinstance(cap, int) and not isinstance(cap, bool):
+            found.append(("pack.yaml", ("batches", batch_id, "cap"), cap))
+    for i, entity in enumerate(pack.meta.entities):
+        for batch_id, standing in entity.batches.items():
+            if standing.allocation is not None:
+                path = ("entities", i, "batches", batch_id, "allocation")
+                found.append(("pack.yaml", path, standing.allocation))
+    return found
+
+
+@st.composite
+def _edit(
+    draw: st.DrawFn, numbers: list[tuple[str, tuple[str | int, ...], int | float]]
+) -> PackEdit:
+    file, path, old = draw(st.sampled_from(numbers))
+    if isinstance(old, int):
+        tenth = max(1, old // 10)
+        candidates: list[int | float] = [old + 1, old - 1, old + tenth, old - tenth, old + 1000]
+    else:
+        candidates = [round(old + 0.1, 4), round(old - 0.1, 4), old * 2 or 0.5]
+    new = draw(st.sampled_from([c for c in dict.fromkeys(candidates) if c != old and c >= 0]))
+    return PackEdit(file, path, old, new)
+
+
+def pack_edits(pack: RulePack) -> st.SearchStrategy[PackEdit]:
+    """Single edits of a pack's numbers (rule parameters, batch caps, allocations): a
+    unit either way, a tenth either way, or a jump; for testing rule-edit analysis."""
+    return _edit(_numbers(pack))
+
+
 __all__ = [
     "Malformed",
+    "PackEdit",
     "malformed_documents",
     "order_sets",
     "orders",
+    "pack_edits",
     "to_json",
     "to_yaml",
 ]
