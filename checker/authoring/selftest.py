@@ -1,9 +1,9 @@
 """A pack's self-tests: each rule's embedded examples, and which checks they exercise.
 
 A rule's examples are its tests. Coverage counts, for every check of every rule, how
-many orders make it fail: the examples (judged by every rule, not only their own), the
-user's orders, and orders generated from the pack by `checker.authoring.strategies`. A check no
-order makes fail is untested, and may be vacuous (a condition that cannot hold).
+many orders make it fail: the examples (judged by every rule, not only their own) and
+the user's orders; and shows whether any order can (checker.proof.lint builds one the
+engine fails, or proves that none exists).
 """
 
 from __future__ import annotations
@@ -39,11 +39,7 @@ class CheckCoverage:
     when: str
     examples: int
     orders: int
-    generated: int
-
-    @property
-    def fails(self) -> int:
-        return self.examples + self.orders + self.generated
+    proof: str  # "witness": an order the solver built fails it; "never": it cannot fail
 
 
 def _judged_examples(
@@ -99,8 +95,11 @@ class SelfTest:
             outcomes.append(ExampleOutcome(rule.id, example.name, expected, actual, message))
         return outcomes
 
-    def coverage(self, report: Report | None, generated: int) -> list[CheckCoverage]:
-        """How many examples, checked orders and generated order sets fail each check."""
+    def coverage(self, report: Report | None) -> list[CheckCoverage]:
+        """How many examples and checked orders fail each check, and whether an order
+        can (proved: checker.proof.lint builds one, or proves none exists)."""
+        from checker.proof.lint import lint
+
         from_examples: Counter[tuple[str, int]] = Counter()
         for _, _, judged in self._judged:
             if not isinstance(judged, Exception):
@@ -108,7 +107,15 @@ class SelfTest:
         from_orders: Counter[tuple[str, int]] = Counter()
         for order in report.orders if report else ():
             _count(from_orders, order.results)
-        from_generated = _generated(self.checker, generated) if generated else Counter()
+        proved = lint(self.checker)
+        witnessed = {(w.rule, w.check) for w in proved.witnesses}
+        never = {(f.rule, f.check) for f in proved.findings if f.kind == "never-fires"}
+
+        def proof(rule: str, check: int) -> str:
+            if (rule, check) in witnessed:
+                return "witness"
+            return "never" if (rule, check) in never else "unknown"
+
         return [
             CheckCoverage(
                 r.rule.id,
@@ -116,7 +123,7 @@ class SelfTest:
                 check.when,
                 from_examples[(r.rule.id, i)],
                 from_orders[(r.rule.id, i)],
-                from_generated[(r.rule.id, i)],
+                proof(r.rule.id, i + 1),
             )
             for r in self.pack.rules
             for i, check in enumerate(r.rule.checks)
@@ -138,28 +145,3 @@ def _count(counter: Counter[tuple[str, int]], results: Iterable[RuleResult]) -> 
     for result in results:
         for check in result.failed:
             counter[(result.rule, check)] += 1
-
-
-def _generated(checker: Checker, examples: int) -> Counter[tuple[str, int]]:
-    from hypothesis import HealthCheck, Phase, given, settings
-
-    from checker.authoring.strategies import order_sets
-
-    counter: Counter[tuple[str, int]] = Counter()
-
-    @settings(
-        max_examples=examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(order_sets(checker.pack))
-    def judge(documents: list[dict[str, object]]) -> None:
-        for outcome in checker.evaluate_documents(documents):
-            if not isinstance(outcome, Exception):
-                _count(counter, outcome)
-
-    judge()
-    return counter

@@ -12,9 +12,8 @@ and another sought; a disagreement with no free choice in it is a bug (ProofErro
 
 from __future__ import annotations
 
-import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,18 +23,14 @@ from checker.judge.checking import Checker
 from checker.pack.rulepack import PackRule
 from checker.proof import outcomes
 from checker.proof.facts import PackFacts
-from checker.proof.orders import Order, ledger_identity, order, realised
-from checker.proof.terms import FRESH
+from checker.proof.orders import Order, order, realised
+from checker.proof.simplest import ProofError, Simplest, judge
 
 ATTEMPTS = 8  # unconfirmed orders set aside per rule before it is left unsettled
 INPUT = "input-error"  # the order is valid under one pack only (their fields differ)
 _INVALID = "not a valid order under this pack: its declared fields differ"
 _VALID = "a valid order under this pack"
 _QUIET = {"absent", "pass", "skip"}
-
-
-class ProofError(RuntimeError):
-    """The solver and the engine disagree where the solver made no free choice: a bug."""
 
 
 @dataclass(frozen=True)
@@ -78,25 +73,6 @@ def changed(old: str, new: str, old_message: str, new_message: str) -> bool:
     return old not in _QUIET and old_message != new_message
 
 
-def judge(
-    checker: Checker, document: Mapping[str, Any], earlier: Mapping[str, int]
-) -> dict[str, tuple[str, str]] | None:
-    """Each rule's status and message from the engine, or None when the pack does
-    not accept the order."""
-    from checker.schema.declared import order_records
-
-    try:
-        records, extras = order_records(checker.pack.order_places, [document])
-    except ValueError:  # pydantic-core's ValidationError: not a valid order here
-        return None
-    local = checker.deriver.local(records[0], extras[0])
-    used = tuple(earlier[ledger_identity(ledger)] for ledger in checker.pack.vocabulary.ledgers)
-    outcome = checker.judge(local, used)
-    if isinstance(outcome, Exception):
-        raise ProofError(f"the engine could not judge a generated order: {outcome}")
-    return {r.rule: (r.status, r.message) for r in outcome}
-
-
 def _failing(rule: PackRule, enforce_proposed: bool) -> int:
     """The status a failed check gives the rule: a proposed rule only warns."""
     proposed = rule.rule.status == "proposed" and not enforce_proposed
@@ -120,35 +96,7 @@ class _Search:
             {r.rule.id: _failing(r, c.enforce_proposed) for r in c.pack.rules}
             for c in self.checkers
         )
-        self.hints = self._hints()
-        o = self.order
-        units = z3.Sum([z3.If(line.active, line.units, 0) for line in o.lines])
-        # the fewest units, then the least earlier totals: the first order that changes
-        self.amounts = [units, *o.used.values()]
-
-    def _hints(self) -> list[z3.BoolRef]:
-        """What makes an order simple, tried one at a time once one is found."""
-        o = self.order
-        named = z3.Or([f.facts["buyer_name_matches"].expr for f in self.facts])
-        registered = z3.Or([f.facts["buyer_name"].expr == f.facts["registered_name"].expr
-                            for f in self.facts])  # fmt: skip
-        # texts the packs write first: what a pattern makes of another is a free choice
-        texts = [g.term for g in o.plain.values()] + [f.value.term for f in o.fields.values()]
-        texts += [f.value.term for line in o.lines for f in line.fields.values()]
-        written = [t.expr != z3.StringVal(FRESH) for t in texts if t.domain and FRESH in t.domain]
-        hints: list[z3.BoolRef] = [*written, o.order_id == z3.StringVal("PROOF-1")]
-        hints += [named, registered]
-        hints += [v == 0 for v in o.used.values()]
-        hints.append(z3.Not(o.justification))
-        hints += [z3.Not(f.value.given) for f in o.fields.values()]
-        for line in o.lines:
-            hints += [z3.Not(f.value.given) for f in line.fields.values()]
-        days = [
-            b.opens.toordinal() for c in self.checkers for b in c.pack.meta.batches.values()
-        ] or [dt.date(2026, 1, 1).toordinal()]
-        hints.append(z3.And(o.date >= min(days), o.date <= min(days) + 365))
-        hints += [line.units <= 100 for line in o.lines]
-        return hints
+        self.simplest = Simplest(self.order, self.facts, self.checkers)
 
     def rule(self, rule_id: str) -> Witness | Unsettled | None:
         sides = []
@@ -185,7 +133,7 @@ class _Search:
                 return None
             if found != z3.sat:
                 return Unsettled(rule_id, f"the solver gave up ({solver.reason_unknown()})")
-            model = self._simplest(solver)
+            model = self.simplest.model(solver)
             document, earlier = realised(self.order, model)
             witness = confirm(rule_id, document, earlier)
             if witness is not None:
@@ -195,39 +143,11 @@ class _Search:
                     f"rule {rule_id}: the solver found an order the packs judge differently, "
                     f"the engine judges it alike: {document!r}, earlier {earlier!r}"
                 )
-            solver.add(self._not(model))
+            solver.add(self.simplest.other_than(model))
         reason = ", ".join(sorted(free))
         return Unsettled(
             rule_id, f"may change where it reads what the proof does not model: {reason}"
         )
-
-    def _simplest(self, solver: z3.Solver) -> z3.ModelRef:
-        o = self.order
-        for count in range(1, len(o.lines) + 1):
-            solver.push()
-            solver.add(o.count == count)
-            if solver.check() == z3.sat:
-                break
-            solver.pop()
-        else:
-            solver.push()
-        for hint in self.hints:
-            solver.push()
-            solver.add(hint)
-            if solver.check() != z3.sat:
-                solver.pop()
-        for amount in self.amounts:
-            _least(solver, amount)
-        assert solver.check() == z3.sat
-        model = solver.model()
-        solver.pop(solver.num_scopes())
-        return model
-
-    def _not(self, model: z3.ModelRef) -> z3.BoolRef:
-        """Another order than the one the model gives, in its choices."""
-        o = self.order
-        picked = [o.buyer, o.name, o.batch, o.count, o.date] + [line.model for line in o.lines]
-        return z3.Or([v != model.eval(v, model_completion=True) for v in picked])
 
     def _confirm_rule(
         self, rule_id: str, document: dict[str, Any], earlier: dict[str, int]
@@ -239,7 +159,9 @@ class _Search:
         now = judged[1].get(rule_id, ("absent", ""))
         if not changed(was[0], now[0], was[1], now[1]):
             return None
-        return Witness(rule_id, was[0], now[0], was[1], now[1], document, self._earlier(earlier))
+        return Witness(
+            rule_id, was[0], now[0], was[1], now[1], document, self.simplest.earlier(earlier)
+        )
 
     def _confirm_input(
         self, rule_id: str, document: dict[str, Any], earlier: dict[str, int]
@@ -248,33 +170,9 @@ class _Search:
         if (judged[0] is None) == (judged[1] is None):
             return None
         was, now = (("error", _INVALID) if j is None else ("valid", _VALID) for j in judged)
-        return Witness(rule_id, was[0], now[0], was[1], now[1], document, self._earlier(earlier))
-
-    def _earlier(self, earlier: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
-        names = {}
-        for c in self.checkers:
-            for ledger in c.pack.vocabulary.ledgers:
-                names[ledger_identity(ledger)] = ledger.name
-        return tuple((names[k], v) for k, v in earlier.items() if v)
-
-
-def _least(solver: z3.Solver, amount: z3.ArithRef) -> None:
-    """Hold `amount` at the least value the solver's constraints allow (a search over
-    the range, each step one check)."""
-    assert solver.check() == z3.sat
-    high = solver.model().eval(amount, model_completion=True).as_long()
-    low = 0
-    while low < high:
-        middle = (low + high) // 2
-        solver.push()
-        solver.add(amount <= middle)
-        if solver.check() == z3.sat:
-            high = solver.model().eval(amount, model_completion=True).as_long()
-        else:
-            low = middle + 1
-        solver.pop()
-    solver.push()
-    solver.add(amount == high)
+        return Witness(
+            rule_id, was[0], now[0], was[1], now[1], document, self.simplest.earlier(earlier)
+        )
 
 
 def prove(old: Checker, new: Checker, lines: int = 3, only: Iterable[str] = ()) -> Proof:
@@ -303,7 +201,3 @@ def prove(old: Checker, new: Checker, lines: int = 3, only: Iterable[str] = ()) 
     return Proof(
         lines, tuple(witnesses), tuple(proved), tuple(unsettled), time.perf_counter() - started
     )
-
-
-def rules_of(checkers: Sequence[Checker]) -> list[str]:
-    return list(dict.fromkeys(r.rule.id for c in checkers for r in c.pack.rules))

@@ -284,17 +284,17 @@ def test_packs_that_declare_different_fields_are_compared_not_crashed(
     assert same.code == 0 and same.report["proof"]["changes"] == []
 
 
-def test_rules_test_draws_a_required_number_with_no_example_and_no_bounds(
+def test_rules_test_builds_orders_with_a_required_number_of_no_example_or_bounds(
     cli: Any, tmp_path: Path
 ) -> None:
-    """A required integer field that no example gives and no bound limits: generated
-    orders still hold one (there was no value to draw from: exit 3)."""
+    """A required integer field that no example gives and no bound limits: the orders
+    the solver builds for coverage hold one (random orders once had none to draw)."""
     required = PRIORITY[2].replace("type: integer\n", "type: integer\n      required: true\n")
     new = pack_copy(tmp_path / "new", (PRIORITY[0], PRIORITY[1], required))
     for rule in new.glob("*.yaml"):
         text = rule.read_text(encoding="utf-8")
         if rule.name != "pack.yaml" and "\nexamples:" in text:
             rule.write_text(text[: text.index("\nexamples:") + 1], encoding="utf-8")
-    run = cli("rules", "test", "--rules", new, "--generated", "50")
+    run = cli("rules", "test", "--rules", new)
     assert run.code == 0, run.out + run.err
     assert "0 examples: 0 ok, 0 wrong" in run.out

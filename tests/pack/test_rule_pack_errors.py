@@ -500,7 +500,7 @@ def test_authoring_warnings_and_strict(
     assert run.code == 0
     line = _line_of(pack, file, needle)
     assert f"warning: {pack / file}:{line}:" in run.err and words in run.err, run.err
-    strict = cli("rules", "test", "--rules", pack, "--generated", "0", "--strict")
+    strict = cli("rules", "test", "--rules", pack, "--strict")
     assert strict.code == 1
     assert "--strict: 1 warning(s) about the pack" in strict.err
 

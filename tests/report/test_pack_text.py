@@ -36,7 +36,7 @@ def test_pack_text_is_escaped_in_text_output(cli: Any, tmp_path: Path) -> None:
         "check": cli("check", "orders", "--rules", pack),
         "ledger": cli("ledger", "orders", "--rules", pack),
         "rules": cli("rules", "--rules", pack),
-        "rules test": cli("rules", "test", "--rules", pack, "--generated", "0"),
+        "rules test": cli("rules", "test", "--rules", pack),
     }
     for command, run in outputs.items():
         assert run.code in (0, 1), (command, run.err)

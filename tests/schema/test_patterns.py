@@ -87,7 +87,7 @@ def test_generated_orders_give_a_declared_form_valid_values(cli: Any, tmp_path: 
     from checker.pack.rulepack import RulePack, load_pack
 
     pack = _pack(tmp_path, FORM)
-    run = cli("rules", "test", "--rules", pack, "--generated", "30")
+    run = cli("rules", "test", "--rules", pack)
     assert run.code == 0, run.out + run.err
     loaded = load_pack(pack)
     assert isinstance(loaded, RulePack)

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from checker.cli.common import Config, load_pack, order_inputs, print_problems
-from checker.core.escaping import for_terminal
+from checker.cli.common import Config, UsageError, load_pack, order_inputs, print_problems
+from checker.core.escaping import for_terminal, unicode_safe_data
 
 if TYPE_CHECKING:
     from checker.pack.rulepack import RulePack
@@ -19,6 +19,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 2
     if args.action == "test":
         return _rules_test(pack, args, config)
+    if args.action == "lint":
+        return _rules_lint(pack, args)
     print(for_terminal(f"{pack.name} {pack.version}  ({pack.directory.as_posix()})"))
     width = max(len(r.rule.id) for r in pack.rules)
     for pack_rule in pack.rules:
@@ -34,6 +36,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
 def _rules_test(pack: RulePack, args: argparse.Namespace, config: Config) -> int:
     from checker.authoring.selftest import SelfTest
 
+    if args.generated is not None:
+        raise UsageError(
+            "--generated is gone: rules test shows, for each check, an order the solver "
+            "built that fails it, so coverage no longer depends on random orders"
+        )
     selftest = SelfTest(pack)
     outcomes = selftest.examples()
     for o in outcomes:
@@ -54,27 +61,27 @@ def _rules_test(pack: RulePack, args: argparse.Namespace, config: Config) -> int
             [p for o in report.orders for p in o.errors], "some orders could not be read"
         )
         return 2
-    checks = selftest.coverage(report, args.generated)
+    checks = selftest.coverage(report)
     print(
         "\ncoverage: orders that fail each check "
         f"(examples / {len(report.orders) if report else 0} orders / "
-        f"{args.generated} generated order sets)"
+        "an order the solver built: 'rules lint --witnesses' prints them)"
     )
     width = max(len(f"{c.rule} #{c.check}") for c in checks)
     for c in checks:
         note = ""
-        if c.fails == 0:
-            note = "  <- never fails: vacuous? add a fail example or fix the condition"
+        if c.proof == "never":
+            note = "  <- can never fail (proved): fix the condition"
         elif c.examples == 0:
             note = "  <- no fail example: add one"
-        counts = f"{c.examples} / {c.orders} / {c.generated}"
+        counts = f"{c.examples} / {c.orders} / {c.proof}"
         print(for_terminal(f"  {f'{c.rule} #{c.check}':<{width}}  {counts:<16}  {c.when}{note}"))
     untested = sum(c.examples == 0 for c in checks)
-    vacuous = sum(c.fails == 0 for c in checks)
+    vacuous = sum(c.proof == "never" for c in checks)
     if untested:
         print(
             f"warning: {untested} check(s) without a failing example, "
-            f"{vacuous} of them failed by no order at all",
+            f"{vacuous} of them can never fail",
             file=sys.stderr,
         )
     if args.strict and pack.warnings:
@@ -83,3 +90,51 @@ def _rules_test(pack: RulePack, args: argparse.Namespace, config: Config) -> int
             file=sys.stderr,
         )
     return 1 if wrong or (args.strict and (untested or pack.warnings)) else 0
+
+
+def _rules_lint(pack: RulePack, args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from checker.authoring.strategies import to_yaml
+    from checker.judge.checking import Checker
+    from checker.proof.lint import lint
+
+    found = lint(Checker(pack, enforce_proposed=True), args.lines)
+    if args.format == "json":
+        data = {
+            "schema": "chipcheck/lint/v1",
+            "pack": pack.name,
+            "version": pack.version,
+            "sha256": pack.sha256,
+            "lines": found.lines,
+            "findings": [dataclasses.asdict(f) for f in found.findings],
+            "witnesses": [
+                {"rule": w.rule, "check": w.check, "order": w.order, "earlier": dict(w.earlier),
+                 "yaml": to_yaml(w.order)}
+                for w in found.witnesses
+            ],
+            "missing": [{"rule": r, "check": c, "why": why} for r, c, why in found.missing],
+        }  # fmt: skip
+        print(json.dumps(unicode_safe_data(data), indent=2, ensure_ascii=False, default=str))
+        return 1 if found.findings or found.missing else 0
+    print(
+        for_terminal(f"{pack.name} {pack.version}: proved over orders of 1 to {found.lines} lines")
+    )
+    for f in found.findings:
+        where = f"{f.rule} #{f.check}" if f.check else f.rule
+        print(for_terminal(f"  {where}: {f.kind}: {f.message}"))
+    for rule, check, why in found.missing:
+        print(for_terminal(f"  {rule} #{check}: no witness: {why}"))
+    checks = sum(len(r.checks) for r in pack.rules)
+    print(f"{len(found.witnesses)} of {checks} checks failed by an order the solver built")
+    if args.witnesses:
+        for w in found.witnesses:
+            print()
+            print(for_terminal(f"{w.rule} #{w.check}:"))
+            if w.earlier:
+                totals = ", ".join(f"{ledger} {total:,}" for ledger, total in w.earlier)
+                print(for_terminal(f"  with earlier orders totalling, per ledger: {totals}"))
+            print("\n".join(f"  {for_terminal(line)}" for line in to_yaml(w.order).splitlines()))
+    print("nothing found" if not found.findings and not found.missing else "some findings")
+    return 1 if found.findings or found.missing else 0

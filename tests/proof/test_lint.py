@@ -1,0 +1,90 @@
+"""`chipcheck rules lint`: what the solver proves of each check of a real pack, and the
+order it builds for each check, checked again as a file through `check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PACK, REPO, pack_copy, write
+
+US_PACK = REPO / "rules" / "us-bis-h200-2026"
+
+
+def _with_check(when: str) -> tuple[str, str, str]:
+    return ("domestic-ratio.yaml", "checks:\n", f'checks:\n  - when: {when}\n    message: "x"\n')
+
+
+# (edit, the findings: rule, check or None, kind)
+FINDINGS = [
+    (_with_check("controlled_units < 0"), [("domestic-ratio", 1, "never-fires")]),
+    # where the new check fails for every order, the rule's own check adds nothing
+    (_with_check("total_units > 0"),
+     [("domestic-ratio", 1, "always-fires"), ("domestic-ratio", 2, "implied")]),
+    (_with_check("domestic_units < controlled_units * ratio and total_units > 5"),
+     [("domestic-ratio", 1, "implied")]),
+    (("domestic-ratio.yaml", "skip_when: controlled_units == 0", "skip_when: total_units > 0"),
+     [("domestic-ratio", None, "never-applies")]),
+    (("domestic-ratio.yaml", "skip_when: controlled_units == 0",
+      "skip_when: domestic_units < controlled_units * ratio or controlled_units == 0"),
+     [("domestic-ratio", None, "skip-hides-failures"), ("domestic-ratio", 1, "never-fires")]),
+    (("domestic-ratio.yaml", "\nparameters:", "\neffective_from: 2030-01-01\nparameters:"),
+     [("domestic-ratio", None, "outside-batches")]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("edit", "findings"), FINDINGS, ids=[f[1][0][2] for f in FINDINGS])
+def test_each_finding_is_proved_on_a_pack_that_has_it(
+    cli: Any,
+    tmp_path: Path,
+    edit: tuple[str, str, str],
+    findings: list[tuple[str, int | None, str]],
+) -> None:
+    pack = pack_copy(tmp_path / "pack", edit)
+    run = cli("rules", "lint", "--rules", pack, "--format", "json")
+    assert run.code == 1, run.out + run.err
+    found = [(f["rule"], f["check"], f["kind"]) for f in run.report["findings"]]
+    assert found == findings
+    text = cli("rules", "lint", "--rules", pack)
+    rule, check, kind = findings[0]
+    where = f"{rule} #{check}" if check else rule
+    assert f"  {where}: {kind}: " in text.out and text.out.rstrip().endswith("some findings")
+
+
+@pytest.mark.parametrize("pack", [PACK, US_PACK], ids=["cn", "us"])
+def test_a_bundled_pack_has_no_finding_and_an_order_failing_each_check(
+    cli: Any, tmp_path: Path, pack: Path
+) -> None:
+    run = cli("rules", "lint", "--rules", pack, "--format", "json")
+    assert run.code == 0, run.out + run.err
+    assert run.report["findings"] == [] and run.report["missing"] == []
+    checks = {(w["rule"], w["check"]) for w in run.report["witnesses"]}
+    rules = cli("rules", "test", "--rules", pack)
+    coverage = rules.out.split("\ncoverage:")[1].splitlines()[1:]
+    assert len(checks) == len(coverage)
+    # each order without earlier totals, saved as a file, fails its check under `check`
+    for w in run.report["witnesses"]:
+        if w["earlier"]:
+            continue
+        saved = write(tmp_path / w["rule"] / str(w["check"]), "order.yaml", w["yaml"])
+        judged = cli("check", saved, "--rules", pack, "--enforce-proposed", "--format", "json")
+        results = {r["rule"]: r for r in judged.report["orders"][0]["results"]}
+        assert results[w["rule"]]["status"] == "fail", (w, results[w["rule"]])
+    text = cli("rules", "lint", "--rules", pack, "--witnesses")
+    assert text.out.rstrip().endswith("nothing found")
+    assert "      units: " in text.out or "    units: " in text.out
+
+
+def test_a_check_that_needs_earlier_orders_is_shown_with_their_totals(cli: Any) -> None:
+    run = cli("rules", "lint", "--rules", PACK, "--format", "json")
+    (overdrawn,) = [
+        w for w in run.report["witnesses"] if (w["rule"], w["check"]) == ("batch-quota", 3)
+    ]
+    assert overdrawn["earlier"]["buyer"] > 0  # earlier orders already over the allocation
+
+
+def test_rules_test_no_longer_samples(cli: Any) -> None:
+    run = cli("rules", "test", "--generated", "200")
+    assert run.code == 2 and "--generated is gone" in run.err and "Traceback" not in run.err
