@@ -11,6 +11,8 @@ numeric parameters of their rules), so a strategy follows a rule edit without ch
     @given(orders(pack))
     def test_my_rule(order: dict) -> None: ...
 
+`witnesses(pack)` draws only orders the solver built, one failing each check.
+
 Orders are plain documents (dicts as a YAML or JSON file would hold them, with
 `datetime.date` dates), so they can be written to files with `to_yaml` or validated
 with `checker.schema.validation.record(checker.schema.records.Order, order)`.
@@ -509,13 +511,42 @@ def _vary(draw: st.DrawFn, space: _Space, order: Document) -> None:
 
 def orders(*packs: RulePack, order_id: str = "GEN-1") -> st.SearchStrategy[Document]:
     """One valid order document, its values at the packs' boundaries: drawn from the
-    reference data, or (one in four) an example order with one value on a boundary."""
+    reference data, an example order with one value on a boundary, or (one in five) an
+    order the solver built to fail one check (`witnesses`), so every check is reached."""
     space = _space(packs)
     drawn = st.composite(lambda draw: _order(draw, _focused(draw, space), order_id))()
+    built = witnesses(*packs, order_id=order_id)
     if not space.examples:
-        return drawn
+        return st.one_of(drawn, drawn, drawn, built)
     varied = st.composite(lambda draw: _variant(draw, _focused(draw, space), order_id))()
-    return st.one_of(drawn, drawn, drawn, varied)
+    return st.one_of(drawn, drawn, drawn, varied, built)
+
+
+_WITNESSES: dict[str, tuple[Document, ...]] = {}  # by pack digest: a pack is linted once
+
+
+def _witness_orders(pack: RulePack) -> tuple[Document, ...]:
+    found = _WITNESSES.get(pack.sha256)
+    if found is None:
+        from checker.judge.checking import Checker
+        from checker.proof.lint import lint
+
+        built = lint(Checker(pack, enforce_proposed=True))
+        found = tuple(w.order for w in built.witnesses if not w.earlier)
+        _WITNESSES[pack.sha256] = found
+    return found
+
+
+def witnesses(*packs: RulePack, order_id: str = "GEN-1") -> st.SearchStrategy[Document]:
+    """For each check of each pack, an order the solver built that fails it (those that
+    need no earlier orders): `chipcheck rules lint --witnesses` prints them. The solver
+    runs when the strategy is first drawn from, once per pack."""
+
+    def build() -> st.SearchStrategy[Document]:
+        found = [w for pack in packs for w in _witness_orders(pack)]
+        return st.sampled_from([{**copy.deepcopy(w), "order_id": order_id} for w in found])
+
+    return st.deferred(build)
 
 
 @st.composite
@@ -726,4 +757,5 @@ __all__ = [
     "pack_edits",
     "to_json",
     "to_yaml",
+    "witnesses",
 ]

@@ -88,3 +88,33 @@ def test_a_check_that_needs_earlier_orders_is_shown_with_their_totals(cli: Any) 
 def test_rules_test_no_longer_samples(cli: Any) -> None:
     run = cli("rules", "test", "--generated", "200")
     assert run.code == 2 and "--generated is gone" in run.err and "Traceback" not in run.err
+
+
+def test_the_strategies_draw_an_order_failing_each_check() -> None:
+    """`witnesses` (and so `orders`) reach every check that needs no earlier orders."""
+    from hypothesis import find, settings
+
+    from checker.authoring.strategies import witnesses
+    from checker.judge.checking import Checker
+    from checker.pack.rulepack import RulePack, load_pack
+
+    pack = load_pack(PACK)
+    assert isinstance(pack, RulePack)
+    checker = Checker(pack, enforce_proposed=True)
+
+    def failed(document: dict[str, Any]) -> set[tuple[str, int]]:
+        (outcome,) = checker.evaluate_documents([document])
+        assert not isinstance(outcome, Exception)
+        return {(r.rule, i) for r in outcome if r.status == "fail" for i in r.failed}
+
+    needs_earlier = {("batch-quota", 2), ("batch-quota", 3), ("us-customer-cap", 1)}
+    for r in pack.rules:
+        for i in range(len(r.checks)):
+            if (r.rule.id, i) in needs_earlier:
+                continue
+            found = find(
+                witnesses(pack),
+                lambda d, key=(r.rule.id, i): key in failed(d),
+                settings=settings(max_examples=500, database=None),
+            )
+            assert (r.rule.id, i) in failed(found)
