@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 
-from checker.lang.evaluate import evaluate
+from checker.lang.evaluate import decimal_fraction, evaluate, exact_value
 from checker.lang.tree import Value
 from checker.pack.rulepack import CompiledCheck
 from checker.pack.soundness import Fix
@@ -37,20 +37,27 @@ def fix_values(fix: Fix, facts: Mapping[str, Value]) -> dict[str, Value]:
     if fix.no_number or isinstance(value, bool) or not isinstance(value, (int, float)):
         return result
     assert isinstance(limit, (int, float))
+    # the target is solved on the exact limit (19,999 * 0.4 is 7,999.6 exactly; its
+    # nearest double is a little more, and its ceiling then one unit too many)
+    right = exact_value(fix.right, facts)
     slope = fix.slope_for(facts)
     if not slope:
         target: int | float = limit
         if isinstance(value, int):
-            target = _NEAREST_FALSE[fix.op](limit)  # exact on an int or a float
+            target = _NEAREST_FALSE[fix.op](right)
     else:
         # x OP limit + slope * (x - value) turns false at x = (limit - slope * value) / (1 - slope)
-        exact = (Fraction(limit) - slope * Fraction(value)) / (1 - slope)
+        exact = (right - slope * decimal_fraction_of(value)) / (1 - slope)
         target = _NEAREST_FALSE[fix.op](exact) if isinstance(value, int) else float(exact)
-        moved = Fraction(limit) + slope * (Fraction(target) - Fraction(value))
+        moved = right + slope * (decimal_fraction_of(target) - decimal_fraction_of(value))
         result["limit"] = int(moved) if moved.denominator == 1 else float(moved)
     result["target"] = target
     result["gap"] = abs(target - value)
     return result
+
+
+def decimal_fraction_of(number: int | float) -> Fraction:
+    return Fraction(number) if type(number) is int else decimal_fraction(float(number))
 
 
 def explain_check(check: CompiledCheck, facts: Mapping[str, Value]) -> str:

@@ -157,3 +157,67 @@ def test_following_the_printed_fix_makes_the_check_pass(
         assert isinstance(after, tuple)
         again = next(r for r in after if r.rule == rule_id)
         assert index not in again.failed, again.message
+
+
+def _share_of_total_pack(tmp: str, share: float) -> Checker:
+    """The domestic rule as the reported case wrote it: a share of all units, so each
+    domestic unit added also raises the total it is a share of."""
+    import shutil
+    from pathlib import Path
+
+    directory = Path(tmp) / f"share-{share}"
+    shutil.copytree(PACK, directory)
+    rule = directory / "domestic-ratio.yaml"
+    text = rule.read_text(encoding="utf-8")
+    text = text.replace(
+        "domestic_units < controlled_units * ratio", "domestic_units < total_units * ratio"
+    )
+    rule.write_text(text.replace("    value: 1.0", f"    value: {share}"), encoding="utf-8")
+    pack = load_pack(directory)
+    assert isinstance(pack, RulePack), pack
+    return Checker(pack)
+
+
+def _domestic(checker: Checker, h200: int, h20: int, domestic: int) -> tuple[str, str]:
+    lines = [{"model": "nvidia-h200", "units": h200}]
+    lines += [{"model": "nvidia-h20", "units": h20}] if h20 else []
+    lines += [{"model": "huawei-ascend-910b", "units": domestic}] if domestic else []
+    document = {
+        "order_id": "G-1", "date": "2026-02-03", "batch": "CN-H200-2026-B1",
+        "buyer": {"name": "Alibaba (China) Co., Ltd.", "uscc": "91330100799655058B"},
+        "lines": lines,
+    }  # fmt: skip
+    (outcome,) = checker.evaluate_documents([document])
+    assert not isinstance(outcome, Exception)
+    (result,) = [r for r in outcome if r.rule == "domestic-ratio"]
+    return result.status, result.message
+
+
+def test_the_reported_share_of_total_case_is_told_to_add_one(tmp_path: Any) -> None:
+    checker = _share_of_total_pack(str(tmp_path), 0.4)
+    status, message = _domestic(checker, 10_000, 2_000, 7_999)
+    assert status == "warn"
+    assert message.endswith("7,999 domestic units, 8,000 required: add 1 domestic units")
+    assert _domestic(checker, 10_000, 2_000, 8_000)[0] == "pass"
+
+
+def test_following_a_share_of_total_fix_passes_and_one_unit_less_does_not(tmp_path: Any) -> None:
+    """A grid of orders for each reported share: the printed number of domestic units
+    to add is the least that passes (it was one too many for 286 of 2,187)."""
+    import re
+
+    for share in (0.3, 0.35, 0.4, 0.6, 0.7, 0.9999):
+        checker = _share_of_total_pack(str(tmp_path), share)
+        for h200 in (1, 7, 100, 9_999, 10_000):
+            for h20 in (0, 3, 2_000):
+                for domestic in (0, 1, 5, 2_999, 7_999):
+                    status, message = _domestic(checker, h200, h20, domestic)
+                    if status == "pass":
+                        continue
+                    gap = int(
+                        re.findall(r"add ([\d,]+) domestic units", message)[-1].replace(",", "")
+                    )
+                    assert _domestic(checker, h200, h20, domestic + gap)[0] == "pass", message
+                    if domestic + gap - 1 > 0:
+                        less = _domestic(checker, h200, h20, domestic + gap - 1)[0]
+                        assert less == "warn", (share, h200, h20, domestic, message)

@@ -225,8 +225,10 @@ def test_what_patterns_match_beyond_that_is_a_free_choice_and_the_answer_says_so
     assert same.code == 0, same.out  # the same pattern in both: proved alike
 
 
-def test_the_sampling_flag_of_old_scripts_says_what_replaced_it(cli: Any) -> None:
+def test_the_sampling_flag_of_old_scripts_is_ignored_with_a_warning(cli: Any) -> None:
+    """--max-examples 0 meant no search: it re-checks the orders only, as --lines 0."""
     run = cli("diff-rules", PACK, PACK, "--max-examples", "500")
-    assert run.code == 2 and run.out == ""
-    assert "--max-examples is gone" in run.err and "--lines" in run.err
-    assert "Traceback" not in run.err
+    assert run.code == 0 and "nothing changes: proved" in run.out
+    assert "--max-examples is no longer used" in run.err and "--lines" in run.err
+    off = cli("diff-rules", PACK, PACK, "--max-examples", "0", "--format", "json")
+    assert off.code == 0 and off.report["proof"] is None

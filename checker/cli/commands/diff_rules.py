@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from checker.authoring.diffreport import RENDERERS as DIFF_RENDERERS
@@ -17,12 +18,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from checker.authoring.revisions import pack_directory
     from checker.judge.checking import Checker
 
-    if args.max_examples is not None:
-        raise UsageError(
-            "--max-examples is gone: diff-rules proves each rule with a solver instead of "
-            "sampling; use --lines N to bound the orders it proves over, --lines 0 to "
-            "re-check the given orders only"
+    if args.max_examples is not None:  # old scripts: 0 meant no search, as --lines 0 does
+        print(
+            "chipcheck: warning: --max-examples is no longer used: diff-rules proves each "
+            "rule with a solver instead of sampling; --lines N bounds the orders it proves "
+            "over, --lines 0 re-checks the given orders only",
+            file=sys.stderr,
         )
+        if args.max_examples.strip() == "0":
+            args.lines = 0
     paths, skip = order_inputs(args, config)
     with tempfile.TemporaryDirectory(prefix="chipcheck-diff-") as scratch:
         checkers = []
