@@ -85,7 +85,9 @@ class Simplest:
         texts = [g.term for g in o.plain.values()] + [f.value.term for f in o.fields.values()]
         texts += [f.value.term for line in o.lines for f in line.fields.values()]
         written = [t.expr != z3.StringVal(FRESH) for t in texts if t.domain and FRESH in t.domain]
-        hints: list[z3.BoolRef] = [*written, o.order_id == z3.StringVal("PROOF-1")]
+        known = [line.model < len(o.universe.models) for line in o.lines]  # catalog models
+        known += [line.model == 0 for line in o.lines]  # the catalog's first, if it will do
+        hints: list[z3.BoolRef] = [*known, *written, o.order_id == z3.StringVal("PROOF-1")]
         hints += [named, registered]
         hints += [v == 0 for v in o.used.values()]
         hints.append(z3.Not(o.justification))
@@ -96,6 +98,7 @@ class Simplest:
             b.opens.toordinal() for c in self.checkers for b in c.pack.meta.batches.values()
         ] or [dt.date(2026, 1, 1).toordinal()]
         hints.append(z3.And(o.date >= min(days), o.date <= min(days) + 365))
+        hints.append(o.date == min(days))
         hints += [line.units <= 100 for line in o.lines]
         return hints
 
