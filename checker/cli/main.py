@@ -180,6 +180,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--waivers", type=_path, metavar="FILE", help=argparse.SUPPRESS
     )  # read only so that the configured waivers file is never taken for an order
 
+    suggest = commands.add_parser(
+        "suggest",
+        help="for each failing order, the smallest change to its lines that makes every "
+        "failing rule pass (solved over the whole order), or which rules no change can fix",
+        parents=[common],
+    )
+    _paths(suggest)
+    suggest.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
+    suggest.add_argument("--format", choices=("text", "json"), default="text")
+    suggest.add_argument(
+        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
+    )
+    suggest.add_argument(
+        "--waivers", type=_path, metavar="FILE", help=argparse.SUPPRESS
+    )  # read only so that the configured waivers file is never taken for an order
+
     rules = commands.add_parser(
         "rules",
         help="list the rules of a pack ('rules list', the default), run their examples "

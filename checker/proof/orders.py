@@ -174,7 +174,10 @@ def _declared(pack: RulePack) -> dict[tuple[str, str], Declared]:
     }
 
 
-def universe(packs: Sequence[RulePack]) -> Universe:
+def universe(
+    packs: Sequence[RulePack], texts_too: Sequence[str] = (), decimals: int = 0
+) -> Universe:
+    """What the packs name; `texts_too` and `decimals` widen it to hold one real order."""
     usccs: dict[str, None] = {}
     names: dict[str, str] = {}
     for pack in packs:
@@ -186,7 +189,7 @@ def universe(packs: Sequence[RulePack]) -> Universe:
     unknown += uscc_check_digit(unknown)
     batches = dict.fromkeys(b for p in packs for b in p.meta.batches)
     models = dict.fromkeys(m for p in packs for m in p.meta.catalog)
-    texts = _texts(packs)
+    texts = tuple(dict.fromkeys([*_texts(packs), *texts_too]))
     fresh = next(
         f"Another Buyer {i} Co., Ltd."
         for i in range(len(names) + 1)
@@ -199,7 +202,7 @@ def universe(packs: Sequence[RulePack]) -> Universe:
         list(batches),
         list(models),
         texts,
-        10 ** _decimals(packs),
+        10 ** max(_decimals(packs), decimals),
         unknown,
         fresh,
         next(f"PROOF-BATCH-{i}" for i in range(len(batches) + 1)
@@ -353,8 +356,15 @@ def _field_value(b: Builder, name: str, ds: Pair) -> Term | None:
     return b.value(name, d)
 
 
-def order(packs: tuple[RulePack, RulePack], lines: int) -> Order:
-    world = universe(packs)
+def order(
+    packs: tuple[RulePack, RulePack],
+    lines: int,
+    world: Universe | None = None,
+    removable: int = 0,
+) -> Order:
+    """The symbolic order of 1 to `lines` lines; the first `removable` lines may have 0
+    units, which removes them (checker.proof.repair)."""
+    world = world or universe(packs)
     b = Builder(world)
     buyer = b.index("buyer", len(world.usccs))
     name = b.index("buyer name", len(world.spellings))
@@ -370,7 +380,8 @@ def order(packs: tuple[RulePack, RulePack], lines: int) -> Order:
     made = []
     for j in range(lines):
         model = b.index(f"line {j + 1} model", len(world.models))
-        units = b.number(f"line {j + 1} units", 1, MAX_UNITS, True).expr
+        # a line that may be removed (a suggested change) has 0 units when it is
+        units = b.number(f"line {j + 1} units", int(j >= removable), MAX_UNITS, True).expr
         assert isinstance(units, z3.ArithRef)
         own = {}
         for (place, fname), ds in union.items():
@@ -379,7 +390,8 @@ def order(packs: tuple[RulePack, RulePack], lines: int) -> Order:
                 if value is not None:
                     given = z3.And(count > j, z3.Bool(f"line {j + 1} {fname} given"))
                     own[fname] = Field(place, fname, ds, Given(value, given))
-        made.append(Line(count > j, model, units, own))
+        active = z3.And(count > j, units > 0) if j < removable else count > j
+        made.append(Line(active, model, units, own))
     justification = z3.Bool("justification given")
     plain = {
         "justification.purpose": Given(

@@ -127,7 +127,7 @@ class Simplest:
             else:
                 solver.pop()
         for amount in self.amounts:
-            model = _least(solver, amount, model)
+            model = least(solver, amount, model)
         solver.pop(solver.num_scopes() - depth)
         return model
 
@@ -145,7 +145,7 @@ class Simplest:
         return tuple((names[k], v) for k, v in earlier.items() if v)
 
 
-def _least(solver: z3.Solver, amount: z3.ArithRef, model: z3.ModelRef) -> z3.ModelRef:
+def least(solver: z3.Solver, amount: z3.ArithRef, model: z3.ModelRef) -> z3.ModelRef:
     """Hold `amount` at the least value the solver's constraints allow (a search over
     the range, each step one check), and return a model with it."""
     high = model.eval(amount, model_completion=True).as_long()
