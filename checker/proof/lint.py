@@ -26,12 +26,13 @@ from typing import Any
 import z3
 
 from checker.judge.checking import Checker
+from checker.lang.tree import names
 from checker.pack.rulepack import PackRule
 from checker.proof.equivalence import ATTEMPTS
 from checker.proof.facts import PackFacts
 from checker.proof.orders import order, realised
 from checker.proof.simplest import Simplest, judge_failed
-from checker.proof.terms import condition
+from checker.proof.terms import Scope, condition
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class _Linter:
                     found(number, "implied",
                           f"it fails only where check {j + 1} fails too")  # fmt: skip
                     break
-            witness = self._witness(pack_rule, i, [applies, fires])
+            witness = self._witness(pack_rule, i, [applies, fires], self._free(pack_rule, scope))
             if isinstance(witness, Witness):
                 witnesses.append(witness)
             else:
@@ -129,18 +130,27 @@ class _Linter:
         date = self.order.date
         return z3.And(opens.given, opens.term.expr <= date, date <= closes.term.expr)
 
+    def _free(self, pack_rule: PackRule, scope: Scope) -> str:
+        """What the rule's conditions read that the solver does not model."""
+        conditions = (pack_rule.period, pack_rule.skip, *(k.condition for k in pack_rule.checks))
+        read = {n for c in conditions if c is not None for n in names(c)}
+        free = sorted(read & self.facts.free) + sorted(scope.free) + sorted(self.facts.valid_free)
+        return ", ".join(free) or "nothing"
+
     def _witness(
-        self, pack_rule: PackRule, index: int, goal: Sequence[z3.BoolRef]
+        self, pack_rule: PackRule, index: int, goal: Sequence[z3.BoolRef], free: str
     ) -> Witness | str:
         solver = self.solver
         solver.push()
         solver.add(*goal)
         try:
-            return self._attempts(solver, pack_rule, index)
+            return self._attempts(solver, pack_rule, index, free)
         finally:
             solver.pop()
 
-    def _attempts(self, solver: z3.Solver, pack_rule: PackRule, index: int) -> Witness | str:
+    def _attempts(
+        self, solver: z3.Solver, pack_rule: PackRule, index: int, free: str
+    ) -> Witness | str:
         for _ in range(ATTEMPTS):
             if solver.check() != z3.sat:
                 break
@@ -150,7 +160,7 @@ class _Linter:
                 names = self.simplest.earlier(earlier)
                 return Witness(pack_rule.rule.id, index + 1, document, names)
             solver.add(self.simplest.other_than(model))
-        return "no order the solver built fails it under the engine (a free choice: a pattern)"
+        return f"the orders the solver built rest on what it does not model: {free}"
 
 
 def lint(checker: Checker, lines: int = 3, only: Sequence[str] = (), simplest: bool = True) -> Lint:

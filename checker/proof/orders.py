@@ -345,9 +345,11 @@ def _field_value(b: Builder, name: str, ds: Pair) -> Term | None:
     """The field's value term: one both declarations can hold, or None when they
     declare different kinds (such a field only ever tells the packs apart by validity)."""
     present = [d for d in ds if d is not None]
-    if len({d.type for d in present}) != 1 or present[0].type in ("list", "record"):
+    if len({d.type for d in present}) != 1:
         return None
     d = present[0]
+    if d.type == "list":  # what a list holds is not modelled (facts over it are free)
+        return Term(z3.BoolVal(True), "list")
     if d.type == "text":
         choices = [v for x in present for v in (x.values or ())]
         closed = all(x.values for x in present)
@@ -496,6 +498,8 @@ def realised(o: Order, model: z3.ModelRef) -> tuple[dict[str, Any], dict[str, in
 
     def value(name: str, fld: Field) -> Any:
         term = fld.value.term
+        if term.kind == "list":
+            return []
         if term.kind == "text":
             return text(name, term.expr)
         if term.kind == "date":

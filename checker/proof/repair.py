@@ -91,6 +91,8 @@ class _Pins:
                 self.found.append(length == visible_length(value))
 
     def value(self, term: Term, value: Any, length: z3.ArithRef | None) -> None:
+        if term.kind == "list":
+            return  # what a list holds is not modelled
         if term.kind == "text":
             self.text(term, str(value), length)
         elif term.kind == "date":

@@ -232,3 +232,39 @@ def test_the_sampling_flag_of_old_scripts_is_ignored_with_a_warning(cli: Any) ->
     assert "--max-examples is no longer used" in run.err and "--lines" in run.err
     off = cli("diff-rules", PACK, PACK, "--max-examples", "0", "--format", "json")
     assert off.code == 0 and off.report["proof"] is None
+
+
+def test_a_list_field_is_compared_by_validity_and_facts_over_it_are_not_settled(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A declared list field (the tutorial's end uses): an order giving it is valid
+    under one pack only; a rule over it is reported not settled (what a list holds is
+    not modelled), not shown as a change the engine does not confirm."""
+    field = (
+        "pack.yaml",
+        "fields:\n  order:\n",
+        "fields:\n  order:\n    end_uses:\n      type: list\n      of: text\n"
+        "      description: what the chips are for\n",
+    )
+    fact = (
+        "pack.yaml",
+        "facts:\n",
+        "facts:\n  military_use:\n    description: a military use\n"
+        "    exists: item == 'military'\n    over: end_uses\n",
+    )
+    check = (
+        "end-user.yaml",
+        "checks:\n",
+        "checks:\n  - when: military_use == true\n    message: military\n",
+    )
+    before = pack_copy(tmp_path / "old")
+    after = pack_copy(tmp_path / "new", field, fact, check)
+    run = cli("diff-rules", before, after, "--format", "json")
+    assert run.code == 1, run.out + run.err
+    inputs = [c for c in run.report["proof"]["changes"] if c["rule"] == "input-error"]
+    assert [(c["old"], c["new"]) for c in inputs] == [("error", "valid")]
+    assert "end_uses: []" in inputs[0]["yaml"]
+    unsettled = {u["rule"]: u["reason"] for u in run.report["proof"]["unsettled"]}
+    assert "military_use" in unsettled["end-user"]
+    same = cli("diff-rules", after, after)
+    assert same.code == 0, same.out  # the same list fact in both: proved alike
