@@ -18,7 +18,6 @@ then reported missing, never shown.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +58,6 @@ class Lint:
     findings: tuple[Finding, ...]
     witnesses: tuple[Witness, ...]
     missing: tuple[tuple[str, int, str], ...]  # (rule, check, why) without a witness
-    seconds: float
 
 
 class _Linter:
@@ -167,7 +165,6 @@ def lint(checker: Checker, lines: int = 3, only: Sequence[str] = (), simplest: b
     """Findings and witnesses for every rule (of `only`, if given). `simplest=False`
     takes the first order the solver finds for each check (coverage needs one, not the
     simplest: a third of the time)."""
-    started = time.perf_counter()
     linter = _Linter(checker, lines, simplest)
     findings, witnesses, missing = [], [], []
     for pack_rule in checker.pack.rules:
@@ -177,6 +174,4 @@ def lint(checker: Checker, lines: int = 3, only: Sequence[str] = (), simplest: b
         findings += f
         witnesses += w
         missing += m
-    return Lint(
-        lines, tuple(findings), tuple(witnesses), tuple(missing), time.perf_counter() - started
-    )
+    return Lint(lines, tuple(findings), tuple(witnesses), tuple(missing))
