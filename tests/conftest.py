@@ -61,6 +61,12 @@ PACK_RULE_IDS = [
     "certified-domestic",
     "purchase-approval",
     "deployment-location",
+    "training-only",
+    "public-data",
+    "state-funded-site",
+    "national-grid-share",
+    "local-domestic-target",
+    "customs-declaration",
 ]
 
 # A valid order that passes every default rule; tests change one thing at a time.

@@ -243,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     rules_lint.add_argument(
         "--witnesses", action="store_true", help="print the order that fails each check"
     )
+    rules_lint.add_argument(
+        "--rule", action="append", metavar="ID",
+        help="lint this rule only (repeat for more; default: every rule)",
+    )  # fmt: skip
 
     diff = commands.add_parser(
         "diff-rules",

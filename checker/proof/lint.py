@@ -152,7 +152,8 @@ class _Linter:
         for _ in range(ATTEMPTS):
             if solver.check() != z3.sat:
                 break
-            model = self.simplest.model(solver) if self.simplify else solver.model()
+            simplest = self.simplest
+            model = simplest.model(solver) if self.simplify else simplest.any_written(solver)
             document, earlier = realised(self.order, model)
             if index in judge_failed(self.checker, document, earlier, pack_rule.rule.id):
                 names = self.simplest.earlier(earlier)

@@ -70,6 +70,13 @@ class Simplest:
         self.order = order
         self.facts = facts
         self.checkers = checkers
+        # texts the packs write first: what a pattern makes of another is a free choice
+        texts = [g.term for g in order.plain.values()]
+        texts += [f.value.term for f in order.fields.values()]
+        texts += [f.value.term for line in order.lines for f in line.fields.values()]
+        self.written = [
+            t.expr != z3.StringVal(FRESH) for t in texts if t.domain and FRESH in t.domain
+        ]
         self.hints = self._hints()
         units = z3.Sum([z3.If(line.active, line.units, 0) for line in order.lines])
         # the fewest units, then the least earlier totals: the first order that changes
@@ -81,10 +88,7 @@ class Simplest:
         named = z3.Or([f.facts["buyer_name_matches"].expr for f in self.facts])
         registered = z3.Or([f.facts["buyer_name"].expr == f.facts["registered_name"].expr
                             for f in self.facts])  # fmt: skip
-        # texts the packs write first: what a pattern makes of another is a free choice
-        texts = [g.term for g in o.plain.values()] + [f.value.term for f in o.fields.values()]
-        texts += [f.value.term for line in o.lines for f in line.fields.values()]
-        written = [t.expr != z3.StringVal(FRESH) for t in texts if t.domain and FRESH in t.domain]
+        written = self.written
         known = [line.model < len(o.universe.models) for line in o.lines]  # catalog models
         known += [line.model == 0 for line in o.lines]  # the catalog's first, if it will do
         hints: list[z3.BoolRef] = [*known, *written, o.order_id == z3.StringVal("PROOF-1")]
@@ -101,6 +105,19 @@ class Simplest:
         hints.append(o.date == min(days))
         hints += [line.units <= 100 for line in o.lines]
         return hints
+
+    def any_written(self, solver: z3.Solver) -> z3.ModelRef:
+        """A model of the solver's constraints in texts the packs write, if there is one
+        (a quick model that rests on no free choice where it need not)."""
+        solver.push()
+        solver.add(self.written)
+        if solver.check() == z3.sat:
+            model = solver.model()
+            solver.pop()
+            return model
+        solver.pop()
+        solver.check()
+        return solver.model()
 
     def model(self, solver: z3.Solver) -> z3.ModelRef:
         """The simplest model of the solver's constraints (which it leaves as it found

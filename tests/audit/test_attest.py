@@ -143,12 +143,12 @@ def test_verify_reports_a_changed_pack_waivers_file_and_chipcheck_version(
     attest(cli)
     shutil.copytree(PACK, work / "pack")
     meta = work / "pack" / "pack.yaml"
-    meta.write_text(meta.read_text().replace("version: 2026.3.0", "version: 2026.3.1"))
+    meta.write_text(meta.read_text().replace("version: 2026.4.0", "version: 2026.4.1"))
     found = differences(cli("verify", "record.json", "--rules", "pack"))
     assert found[0].startswith("predicate.rulepack.sha256: recorded ")
     assert found[1:] == [
         'predicate.rulepack.source: recorded "cn-h200-2026", now "pack"',
-        'predicate.rulepack.version: recorded "2026.3.0", now "2026.3.1"',
+        'predicate.rulepack.version: recorded "2026.4.0", now "2026.4.1"',
     ]
 
     (work / "waivers.yaml").write_text(WAIVERS.replace("NDRC-LTR-2026-0412", "NDRC-LTR-2026-0413"))

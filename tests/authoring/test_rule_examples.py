@@ -38,6 +38,10 @@ def test_default_pack_has_the_spec_rules_in_order() -> None:
         "conditional-approval",
         "certified-domestic",
         "deployment-location",
+        "training-only",
+        "public-data",
+        "national-grid-share",
+        "local-domestic-target",
     }
     assert {k for k, s in statuses.items() if s == "proposed"} == proposed
     assert {s for k, s in statuses.items() if k not in proposed} == {"reported"}
@@ -97,7 +101,7 @@ def test_a_vacuous_check_is_reported(cli: Any, tmp_path: Path) -> None:
 def test_coverage_counts_the_given_orders(cli: Any) -> None:
     run = cli("rules", "test", REPO / "examples" / "orders")
     assert run.code == 0, run.err
-    assert "(examples / 10 orders / an order the solver built" in run.out
+    assert "(examples / 11 orders / an order the solver built" in run.out
     (line,) = [x for x in run.out.splitlines() if x.strip().startswith("domestic-ratio #1")]
     assert int(line.split()[4]) >= 1  # some bundled example order is short of domestic units
 
@@ -116,7 +120,7 @@ def test_rules_test_takes_the_pack_option_before_or_after_paths(cli: Any) -> Non
     ):
         run = cli(*args)
         assert run.code == 0, (args, run.err)
-        assert "(examples / 10 orders / an order the solver built" in run.out
+        assert "(examples / 11 orders / an order the solver built" in run.out
 
 
 def _batch_window_copy(tmp_path: Path, *edits: tuple[str, str]) -> Path:

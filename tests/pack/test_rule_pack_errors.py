@@ -483,9 +483,9 @@ def test_a_pack_yaml_error_does_not_hide_the_rule_files_errors(cli: Any, tmp_pat
         ("domestic-ratio.yaml", "  ratio:\n", "  spare:\n    value: 3\n  ratio:\n", "  spare:",
          "parameter 'spare' is used by no condition or message"),
         ("batch-window.yaml", "when: batch_known == false",
-         'when: batch_known == false and batch != "CN-H200-2026-B2"', "batch_known == false",
-         "'CN-H200-2026-B2' is no batch in the pack's reference data (did you mean "
-         "'CN-H200-2026-B1'?)"),
+         'when: batch_known == false and batch != "CN-H200-2026-B7"', "batch_known == false",
+         "'CN-H200-2026-B7' is no batch in the pack's reference data (did you mean "
+         "'CN-H200-2026-B2'?)"),
         ("known-models.yaml", "when: unknown_model_count > 0",
          "when: unknown_model_count > 5 and unknown_model_count < 6", "unknown_model_count > 5",
          "this can never hold: no value of unknown_model_count meets every bound"),

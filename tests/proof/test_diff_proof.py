@@ -14,12 +14,14 @@ from tests.conftest import PACK, REPO, pack_copy, write
 
 US_PACK = REPO / "rules" / "us-bis-h200-2026"
 V1_PACK = REPO / "tests" / "data" / "packs" / "cn-h200-2026-2026.1.0"
+V3_PACK = REPO / "tests" / "data" / "packs" / "cn-h200-2026-2026.3.0"
 
 SECOND_BATCH = (
-    "  CN-H200-2026-B2:\n    opens: 2026-07-01\n    closes: 2026-12-31\n    cap: 300000\n"
+    "  CN-H200-2026-B3:\n    opens: 2026-07-01\n    closes: 2026-12-31\n    cap: 300000\n"
 )
-ALIBABA_B2 = "      CN-H200-2026-B2: {status: approved, allocation: 125000}\n"
+ALIBABA_B3 = "      CN-H200-2026-B3: {status: approved, allocation: 125000}\n"
 
+ALIBABA_LATER = "      CN-H200-2026-B2: {status: approved, allocation: 66666}\n"
 # (file, old text, new text, the one rule whose outcome must change for some order)
 EDITS = [
     ("domestic-ratio.yaml", "value: 1.0", "value: 0.9", "domestic-ratio"),
@@ -28,8 +30,8 @@ EDITS = [
     ("need-justification.yaml", "value: 40,", "value: 50,", "need-justification"),
     ("need-justification.yaml", "value: 180,", "value: 150,", "need-justification"),
     ("need-justification.yaml", "value: 0.8,", "value: 0.85,", "need-justification"),
-    ("pack.yaml", "allocation: 125000}\n  - name: Shenzhen",
-     "allocation: 100000}\n  - name: Shenzhen", "batch-quota"),
+    ("pack.yaml", f"allocation: 125000}}\n{ALIBABA_LATER}  - name: Shenzhen",
+     f"allocation: 100000}}\n{ALIBABA_LATER}  - name: Shenzhen", "batch-quota"),
     ("pack.yaml", "opens: 2026-01-28", "opens: 2026-02-05", "batch-window"),
     ("pack.yaml", "closes: 2026-12-31\n    cap: 400000",
      "closes: 2026-11-30\n    cap: 400000", "batch-window"),
@@ -72,7 +74,7 @@ def test_a_single_edit_changes_that_rule_alone_shown_by_an_order(
 
 
 def test_identical_packs_are_proved_alike(cli: Any, tmp_path: Path) -> None:
-    for pack, rules in ((PACK, 13), (US_PACK, 6)):
+    for pack, rules in ((PACK, 19), (US_PACK, 6)):
         copy = tmp_path / pack.name
         shutil.copytree(pack, copy)
         run = cli("diff-rules", pack, copy, "--format", "json")
@@ -116,16 +118,16 @@ def test_an_allocation_cut_in_a_second_batch(cli: Any, tmp_path: Path) -> None:
         text = meta.read_text("utf-8")
         text = text.replace("\n# Approved entities", SECOND_BATCH + "\n# Approved entities", 1)
         alibaba = "      CN-H200-2026-B1: {status: approved, allocation: 125000}\n"
-        meta.write_text(text.replace(alibaba, alibaba + ALIBABA_B2, 1), encoding="utf-8")
+        meta.write_text(text.replace(alibaba, alibaba + ALIBABA_B3, 1), encoding="utf-8")
         return pack
 
     before, after = two_batches(tmp_path / "old"), two_batches(tmp_path / "new")
     meta = after / "pack.yaml"
     text = meta.read_text("utf-8")
-    meta.write_text(text.replace(ALIBABA_B2, ALIBABA_B2.replace("125000", "100000")), "utf-8")
+    meta.write_text(text.replace(ALIBABA_B3, ALIBABA_B3.replace("125000", "100000")), "utf-8")
     changes = _changes(cli, before, after)
     assert set(changes) == {"batch-quota"}
-    assert "batch: CN-H200-2026-B2" in changes["batch-quota"]["yaml"]
+    assert "batch: CN-H200-2026-B3" in changes["batch-quota"]["yaml"]
     _confirm(cli, tmp_path, before, after, changes["batch-quota"])
 
 
@@ -176,12 +178,31 @@ def test_a_monthly_ledger_threshold_change(cli: Any, tmp_path: Path) -> None:
 def test_the_update_from_the_first_release_lists_each_rule_it_changes(cli: Any) -> None:
     changes = _changes(cli, V1_PACK, PACK)
     assert set(changes) == {
-        "input-error", "known-models", "approved-buyer", "batch-quota", "domestic-ratio",
-        "end-user", "conditional-approval", "us-customer-cap", "certified-domestic",
-        "purchase-approval", "deployment-location",
+        "input-error", "known-models", "approved-buyer", "batch-window", "batch-quota",
+        "domestic-ratio", "end-user", "conditional-approval", "us-customer-cap",
+        "certified-domestic", "purchase-approval", "deployment-location", "training-only",
+        "public-data",
     }  # fmt: skip
     assert (changes["end-user"]["old"], changes["end-user"]["new"]) == ("absent", "fail")
     assert (changes["input-error"]["old"], changes["input-error"]["new"]) == ("error", "valid")
+
+
+def test_the_october_2026_update_lists_what_it_changes(cli: Any, tmp_path: Path) -> None:
+    """2026.3.0 to 2026.4.0: the later allowance's batch (B2) and its buyers, the V900
+    in the catalog, the two training rules, and the catalog-read message; rules that read
+    only fields the update declares change orders 2026.3.0 refused (input-error)."""
+    changes = _changes(cli, V3_PACK, PACK)
+    assert set(changes) == {
+        "input-error", "known-models", "approved-buyer", "batch-window", "batch-quota",
+        "domestic-ratio", "us-customer-cap", "certified-domestic", "training-only",
+        "public-data",
+    }  # fmt: skip
+    assert "t-head-zhenwu-v900" in changes["known-models"]["yaml"]
+    assert "batch: CN-H200-2026-B2" in changes["batch-window"]["yaml"]
+    assert (changes["training-only"]["old"], changes["training-only"]["new"]) == ("absent", "warn")
+    for change in changes.values():
+        if change["rule"] != "input-error" and not change["earlier"]:
+            _confirm(cli, tmp_path, V3_PACK, PACK, change)
 
 
 PATTERN = (

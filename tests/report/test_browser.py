@@ -125,7 +125,7 @@ def test_the_check_report_page_draws_its_chart(cli: Any, tmp_path: Path, browser
     assert len(canvases) == 1 and canvases[0]["chart"] and canvases[0]["painted"] > 1000
     assert page.evaluate("() => window.pwned") is None
     assert page.locator("b").count() == 0
-    assert page.locator("table").nth(1).locator("tbody tr").count() == 10
+    assert page.locator("table").nth(1).locator("tbody tr").count() == 11
     page.close()
 
 
@@ -160,7 +160,7 @@ def test_the_pages_stand_alone_without_javascript(cli: Any, tmp_path: Path, brow
     text = page.inner_text("body")
     assert "judging as of 2026-12-01" in text
     assert "buyer Evil \\u202eabc (91440300708461136T) may not order" in text
-    assert page.locator("table").nth(1).locator("tbody tr").count() == 10
+    assert page.locator("table").nth(1).locator("tbody tr").count() == 11
     assert "waiver W-2026-001, applied: ref " in text
     page.close()
     page, _ = open_page(browser, ledger, script=False)

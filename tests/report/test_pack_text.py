@@ -17,7 +17,7 @@ def _pack(tmp_path: Path) -> Path:
     title = "title: No military, government or critical-infrastructure end users"
     pack = pack_copy(
         tmp_path / "pack",
-        ("pack.yaml", "version: 2026.3.0", 'version: "2026.3.0\\u202e"'),
+        ("pack.yaml", "version: 2026.4.0", 'version: "2026.4.0\\u202e"'),
         (
             "pack.yaml",
             "    description: the buyer's controlled units in the batch",
@@ -42,7 +42,7 @@ def test_pack_text_is_escaped_in_text_output(cli: Any, tmp_path: Path) -> None:
         assert run.code in (0, 1), (command, run.err)
         assert "\u202e" not in run.out, command
         assert not any(line.startswith(FORGED) for line in run.out.splitlines()), command
-    assert "2026.3.0\\u202e" in outputs["check"].out
+    assert "2026.4.0\\u202e" in outputs["check"].out
     assert "\\u202eNo military" in outputs["rules"].out
     assert "\\u202e" in outputs["rules test"].out
     assert f"\\n{FORGED}" in outputs["ledger"].out

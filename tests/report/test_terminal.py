@@ -44,7 +44,7 @@ def test_colour_on_a_terminal() -> None:
     assert code == 1
     assert ESC in shown
     assert "results per rule" in shown and "domestic-ratio" in shown
-    assert "10 orders: 4 pass, 6 fail, 0 error" in shown
+    assert "11 orders: 5 pass, 6 fail, 0 error" in shown
 
 
 def colours(shown: str) -> set[int]:
@@ -67,7 +67,7 @@ def test_plain_when_piped(cli: Any) -> None:
     table = run.out.split("\n\n")[-2].splitlines()
     assert table[0].split() == ["rule", "pass", "warn", "fail", "skip"]
     counts = {line.split()[0]: line.split()[1:] for line in table[1:]}
-    assert counts["domestic-ratio"] == ["8", "1", "0", "1"]  # from the bundled examples
+    assert counts["domestic-ratio"] == ["9", "1", "0", "1"]  # from the bundled examples
 
 
 def test_progress_bar_for_long_runs_only(tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_quiet_on_a_terminal_shows_only_what_needs_attention() -> None:
     assert "tencent-2026-0012.yaml  TC-2026-0012  PASS" in plain  # it warns
     assert "bytedance-2026-0007.yaml" not in plain  # passes cleanly
     assert "results per rule" not in plain
-    assert "10 orders: 4 pass, 6 fail, 0 error" in plain
+    assert "11 orders: 5 pass, 6 fail, 0 error" in plain
 
 
 def test_an_order_cannot_send_escapes_to_the_terminal(tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from checker.cli.common import Config, load_pack, order_inputs, print_problems
+from checker.cli.common import Config, UsageError, load_pack, order_inputs, print_problems
 from checker.core.escaping import for_terminal, unicode_safe_data
+from checker.core.suggestions import did_you_mean
 
 if TYPE_CHECKING:
     from checker.pack.rulepack import RulePack
@@ -101,7 +102,13 @@ def _rules_lint(pack: RulePack, args: argparse.Namespace) -> int:
     from checker.judge.checking import Checker
     from checker.proof.lint import lint
 
-    found = lint(Checker(pack, enforce_proposed=True), args.lines)
+    known = {r.rule.id for r in pack.rules}
+    for rule in args.rule or ():
+        if rule not in known:
+            raise UsageError(
+                f"--rule {rule}: the pack has no rule of that id{did_you_mean(rule, known)}"
+            )
+    found = lint(Checker(pack, enforce_proposed=True), args.lines, args.rule or ())
     if args.format == "json":
         data = {
             "schema": "chipcheck/lint/v1",
@@ -127,7 +134,7 @@ def _rules_lint(pack: RulePack, args: argparse.Namespace) -> int:
         print(for_terminal(f"  {where}: {f.kind}: {f.message}"))
     for rule, check, why in found.missing:
         print(for_terminal(f"  {rule} #{check}: no witness: {why}"))
-    checks = sum(len(r.checks) for r in pack.rules)
+    checks = sum(len(r.checks) for r in pack.rules if not args.rule or r.rule.id in args.rule)
     print(f"{len(found.witnesses)} of {checks} checks failed by an order the solver built")
     if args.witnesses:
         for w in found.witnesses:
