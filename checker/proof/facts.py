@@ -21,7 +21,17 @@ from checker.lang.tree import Condition
 from checker.pack.rulepack import RulePack
 from checker.pack.vocabulary import Form, Ledger, ledger_names
 from checker.proof.orders import KINDS, Field, Given, Line, Order, ledger_identity
-from checker.proof.terms import FRESH, NO_DATE, Scope, Term, condition, day, kind_of, rational
+from checker.proof.terms import (
+    FRESH,
+    NO_DATE,
+    Scope,
+    Term,
+    condition,
+    day,
+    kind_of,
+    rational,
+    text_val,
+)
 from checker.schema import forms
 
 
@@ -38,13 +48,13 @@ def reference(value: Any, kind: str) -> z3.ExprRef:
     if kind == "boolean":
         return z3.BoolVal(bool(value))
     if kind == "text":
-        return z3.StringVal(str(value))
+        return text_val(str(value))
     return rational(value)
 
 
 def _texts(cases: Sequence[tuple[z3.BoolRef, str]], otherwise: str) -> Term:
     """A text chosen by cases, with its every value."""
-    expr = _ite([(test, z3.StringVal(value)) for test, value in cases], z3.StringVal(otherwise))
+    expr = _ite([(test, text_val(value)) for test, value in cases], text_val(otherwise))
     return Term(expr, "text", tuple(dict.fromkeys([v for _, v in cases] + [otherwise])))
 
 
@@ -413,13 +423,11 @@ class PackFacts:
         """Whether the field's text has the pattern's form: exact for the texts the
         packs write (and the example of each pattern); a free choice for another."""
         value = fld.value.term.expr
-        cases = [
-            value == z3.StringVal(v) for v in domain if v != FRESH and forms.has_form(pattern, v)
-        ]
+        cases = [value == text_val(v) for v in domain if v != FRESH and forms.has_form(pattern, v)]
         if FRESH in domain:
             what = f"{fld.place}.{fld.name} has the form {pattern!r} (a text no pack writes)"
             choice = self.valid_free.setdefault(what, z3.Bool(f"free choice: {what}"))
-            cases.append(z3.And(value == z3.StringVal(FRESH), choice))
+            cases.append(z3.And(value == text_val(FRESH), choice))
         return z3.Or(cases)
 
     def valid(self) -> z3.BoolRef:
@@ -439,7 +447,7 @@ class PackFacts:
             if d.required and fld.place in ("order", "buyer"):
                 parts.append(given)
             if d.values and fld.value.term.kind == "text":
-                parts.append(z3.Implies(given, z3.Or([value == z3.StringVal(v) for v in d.values])))
+                parts.append(z3.Implies(given, z3.Or([value == text_val(v) for v in d.values])))
             domain = fld.value.term.domain
             if d.pattern and domain is not None:
                 parts.append(z3.Implies(given, self._has_form(fld, d.pattern, domain)))

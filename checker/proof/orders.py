@@ -29,7 +29,7 @@ from checker.lang import tree
 from checker.lang.tree import Condition
 from checker.pack.rulepack import RulePack
 from checker.pack.vocabulary import LEDGER_EXACT, MAX_UNITS, Ledger
-from checker.proof.terms import FRESH, Term, rational
+from checker.proof.terms import FRESH, Term, rational, text_of, text_val
 from checker.schema import forms
 from checker.schema.declared import ORDER_PLACES
 from checker.schema.forms import LONG_TEXT_MAX, TEXT_MAX, uscc_check_digit, visible_length
@@ -245,13 +245,13 @@ class Builder:
         each pattern, or another (FRESH), each with its visible length."""
         var = z3.String(name)
         if choices:
-            self.constraints.append(z3.Or([var == z3.StringVal(c) for c in choices]))
+            self.constraints.append(z3.Or([var == text_val(c) for c in choices]))
             return Term(var, "text", tuple(choices))
         length = z3.Int(f"{name} (length)")
         examples = [e for p in patterns if (e := example(p)) is not None]
         values = [t for t in dict.fromkeys([*self.world.texts, *examples]) if len(t) <= longest]
-        options = [z3.And(var == z3.StringVal(t), length == visible_length(t)) for t in values]
-        options.append(z3.And(var == z3.StringVal(FRESH), length >= 0, length <= longest))
+        options = [z3.And(var == text_val(t), length == visible_length(t)) for t in values]
+        options.append(z3.And(var == text_val(FRESH), length >= 0, length <= longest))
         self.constraints.append(z3.Or(options))
         self.lengths[name] = length
         return Term(var, "text", (*values, FRESH))
@@ -375,7 +375,7 @@ def order(
     b.constraints.append(z3.And(date >= FIRST_DAY, date <= LAST_DAY))
     order_id = z3.String("order_id")
     ids = [t for t in world.texts if _is_id(t)] + ["PROOF-1"]
-    b.constraints.append(z3.Or([order_id == z3.StringVal(t) for t in ids]))
+    b.constraints.append(z3.Or([order_id == text_val(t) for t in ids]))
     count = z3.Int("lines")
     b.constraints.append(z3.And(count >= 1, count <= lines))
     union = _union(packs)
@@ -487,7 +487,7 @@ def realised(o: Order, model: z3.ModelRef) -> tuple[dict[str, Any], dict[str, in
             )
         if z3.is_true(v) or z3.is_false(v):
             return z3.is_true(v)
-        return str(v.as_string())
+        return text_of(v)
 
     def text(name: str, e: z3.ExprRef) -> str:
         found = num(e)

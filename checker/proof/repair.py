@@ -27,7 +27,7 @@ from checker.proof import outcomes
 from checker.proof.facts import PackFacts
 from checker.proof.orders import FIRST_DAY, Order, ledger_identity, order, universe
 from checker.proof.simplest import ProofError, judge
-from checker.proof.terms import FRESH, Term, day, rational
+from checker.proof.terms import FRESH, Term, day, rational, text_of, text_val
 from checker.schema.forms import visible_length
 
 _OBJECTING = ("fail", "warn")
@@ -84,9 +84,9 @@ class _Pins:
 
     def text(self, term: Term, value: str, length: z3.ArithRef | None) -> None:
         if term.domain is not None and value in term.domain:
-            self.found.append(term.expr == z3.StringVal(value))
+            self.found.append(term.expr == text_val(value))
         else:
-            self.found.append(term.expr == z3.StringVal(FRESH))
+            self.found.append(term.expr == text_val(FRESH))
             if length is not None:
                 self.found.append(length == visible_length(value))
 
@@ -111,7 +111,7 @@ class _Pins:
         self.index(o.batch, w.batches, d["batch"])
         date = d["date"]
         self.found.append(o.date == day(date.isoformat() if isinstance(date, dt.date) else date))
-        self.found.append(o.order_id == z3.StringVal(d["order_id"]))
+        self.found.append(o.order_id == text_val(d["order_id"]))
         justification = d.get("justification")
         self.found.append(o.justification == z3.BoolVal(justification is not None))
         for path, given in o.plain.items():
@@ -249,7 +249,7 @@ def _changes(o: Order, document: Mapping[str, Any], model: z3.ModelRef) -> tuple
 
 def _plain(value: z3.ExprRef, kind: str) -> Any:
     if kind == "text":
-        return value.as_string()
+        return text_of(value)
     if kind == "boolean":
         return z3.is_true(value)
     if kind == "date":

@@ -19,7 +19,7 @@ import z3
 from checker.judge.checking import Checker
 from checker.proof.facts import PackFacts
 from checker.proof.orders import Order, ledger_identity
-from checker.proof.terms import FRESH
+from checker.proof.terms import FRESH, text_val
 
 
 class ProofError(RuntimeError):
@@ -74,9 +74,7 @@ class Simplest:
         texts = [g.term for g in order.plain.values()]
         texts += [f.value.term for f in order.fields.values()]
         texts += [f.value.term for line in order.lines for f in line.fields.values()]
-        self.written = [
-            t.expr != z3.StringVal(FRESH) for t in texts if t.domain and FRESH in t.domain
-        ]
+        self.written = [t.expr != text_val(FRESH) for t in texts if t.domain and FRESH in t.domain]
         self.hints = self._hints()
         units = z3.Sum([z3.If(line.active, line.units, 0) for line in order.lines])
         # the fewest units, then the least earlier totals: the first order that changes
@@ -91,7 +89,7 @@ class Simplest:
         written = self.written
         known = [line.model < len(o.universe.models) for line in o.lines]  # catalog models
         known += [line.model == 0 for line in o.lines]  # the catalog's first, if it will do
-        hints: list[z3.BoolRef] = [*known, *written, o.order_id == z3.StringVal("PROOF-1")]
+        hints: list[z3.BoolRef] = [*known, *written, o.order_id == text_val("PROOF-1")]
         hints += [named, registered]
         hints += [v == 0 for v in o.used.values()]
         hints.append(z3.Not(o.justification))

@@ -10,6 +10,7 @@ two facts) is a free choice, and recorded as such: an answer that rests on one s
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -39,6 +40,21 @@ NO_DATE = -1  # the empty date '': before every day
 def day(text: str) -> int:
     """A YYYY-MM-DD date as a day number, '' as NO_DATE."""
     return NO_DATE if text == "" else dt.date.fromisoformat(text).toordinal()
+
+
+def text_val(text: str) -> z3.SeqRef:
+    """A text as a solver string, exactly: z3 reads `\\u{...}` in a string as an escape,
+    so a backslash is given as its own escape."""
+    return z3.StringVal(text.replace("\\", "\\u{5c}"))
+
+
+_ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]{1,6})\}")
+
+
+def text_of(value: z3.SeqRef) -> str:
+    """A solver string value as the text it stands for (z3 writes every character
+    outside printable ASCII, and a backslash, as `\\u{hex}`)."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value.as_string())
 
 
 def real(x: z3.ArithRef) -> z3.ArithRef:
@@ -123,7 +139,7 @@ def constant(value: Value, want: str | None = None) -> Term:
     if isinstance(value, str):
         if want == "date":
             return Term(z3.IntVal(day(value)), "date")
-        return Term(z3.StringVal(value), "text", (value,))
+        return Term(text_val(value), "text", (value,))
     return Term(rational(value), "number")
 
 
@@ -179,7 +195,7 @@ def _folded_equal(node: Comparison, left: Term, right: Term, scope: Scope) -> z3
         if isinstance(other.domain, tuple) and len(other.domain) == 1 and term.domain is not None:
             target = folded(other.domain[0])
             values = [v for v in term.domain if v != FRESH and folded(v) == target]
-            return z3.Or([term.expr == z3.StringVal(v) for v in values])
+            return z3.Or([term.expr == text_val(v) for v in values])
     return scope.choice(f"`{source(node)}` (~= between two facts)")
 
 
@@ -191,12 +207,12 @@ def _matches(node: Matches, scope: Scope) -> z3.BoolRef:
         test = scope.choice(f"`{source(node.item)} matches {node.pattern!r}` (a pattern)")
         return z3.Not(test) if node.negated else test
     cases = [
-        item.expr == z3.StringVal(v)
+        item.expr == text_val(v)
         for v in item.domain
         if v != FRESH and forms.has_form(node.pattern, v)
     ]
     if FRESH in item.domain:
         what = f"`{source(node.item)} matches {node.pattern!r}` for a text no pack writes"
-        cases.append(z3.And(item.expr == z3.StringVal(FRESH), scope.choice(what)))
+        cases.append(z3.And(item.expr == text_val(FRESH), scope.choice(what)))
     test = z3.Or(cases)
     return z3.Not(test) if node.negated else test
