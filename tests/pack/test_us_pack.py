@@ -19,23 +19,30 @@ RULES = [
     "us-inspection",
     "end-use",
     "seller-of-record",
+    "affiliates-rule",
+    "distillation-advisory",
+    "offshore-deployment",
+    "remote-access",
 ]
 
-# What each example shipment must get, rule by rule (p pass, f fail, s skip), in RULES order.
+# What each example shipment must get, rule by rule (p pass, f fail, s skip), in RULES order,
+# proposed rules enforced (the last three but the Affiliates Rule warn otherwise).
 EXPECTED = {
-    "alibaba-ship-0001.yaml": "pppppf",  # sold by a distributor that is not licensed
-    "alibaba-ship-0002.yaml": "ppfppp",  # China units past half of US end-user units
-    "bytedance-ship-0001.yaml": "pppppp",
-    "bytedance-ship-0002.yaml": "pfpfpp",  # over the 75,000 cap (H200 + MI325X); inspected late
-    "bytedance-ship-0003.yaml": "pssppp",  # H20 only, to Hong Kong
-    "jd-ship-0001.yaml": "ppppfp",  # KYC not passed
-    "zte-ship-0001.yaml": "fpspfp",  # queued, shipping abroad; military end use
+    "alibaba-ship-0001.yaml": "pppppfsssp",  # sold by a distributor that is not licensed
+    "alibaba-ship-0002.yaml": "ppfpppsffp",  # China past half of US units; named in AA26-251A
+    "bytedance-ship-0001.yaml": "ppppppsssp",
+    "bytedance-ship-0002.yaml": "pfpfppsssp",  # over the 75,000 cap (H200 + MI325X); inspected late
+    "bytedance-ship-0003.yaml": "psspppspfp",  # H20 only, to Hong Kong; no deployment mode
+    "bytedance-ship-0004.yaml": "pssppppppp",  # after the Affiliates Rule's stay: reviewed owners
+    "jd-ship-0001.yaml": "ppppfpssfp",  # KYC not passed; no deployment mode
+    "listed-owner-ship-0001.yaml": "psspppfpff",  # listed owners; cloud rental in Malaysia
+    "zte-ship-0001.yaml": "fpspfpsssp",  # queued, shipping abroad; military end use
 }
 LETTER = {"pass": "p", "fail": "f", "skip": "s", "warn": "w"}
 
 
 def test_every_rule_passes_and_fails_on_the_example_shipments(cli: Any) -> None:
-    run = cli("check", ORDERS, "--rules", US, "--format", "json")
+    run = cli("check", ORDERS, "--rules", US, "--format", "json", "--enforce-proposed")
     assert run.code == 1, run.err
     got = {}
     for order in run.report["orders"]:
@@ -74,7 +81,7 @@ def test_a_bundled_pack_is_named_by_its_name_and_a_directory_of_that_name_wins(
     own = tmp_path / "us-bis-h200-2026"
     shutil.copytree(US, own)
     meta = own / "pack.yaml"
-    meta.write_text(meta.read_text().replace("version: 2026.2.0", "version: 9.9.9"))
+    meta.write_text(meta.read_text().replace("version: 2026.3.0", "version: 9.9.9"))
     local = cli("check", ORDERS, "--rules", "us-bis-h200-2026", "--format", "json")
     assert local.report["rulepack"]["version"] == "9.9.9"
     missing = cli("rules", "--rules", "us-bis-h200-2025")
