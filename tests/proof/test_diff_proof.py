@@ -305,3 +305,22 @@ def test_a_text_outside_ascii_is_written_as_the_pack_writes_it(cli: Any, tmp_pat
     written = changes["purchase-approval"]["yaml"]
     assert "approval_ref: 批准-1" in written or "approval_ref: 许可-1" in written
     _confirm(cli, tmp_path, before, after, changes["purchase-approval"])
+
+
+def test_the_us_october_2026_update_lists_what_it_changes(cli: Any, tmp_path: Path) -> None:
+    """2026.2.0 to 2026.3.0 of the US pack: each new rule, the listed-owner customer's
+    licence, and the fields the update declares (input-error)."""
+    old = REPO / "tests" / "data" / "packs" / "us-bis-h200-2026-2026.2.0"
+    changes = _changes(cli, old, US_PACK)
+    assert set(changes) == {
+        "input-error", "licensed-customer", "affiliates-rule", "distillation-advisory",
+        "offshore-deployment",
+    }  # fmt: skip
+    assert (changes["affiliates-rule"]["old"], changes["affiliates-rule"]["new"]) == (
+        "absent",
+        "fail",
+    )
+    assert "date: '2026-11-10'" in changes["affiliates-rule"]["yaml"]
+    for change in changes.values():
+        if change["rule"] != "input-error" and not change["earlier"]:
+            _confirm(cli, tmp_path, old, US_PACK, change)
