@@ -444,7 +444,8 @@ def order(
 
 
 def _is_id(text: str) -> bool:
-    return 0 < len(text) <= 64 and text.isprintable() and text.strip() == text
+    """Whether an order may have this text as its id (the schema's form of an id)."""
+    return re.fullmatch(forms.ID_FORM, text) is not None
 
 
 def ledger_identity(ledger: Ledger) -> str:

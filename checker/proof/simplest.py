@@ -149,7 +149,8 @@ class Simplest:
     def other_than(self, model: z3.ModelRef) -> z3.BoolRef:
         """Another order than the one the model gives, in its choices."""
         o = self.order
-        picked = [o.buyer, o.name, o.batch, o.count, o.date] + [line.model for line in o.lines]
+        picked = [o.buyer, o.name, o.batch, o.count, o.date, o.order_id]
+        picked += [line.model for line in o.lines]
         return z3.Or([v != model.eval(v, model_completion=True) for v in picked])
 
     def earlier(self, earlier: Mapping[str, int]) -> tuple[tuple[str, int], ...]:

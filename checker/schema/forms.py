@@ -44,6 +44,7 @@ ENGINE_MAX_GROUPS = 14
 TEXT_MAX = 500  # characters of a text field (a name, a site, a declared text)
 LONG_TEXT_MAX = 5000  # characters of free text (a purpose, a description)
 ITEMS_MAX = 1000  # lines of an order, items of a declared list
+ID_FORM = r"[A-Za-z0-9._-]{1,64}"  # an id: an order, a batch, a pack (models.Id)
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)

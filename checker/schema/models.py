@@ -21,6 +21,7 @@ from pydantic import (
 
 from checker.schema.forms import (
     ENGINE_EXACT,
+    ID_FORM,
     ITEMS_MAX,
     LONG_TEXT_MAX,
     TEXT_MAX,
@@ -55,7 +56,7 @@ LongText = Annotated[str, StringConstraints(max_length=LONG_TEXT_MAX), AfterVali
 ConditionText = Annotated[
     str, StringConstraints(min_length=1, max_length=LONG_TEXT_MAX), AfterValidator(free_text)
 ]
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+Id = Annotated[str, StringConstraints(pattern=f"^{ID_FORM}$")]
 
 
 class Strict(BaseModel):
