@@ -249,7 +249,7 @@ class Builder:
             return Term(var, "text", tuple(choices))
         length = z3.Int(f"{name} (length)")
         examples = [e for p in patterns if (e := example(p)) is not None]
-        values = [t for t in dict.fromkeys([*self.world.texts, *examples]) if len(t) <= longest]
+        values = [t for t in dict.fromkeys([*self.world.texts, *examples]) if _fits(t, longest)]
         options = [z3.And(var == text_val(t), length == visible_length(t)) for t in values]
         options.append(z3.And(var == text_val(FRESH), length >= 0, length <= longest))
         self.constraints.append(z3.Or(options))
@@ -441,6 +441,14 @@ def order(
     for pack in packs:
         made_order.constraints += _ledger_bounds(pack, used)
     return made_order
+
+
+def _fits(text: str, longest: int) -> bool:
+    """Whether an order's text field may hold `text`: a name or code (TEXT_MAX: one
+    character or more, none a control character) or a purpose (tabs and line feeds too)."""
+    if longest == TEXT_MAX:
+        return 0 < len(text) <= longest and text.isprintable()
+    return len(text) <= longest and text.replace("\n", "").replace("\t", "").isprintable()
 
 
 def _is_id(text: str) -> bool:

@@ -69,7 +69,7 @@ def rational(value: int | float) -> z3.ArithRef:
     return z3.RealVal(f"{exact.numerator}/{exact.denominator}")
 
 
-FRESH = "\x00another text"  # a text no pack writes: checker.proof.orders writes one
+FRESH = "\ufffeanother text"  # a text no pack writes (U+FFFE: never printable, never NUL)
 
 
 @dataclass

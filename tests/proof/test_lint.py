@@ -120,3 +120,42 @@ def test_the_strategies_draw_an_order_failing_each_check() -> None:
                 settings=settings(max_examples=500, database=None),
             )
             assert (r.rule.id, i) in failed(found)
+
+
+def test_every_text_the_solver_may_give_a_field_is_one_the_pack_accepts() -> None:
+    """Each text the symbolic order may hold in a free text field, and another text
+    (FRESH), comes back as an order the pack accepts: an empty text, an id of another
+    form and a NUL in the marker each once made orders the pack refused, so some
+    checks went without an order in some runs."""
+    import z3
+
+    from checker.judge.checking import Checker
+    from checker.pack.rulepack import RulePack, load_pack
+    from checker.proof.facts import PackFacts
+    from checker.proof.orders import order, realised
+    from checker.proof.simplest import Simplest, judge
+    from checker.proof.terms import text_val
+
+    pack = load_pack(US_PACK)
+    assert isinstance(pack, RulePack)
+    checker = Checker(pack)
+    symbolic = order((pack, pack), 1)
+    facts = PackFacts(pack, 0, symbolic)
+    field = symbolic.fields[("order", "seller_of_record")]
+    assert field.value.term.domain is not None
+    simplest = Simplest(symbolic, (facts,), (checker,))
+    tried = 0
+    for text in [*field.value.term.domain, *symbolic.ids]:
+        solver = z3.Solver()
+        solver.add(symbolic.constraints)
+        solver.add(facts.valid(), field.value.given)
+        if text in symbolic.ids:
+            solver.add(symbolic.order_id == text_val(text))
+        else:
+            solver.add(field.value.term.expr == text_val(text))
+        assert solver.check() == z3.sat, text
+        # texts the packs write elsewhere (what a pattern makes of another is a free choice)
+        document, earlier = realised(symbolic, simplest.any_written(solver))
+        assert judge(checker, document, earlier) is not None, (text, document)
+        tried += 1
+    assert tried > 20
