@@ -693,6 +693,9 @@ class Builder:
         and the order's declared facts made before (`exists: item == site`)."""
         kinds: dict[str, str] = {"item": source.of or "text"}
         getters: dict[str, Callable[[Any], Any]] = {"item": lambda pair: pair[0]}
+        for fact, (builtin, read) in _ORDER_BUILTINS.items():  # the order's own built-ins
+            kinds[fact] = builtin
+            getters[fact] = functools.partial(_of_order, read)
         for fact, made in self.made.items():
             found = VALUE_TYPES.get(made.spec.type)
             kind = found.declared if found else None
@@ -895,6 +898,18 @@ def _unit_sum(models: frozenset[str] | None) -> Callable[[Order_], int]:
     if models is None:
         return lambda c: sum(line.units for line in c.order.lines)
     return lambda c: sum(line.units for line in c.order.lines if line.model in models)
+
+
+# Built-in facts an order gives alone, offered to a condition over a list of reference
+# data (`exists: item == batch`): those read from the buyer's standing need the pack's
+# lookups, and are offered as declared facts can read them (`value: entity.NAME`).
+_ORDER_BUILTINS: dict[str, tuple[str, Callable[[Order_], Any]]] = {
+    "order_id": ("text", lambda c: c.order.order_id),
+    "date": ("date", lambda c: c.order.date.isoformat()),
+    "batch": ("text", lambda c: c.order.batch),
+    "buyer_name": ("text", lambda c: c.order.buyer.name),
+    "buyer_uscc": ("text", lambda c: c.order.buyer.uscc),
+}
 
 
 def _of_order(compute: Callable[[Order_], Any], pair: tuple[Any, Order_]) -> Any:

@@ -111,3 +111,32 @@ def test_a_catalog_list_that_could_misjudge_is_a_load_error(cli: Any, tmp_path: 
     assert (
         run.code == 2 and "a catalog list selects by the model and its attributes only" in run.err
     )
+
+
+def test_a_list_meets_the_orders_built_in_facts(cli: Any, tmp_path: Path) -> None:
+    """A batch's list of buyers it admits, met by the order's buyer_uscc (a built-in
+    fact, which no pack declares): one list in the reference data, no rule per buyer."""
+    pack = pack_copy(
+        tmp_path / "pack",
+        ("pack.yaml", "  batches:\n    cap:\n",
+         "  batches:\n    admits: {type: list, of: text}\n    cap:\n"),
+        ("pack.yaml", "    cap: 400000\n",
+         '    cap: 400000\n    admits: ["91110108000000001A"]\n'),
+        ("pack.yaml", "\nfacts:\n",
+         "\nfacts:\n  admitted: {description: the batch admits the buyer,"
+         " exists: item == buyer_uscc, over: batch.admits}\n"),
+        ("pack.yaml", "\nrules:\n", "\nrules:\n  - admitted-buyer\n"),
+    )  # fmt: skip
+    write(pack, "admitted-buyer.yaml", RULE.replace("approved-site", "admitted-buyer")
+          .replace("site_approved == false", "admitted == false")
+          .replace("{site}", "{buyer_uscc}"))  # fmt: skip
+    write(tmp_path, "orders/bytedance.yaml", BASE_ORDER)
+    alibaba = order_text(
+        ("order_id: T-1", "order_id: T-2"),
+        ("Beijing ByteDance Technology Co., Ltd.", "Alibaba (China) Co., Ltd."),
+        ("91110108000000001A", "91330100799655058B"),
+    )
+    write(tmp_path, "orders/alibaba.yaml", alibaba)
+    run = cli("check", "orders", "--rules", pack, "--format", "json")
+    assert run.status("bytedance.yaml", "admitted-buyer") == "pass", run.err
+    assert run.status("alibaba.yaml", "admitted-buyer") == "fail"
