@@ -15,12 +15,13 @@ from typing import Any
 
 import z3
 
+from checker.core.types import DECLARED
 from checker.judge.facts import normalise_name
 from checker.lang import tree
 from checker.lang.tree import Condition
 from checker.pack.rulepack import RulePack
 from checker.pack.vocabulary import Form, Ledger, ledger_names
-from checker.proof.orders import KINDS, Field, Given, Line, Order, ledger_identity
+from checker.proof.orders import Field, Given, Line, Order, ledger_identity
 from checker.proof.terms import (
     FRESH,
     NO_DATE,
@@ -28,7 +29,6 @@ from checker.proof.terms import (
     Term,
     condition,
     day,
-    kind_of,
     rational,
     text_val,
 )
@@ -80,7 +80,7 @@ class PackFacts:
             self.facts[derivation.name] = self._derived(derivation.name, derivation.form)
         for keyed in pack.vocabulary.keyed:
             by = self.facts[keyed.by]
-            kind = kind_of(keyed.spec.type)
+            kind = tree.kind(keyed.spec.type)
             self.facts[keyed.fact] = Term(
                 _ite(
                     [(by.expr == reference(k, by.kind), reference(v, kind))
@@ -193,7 +193,7 @@ class PackFacts:
             declared = (attributes.batches if head == "batch" else attributes.entities).get(rest)
             if declared is None or declared.type in ("list", "record"):
                 return None
-            return self._attribute(head, rest, KINDS[declared.type])
+            return self._attribute(head, rest, tree.kind(DECLARED[declared.type]))
         return None
 
     def _listed(self) -> z3.BoolRef:
@@ -234,7 +234,7 @@ class PackFacts:
     def _free(self, name: str) -> Term:
         self.free.add(name)
         spec = self.pack.vocabulary.facts[name]
-        kind = kind_of(spec.type)
+        kind = tree.kind(spec.type)
         # named by what it is derived from, so two packs that derive it alike share it
         meta = self.pack.meta
         label = f"fact {name} #" + hashlib.sha256(repr((
@@ -253,7 +253,7 @@ class PackFacts:
         if form is None:
             return self._free(name)
         d = form.decl
-        kind = kind_of(self.pack.vocabulary.facts[name].type)
+        kind = tree.kind(self.pack.vocabulary.facts[name].type)
         if d.value is not None:
             found = self.source(d.value)
             if found is None or found.term.kind != kind:
@@ -321,7 +321,7 @@ class PackFacts:
         for attr, declared in ((attributes.catalog if attributes else {}) or {}).items():
             if declared.type in ("list", "record"):
                 continue
-            kind = KINDS[declared.type]
+            kind = tree.kind(DECLARED[declared.type])
             cases, has = [], []
             for i, m in enumerate(w.models):
                 value = self.pack.attrs.get(("catalog", m), {}).get(attr) if m in catalog else None

@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 from re import _parser  # type: ignore[attr-defined]  # the stdlib's regex reader, for examples
 from typing import Any
 
@@ -29,15 +28,13 @@ from checker.lang import tree
 from checker.lang.tree import Condition
 from checker.pack.rulepack import RulePack
 from checker.pack.vocabulary import LEDGER_EXACT, MAX_UNITS, Ledger
-from checker.proof.terms import FRESH, Term, rational, text_of, text_val
+from checker.proof.terms import FRESH, Term, python_value, rational, text_val
 from checker.schema import forms
 from checker.schema.declared import ORDER_PLACES
 from checker.schema.forms import LONG_TEXT_MAX, TEXT_MAX, uscc_check_digit, visible_length
 from checker.schema.records import Declared
 
 FIRST_DAY, LAST_DAY = dt.date(1, 1, 1).toordinal(), dt.date(9999, 12, 31).toordinal()
-KINDS = {"text": "text", "integer": "number", "decimal": "number", "boolean": "boolean",
-          "date": "date"}  # fmt: skip
 
 
 @dataclass
@@ -104,21 +101,32 @@ class Order:
     constraints: list[z3.BoolRef] = field(default_factory=list)
 
 
+def _written(pack: RulePack) -> Iterator[Any]:
+    """Every value a pack's conditions compare with and its rules' parameters hold."""
+    for c in _conditions(pack):
+        for test in tree.tests(c):
+            for _, value in tree.literals(test):
+                yield value
+    for r in pack.rules:
+        for param in r.params.values():
+            yield from param if isinstance(param, tuple) else (param,)
+
+
 def _texts(packs: Sequence[RulePack]) -> tuple[str, ...]:
     found: dict[str, None] = {}
 
     def add(value: Any) -> None:
-        if isinstance(value, str) and not isinstance(value, bool):
+        if isinstance(value, str):
             found[value] = None
         elif isinstance(value, tuple | list):
             for v in value:
                 add(v)
 
     for pack in packs:
+        for value in _written(pack):
+            add(value)
         for c in _conditions(pack):
             for test in tree.tests(c):
-                for _, value in tree.literals(test):
-                    add(value)
                 if isinstance(test, tree.Matches):
                     add(example(test.pattern))
         for values in pack.vocabulary.lists.values():
@@ -129,9 +137,6 @@ def _texts(packs: Sequence[RulePack]) -> tuple[str, ...]:
         for d in _declared(pack).values():
             add(d.values or ())
             add(example(d.pattern) if d.pattern else None)
-        for r in pack.rules:
-            for param in r.params.values():
-                add(param)
     return tuple(found)
 
 
@@ -147,20 +152,14 @@ def _conditions(pack: RulePack) -> Iterator[Condition]:
 
 
 def _decimals(packs: Sequence[RulePack]) -> int:
-    places = 0
-    for pack in packs:
-        for c in _conditions(pack):
-            for test in tree.tests(c):
-                for _, value in tree.literals(test):
-                    if type(value) is float:
-                        exponent = Decimal(repr(value)).as_tuple().exponent
-                        places = max(places, -int(exponent))
-        for r in pack.rules:
-            for param in r.params.values():
-                for v in param if isinstance(param, tuple) else (param,):
-                    if type(v) is float:
-                        places = max(places, -int(Decimal(repr(v)).as_tuple().exponent))
-    return places + 1
+    """One decimal place more than any decimal the packs write."""
+    places = [
+        -int(Decimal(repr(value)).as_tuple().exponent)
+        for pack in packs
+        for value in _written(pack)
+        if type(value) is float
+    ]
+    return max(places, default=0) + 1
 
 
 def _declared(pack: RulePack) -> dict[tuple[str, str], Declared]:
@@ -484,19 +483,7 @@ def realised(o: Order, model: z3.ModelRef) -> tuple[dict[str, Any], dict[str, in
     w = o.universe
 
     def num(e: z3.ExprRef) -> Any:
-        v = model.eval(e, model_completion=True)
-        if z3.is_int_value(v):
-            return v.as_long()
-        if z3.is_rational_value(v):
-            exact = Fraction(v.numerator_as_long(), v.denominator_as_long())
-            return (
-                int(exact)
-                if exact.denominator == 1
-                else float(Decimal(exact.numerator) / Decimal(exact.denominator))
-            )
-        if z3.is_true(v) or z3.is_false(v):
-            return z3.is_true(v)
-        return text_of(v)
+        return python_value(model.eval(e, model_completion=True))
 
     def text(name: str, e: z3.ExprRef) -> str:
         found = num(e)

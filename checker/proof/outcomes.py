@@ -10,21 +10,20 @@ alike: the real engine, which confirms every difference, then finds none).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
 import z3
 
 from checker.lang.templates import Template
-from checker.lang.tree import Condition, names
+from checker.lang.tree import names
 from checker.pack.rulepack import CompiledCheck, PackRule
 from checker.pack.soundness import Fix
-from checker.proof.facts import PackFacts
+from checker.proof.facts import PackFacts, reference
 from checker.proof.terms import Scope, Term, condition, operand, real
 
 ABSENT, PASS, SKIP, WARN, FAIL = range(5)
-NAMES = ("absent", "pass", "skip", "warn", "fail")
 
 
 @dataclass
@@ -54,7 +53,7 @@ def outcome(rule: PackRule, facts: PackFacts, failing: int) -> Outcome:
     skipped = [condition(c, scope) for c in (rule.period, rule.skip) if c is not None]
     fired = tuple(condition(check.condition, scope) for check in rule.checks)
     read = {n for c in (rule.period, rule.skip, *(k.condition for k in rule.checks)) if c
-            for n in _names(c)}  # fmt: skip
+            for n in names(c)}  # fmt: skip
     free = {f for f in scope.free if f not in before} | (read & facts.free)
     status = z3.If(
         z3.Or(skipped) if skipped else z3.BoolVal(False),
@@ -69,10 +68,6 @@ def outcome(rule: PackRule, facts: PackFacts, failing: int) -> Outcome:
         tuple(_piece(c.message, facts, _fix_terms(c, facts, scope)) for c in rule.checks),
         frozenset(free),
     )
-
-
-def _names(c: Condition) -> list[str]:
-    return names(c)
 
 
 def _piece(template: Template, facts: PackFacts, fixed: Mapping[str, Term | None]) -> Piece:
@@ -144,16 +139,9 @@ def _slope(fix: Fix, facts: PackFacts) -> z3.ArithRef | None:
     keyed = [facts.facts[name] for name in fix.keyed]
     result: z3.ArithRef | None = None
     for combo, s in fix.slopes.items():
-        test = z3.And([k.expr == _literal(v, k) for k, v in zip(keyed, combo, strict=True)])
+        test = z3.And([k.expr == reference(v, k.kind) for k, v in zip(keyed, combo, strict=True)])
         result = exact(s) if result is None else z3.If(test, exact(s), result)
     return result
-
-
-def _literal(value: object, like: Term) -> z3.ExprRef:
-    from checker.proof.facts import reference
-
-    kind = like.kind
-    return reference(value, kind)
 
 
 def same(a: Outcome, b: Outcome) -> z3.BoolRef:
@@ -193,24 +181,17 @@ def _equal(x: Term | None, y: Term | None) -> z3.BoolRef:
     return x.expr == y.expr
 
 
+def _quiet(status: z3.ArithRef) -> z3.BoolRef:
+    """Absent, pass and skip all say "no objection"."""
+    return z3.Or([status == q for q in (ABSENT, PASS, SKIP)])
+
+
 def verdicts_differ(a: Outcome, b: Outcome) -> z3.BoolRef:
     """Whether the status differs, as a report shows it (absent, pass, skip alike)."""
-    quiet = (ABSENT, PASS, SKIP)
-    both_quiet = z3.And(
-        z3.Or([a.status == q for q in quiet]), z3.Or([b.status == q for q in quiet])
-    )
-    return z3.And(z3.Not(both_quiet), a.status != b.status)
+    return z3.And(z3.Not(z3.And(_quiet(a.status), _quiet(b.status))), a.status != b.status)
 
 
 def differs(a: Outcome, b: Outcome) -> z3.BoolRef:
     """Whether the change from `a` to `b` shows in a report: a status that differs
     (absent, pass and skip are all "no objection") or a failure worded differently."""
-    quiet = (ABSENT, PASS, SKIP)
-    both_quiet = z3.And(
-        z3.Or([a.status == q for q in quiet]), z3.Or([b.status == q for q in quiet])
-    )
-    return z3.And(z3.Not(both_quiet), z3.Not(same(a, b)))
-
-
-def statuses(rules: Sequence[PackRule]) -> list[str]:
-    return [r.rule.id for r in rules]
+    return z3.And(z3.Not(z3.And(_quiet(a.status), _quiet(b.status))), z3.Not(same(a, b)))

@@ -27,7 +27,7 @@ from checker.proof import outcomes
 from checker.proof.facts import PackFacts
 from checker.proof.orders import FIRST_DAY, Order, ledger_identity, order, universe
 from checker.proof.simplest import ProofError, judge
-from checker.proof.terms import FRESH, Term, day, rational, text_of, text_val
+from checker.proof.terms import FRESH, Term, day, python_value, rational, text_val
 from checker.schema.forms import visible_length
 
 _OBJECTING = ("fail", "warn")
@@ -248,15 +248,9 @@ def _changes(o: Order, document: Mapping[str, Any], model: z3.ModelRef) -> tuple
 
 
 def _plain(value: z3.ExprRef, kind: str) -> Any:
-    if kind == "text":
-        return text_of(value)
-    if kind == "boolean":
-        return z3.is_true(value)
     if kind == "date":
         return dt.date.fromordinal(max(FIRST_DAY, value.as_long())).isoformat()
-    if z3.is_int_value(value):
-        return value.as_long()
-    return float(value.as_fraction())
+    return python_value(value)
 
 
 def _apply(document: Mapping[str, Any], changes: Sequence[LineChange]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import z3
 
+from checker.core.results import RuleResult
 from checker.judge.checking import Checker
 from checker.proof.facts import PackFacts
 from checker.proof.orders import Order, ledger_identity
@@ -26,11 +27,11 @@ class ProofError(RuntimeError):
     """The solver and the engine disagree where the solver made no free choice: a bug."""
 
 
-def judge(
+def _results(
     checker: Checker, document: Mapping[str, Any], earlier: Mapping[str, int]
-) -> dict[str, tuple[str, str]] | None:
-    """Each rule's status and message from the engine, or None when the pack does
-    not accept the order."""
+) -> tuple[RuleResult, ...] | None:
+    """Every rule's result for the order from the engine, given earlier orders' ledger
+    totals (by ledger identity); None when the pack does not accept the order."""
     from checker.schema.declared import order_records
 
     try:
@@ -42,25 +43,24 @@ def judge(
     outcome = checker.judge(local, used)
     if isinstance(outcome, Exception):
         raise ProofError(f"the engine could not judge a generated order: {outcome}")
-    return {r.rule: (r.status, r.message) for r in outcome}
+    return outcome
+
+
+def judge(
+    checker: Checker, document: Mapping[str, Any], earlier: Mapping[str, int]
+) -> dict[str, tuple[str, str]] | None:
+    """Each rule's status and message from the engine, or None when the pack does
+    not accept the order."""
+    results = _results(checker, document, earlier)
+    return None if results is None else {r.rule: (r.status, r.message) for r in results}
 
 
 def judge_failed(
     checker: Checker, document: Mapping[str, Any], earlier: Mapping[str, int], rule_id: str
 ) -> tuple[int, ...]:
     """The checks of a rule an order fails (0-based), by the engine; none if invalid."""
-    from checker.schema.declared import order_records
-
-    try:
-        records, extras = order_records(checker.pack.order_places, [document])
-    except ValueError:
-        return ()
-    local = checker.deriver.local(records[0], extras[0])
-    used = tuple(earlier[ledger_identity(ledger)] for ledger in checker.pack.vocabulary.ledgers)
-    outcome = checker.judge(local, used)
-    if isinstance(outcome, Exception):
-        raise ProofError(f"the engine could not judge a generated order: {outcome}")
-    return next((r.failed for r in outcome if r.rule == rule_id), ())
+    results = _results(checker, document, earlier) or ()
+    return next((r.failed for r in results if r.rule == rule_id), ())
 
 
 class Simplest:

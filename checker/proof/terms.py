@@ -14,11 +14,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import z3
 
-from checker.core.dates import Date
-from checker.lang.evaluate import folded
+from checker.lang.evaluate import decimal_fraction, folded
 from checker.lang.tree import (
     AllOf,
     Comparison,
@@ -63,10 +63,24 @@ def real(x: z3.ArithRef) -> z3.ArithRef:
 
 
 def rational(value: int | float) -> z3.ArithRef:
+    """A number as the language reads it: 0.6 is 3/5 (checker.lang.evaluate)."""
     if type(value) is int:
         return z3.IntVal(value)
-    exact = Fraction(repr(value))
+    exact = decimal_fraction(float(value))
     return z3.RealVal(f"{exact.numerator}/{exact.denominator}")
+
+
+def python_value(value: z3.ExprRef) -> Any:
+    """A solver value as an order file holds it: an int, a float (the exact decimal,
+    rounded once), a bool or a text."""
+    if z3.is_int_value(value):
+        return value.as_long()
+    if z3.is_rational_value(value):
+        exact = Fraction(value.numerator_as_long(), value.denominator_as_long())
+        return int(exact) if exact.denominator == 1 else float(exact)
+    if z3.is_true(value) or z3.is_false(value):
+        return z3.is_true(value)
+    return text_of(value)
 
 
 FRESH = "\ufffeanother text"  # a text no pack writes (U+FFFE: never printable, never NUL)
@@ -98,16 +112,6 @@ class Scope:
         if found is None:
             found = self.free[what] = z3.Bool(f"free choice: {what}")
         return found
-
-
-def kind_of(t: type | None) -> str:
-    if t is bool:
-        return "boolean"
-    if t is Date:
-        return "date"
-    if t is str:
-        return "text"
-    return "number"
 
 
 def operand(node: Operand, scope: Scope, want: str | None = None) -> Term:
