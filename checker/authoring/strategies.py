@@ -36,7 +36,14 @@ from hypothesis import strategies as st
 
 from checker.core.types import NUMBERS
 from checker.pack.rulepack import RulePack
-from checker.schema.forms import TEXT_MAX, uscc_check_digit
+from checker.schema.forms import (
+    PARTY_SCHEMES,
+    TEXT_MAX,
+    lei_check_digits,
+    party_key,
+    party_scheme,
+    uscc_check_digit,
+)
 from checker.source.documents import read_document
 
 Document = dict[str, Any]
@@ -48,9 +55,13 @@ UNKNOWN_MODEL = "nvidia-h200-pcie"
 _TEXT = "abcdefghijklmnopqrstuvwxyz 需要é"
 
 
+_UNLISTED_LEI = "5299000UNLISTED001" + lei_check_digits("5299000UNLISTED001")
+
+
 @dataclass(frozen=True)
 class _Buyer:
-    uscc: str
+    scheme: str  # how it is identified: uscc, lei or id
+    key: str
     names: tuple[str, ...]  # every spelling a generated order may use
     allocations: tuple[int, ...]
     batches: tuple[str, ...] = ()  # where it has an allocation
@@ -119,12 +130,13 @@ def _space(packs: Sequence[RulePack]) -> _Space:
             allocations = tuple(s.allocation for s in entity.batches.values() if s.allocation)
             own = tuple(b for b, s in entity.batches.items() if s.allocation)
             names = tuple(s for n in (entity.name, *entity.aliases) for s in _spellings(n))
-            known = buyers.get(entity.uscc)
+            key = party_key(entity)
+            known = buyers.get(key)
             if known:
                 names = tuple(dict.fromkeys(known.names + names))
                 allocations = tuple(dict.fromkeys(known.allocations + allocations))
                 own = tuple(dict.fromkeys(known.batches + own))
-            buyers[entity.uscc] = _Buyer(entity.uscc, names, allocations, own)
+            buyers[key] = _Buyer(party_scheme(entity), key, names, allocations, own)
             edges.update(n for a in allocations for n in (a - 1, a, a + 1) if n > 0)
         for pack_rule in pack.rules:
             keyed = [v for k in pack_rule.keyed for v in k.spec.constants]
@@ -141,7 +153,8 @@ def _space(packs: Sequence[RulePack]) -> _Space:
                     shares.add(value)
     unknown = "9111000000000000" + "1"
     unknown += uscc_check_digit(unknown)
-    buyers[unknown] = _Buyer(unknown, ("Unlisted Compute Co., Ltd.",), ())
+    buyers[unknown] = _Buyer("uscc", unknown, ("Unlisted Compute Co., Ltd.",), ())
+    buyers[_UNLISTED_LEI] = _Buyer("lei", _UNLISTED_LEI, ("Unlisted Compute Pte. Ltd.",), ())
     scenarios = _scenarios(packs)
     examples = [scenario[-1] for scenario in scenarios]
     space = _Space(
@@ -329,7 +342,7 @@ def _order(
     order: Document = {
         "order_id": order_id,
         "date": date,
-        "buyer": {"name": draw(_sample(buyer.names)), "uscc": buyer.uscc},
+        "buyer": {"name": draw(_sample(buyer.names)), buyer.scheme: buyer.key},
         "batch": batch,
         "lines": _lines(draw, space, controlled),
     }
@@ -506,7 +519,7 @@ def _vary(draw: st.DrawFn, space: _Space, order: Document) -> None:
         justification["purpose"] = _text(draw, draw(_near(space.ints, 1, 400)))
     else:
         buyer = draw(_sample(space.buyers))
-        order["buyer"] = {"name": draw(_sample(buyer.names)), "uscc": buyer.uscc}
+        order["buyer"] = {"name": draw(_sample(buyer.names)), buyer.scheme: buyer.key}
 
 
 def orders(*packs: RulePack, order_id: str = "GEN-1") -> st.SearchStrategy[Document]:
@@ -605,6 +618,18 @@ def _set(path: tuple[str | int, ...], value: Any) -> Callable[[Document], None]:
     return apply
 
 
+def _identify(**identifiers: str) -> Callable[[Document], None]:
+    """The buyer identified by exactly these (none at all, if none is given)."""
+
+    def apply(order: Document) -> None:
+        buyer = order["buyer"]
+        for scheme in PARTY_SCHEMES:
+            buyer.pop(scheme, None)
+        buyer.update(identifiers)
+
+    return apply
+
+
 def _drop(path: tuple[str | int, ...]) -> Callable[[Document], None]:
     def apply(order: Document) -> None:
         target: Any = order
@@ -619,7 +644,11 @@ _DATA_DEFECTS: dict[str, Callable[[Document], None]] = {
     "order_id missing": _drop(("order_id",)),
     "date missing": _drop(("date",)),
     "buyer missing": _drop(("buyer",)),
-    "buyer.uscc missing": _drop(("buyer", "uscc")),
+    "buyer identifier missing": _identify(),
+    "buyer with a USCC and an LEI": _identify(uscc="91110108000000001A", lei=_UNLISTED_LEI),
+    "id in the form of a USCC": _identify(id="91110108000000001A"),
+    "LEI wrong check digits": _identify(lei=_UNLISTED_LEI[:-2] + "00"),
+    "LEI lower case": _identify(lei=_UNLISTED_LEI.lower()),
     "batch missing": _drop(("batch",)),
     "lines missing": _drop(("lines",)),
     "lines empty": _set(("lines",), []),

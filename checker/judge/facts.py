@@ -17,6 +17,7 @@ from checker.core.suggestions import nearest
 from checker.judge.ledgers import Entry, LedgerPlan, Local, Used
 from checker.pack.vocabulary import BUILTIN, Order_, Vocabulary
 from checker.schema.declared import Extras
+from checker.schema.forms import party_key, party_scheme
 from checker.schema.records import Order, PackMeta
 
 
@@ -37,13 +38,13 @@ class Deriver:
     def __init__(self, meta: PackMeta, vocabulary: Vocabulary, attrs: Extras) -> None:
         self.meta = meta
         self.vocabulary = vocabulary
-        self._entities = {e.uscc: e for e in meta.entities}
+        self._entities = {party_key(e): e for e in meta.entities}
         self._entity_attrs = {
-            e.uscc: attrs.get(("entities", i), {}) for i, e in enumerate(meta.entities)
+            party_key(e): attrs.get(("entities", i), {}) for i, e in enumerate(meta.entities)
         }
         self._batch_attrs = {b: attrs.get(("batches", b), {}) for b in meta.batches}
         self._names = {
-            e.uscc: {normalise_name(n) for n in (e.name, *e.aliases)} for e in meta.entities
+            party_key(e): {normalise_name(n) for n in (e.name, *e.aliases)} for e in meta.entities
         }
         self._catalog_ids = sorted(meta.catalog)
         self._derivations = tuple((d.name, d.compute) for d in vocabulary.derivations)
@@ -67,7 +68,8 @@ class Deriver:
     def local(self, order: Order, extras: Extras | None = None) -> Local:
         """The facts an order determines alone, as a tuple aligned with local_names."""
         unknown = [line.model for line in order.lines if line.model not in self.meta.catalog]
-        entity = self._entities.get(order.buyer.uscc)
+        key = party_key(order.buyer)
+        entity = self._entities.get(key)
         standing = entity.batches.get(order.batch) if entity else None
         if entity is None:
             status = "unknown"
@@ -82,14 +84,16 @@ class Deriver:
             order.date.isoformat(),
             order.batch,
             order.buyer.name,
-            order.buyer.uscc,
+            order.buyer.uscc or "",
+            key,
+            party_scheme(order.buyer),
             len(unknown),
             ", ".join(
                 f"{m} (closest: {nearest(m, self._catalog_ids)})" for m in dict.fromkeys(unknown)
             ),
             status,
             entity.name if entity else "",
-            entity is not None and normalise_name(order.buyer.name) in self._names[entity.uscc],
+            entity is not None and normalise_name(order.buyer.name) in self._names[key],
             batch is not None,
             allocation is not None,
             allocation or 0,
@@ -100,7 +104,7 @@ class Deriver:
             batch,
             self._batch_attrs.get(order.batch, {}),
             entity,
-            self._entity_attrs.get(order.buyer.uscc, {}),
+            self._entity_attrs.get(key, {}),
         )
         values += [compute(context) for _, compute in self._derivations]
         return tuple(values)

@@ -16,6 +16,7 @@ from checker.judge.checking import Checker
 from checker.judge.reading import Loaded
 from checker.lang.tree import ORDERING, Comparison, Fact, literals, names, tests
 from checker.pack.vocabulary import Ledger, ledger_names
+from checker.schema.forms import party_key
 
 
 class Row(NamedTuple):
@@ -195,4 +196,4 @@ def _rule_limits(checker: Checker, ledger: Ledger) -> tuple[tuple[str, int], ...
 
 def _entity_names(checker: Checker) -> dict[str, str]:
     """An entity's code in words: its name, then the code."""
-    return {e.uscc: f"{e.name} ({e.uscc})" for e in checker.pack.meta.entities}
+    return {party_key(e): f"{e.name} ({party_key(e)})" for e in checker.pack.meta.entities}

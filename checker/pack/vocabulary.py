@@ -33,7 +33,10 @@ from checker.schema.forms import (
     ENGINE_EXACT,
     ITEMS_MAX,
     LONG_TEXT_MAX,
+    PARTY_SCHEMES,
     TEXT_MAX,
+    party_key,
+    party_scheme,
     visible_length,
 )
 from checker.schema.records import CatalogList, Declared, FactDecl, LedgerDecl, Order, PackMeta
@@ -162,6 +165,11 @@ def _at(*loc: str | int) -> Locator:
     return lambda _order, _extras: loc
 
 
+def _identifier(order: Order, _extras: Extras) -> Loc:
+    """Where the buyer's identifier is, whichever its scheme."""
+    return ("buyer", party_scheme(order.buyer))
+
+
 def _first_unknown(catalog: Mapping[str, Any]) -> Locator:
     def locate(order: Order, _extras: Extras) -> Loc:
         i = next((i for i, line in enumerate(order.lines) if line.model not in catalog), None)
@@ -177,7 +185,22 @@ BUILTIN: dict[str, tuple[FactSpec, Locator | None]] = {
     "date": (FactSpec(Date, "the order date, YYYY-MM-DD"), _at("date")),
     "batch": (FactSpec(str, "the licence batch the order draws on"), _at("batch")),
     "buyer_name": (FactSpec(str, "the buyer name as written in the order"), _at("buyer", "name")),
-    "buyer_uscc": (FactSpec(str, "the buyer's USCC"), _at("buyer", "uscc")),
+    "buyer_uscc": (
+        FactSpec(str, "the buyer's USCC, or '' for a buyer identified otherwise"),
+        _identifier,
+    ),
+    "buyer_id": (
+        FactSpec(str, "the buyer's identifier, whichever its scheme: a USCC, an LEI or an id"),
+        _identifier,
+    ),
+    "buyer_scheme": (
+        FactSpec(
+            str,
+            "how the buyer is identified: uscc, lei, or id (the pack's own)",
+            choices=PARTY_SCHEMES,
+        ),
+        _identifier,
+    ),
     "unknown_model_count": (
         FactSpec(int, "lines whose model is not in the catalog", bound=MAX_LINES),
         None,
@@ -186,15 +209,15 @@ BUILTIN: dict[str, tuple[FactSpec, Locator | None]] = {
     "buyer_status": (
         FactSpec(
             str,
-            "the buyer's standing for the order's batch by USCC: approved, queued, "
+            "the buyer's standing for the order's batch by its identifier: approved, queued, "
             "not-approved (listed, but not for this batch) or unknown",
             choices=("approved", "queued", "not-approved", "unknown"),
         ),
-        _at("buyer", "uscc"),
+        _identifier,
     ),
     "registered_name": (
-        FactSpec(str, "the registry name for the buyer's USCC, or ''"),
-        _at("buyer", "uscc"),
+        FactSpec(str, "the registered name of the buyer's identifier, or ''"),
+        _identifier,
     ),
     "buyer_name_matches": (
         FactSpec(
@@ -209,7 +232,7 @@ BUILTIN: dict[str, tuple[FactSpec, Locator | None]] = {
     ),
     "buyer_allocation": (
         FactSpec(int, "the buyer's allocation in the batch (0 if none)", bound=ENGINE_EXACT),
-        _at("buyer", "uscc"),
+        _identifier,
     ),
 }
 
@@ -223,9 +246,10 @@ def _order_sources(meta: PackMeta) -> dict[str, _Source]:
         "buyer.name": _Source(
             "text", lambda c: c.order.buyer.name, ("buyer", "name"), True, False, 0
         ),
-        "buyer.uscc": _Source(
-            "text", lambda c: c.order.buyer.uscc, ("buyer", "uscc"), True, False, 0
-        ),
+        **{
+            f"buyer.{scheme}": _Source("text", _party(scheme), ("buyer", scheme), True, True, 0)
+            for scheme in PARTY_SCHEMES
+        },
         "lines": _Source("list", lambda c: c.order.lines, ("lines",), True, False, MAX_LINES),
         "justification": _Source(
             "record", lambda c: c.order.justification, ("justification",), True, True, 0
@@ -237,7 +261,7 @@ def _order_sources(meta: PackMeta) -> dict[str, _Source]:
             "date", lambda c: c.batch.closes if c.batch else None, ("batch",), False, True, 0
         ),
         "entity.name": _Source(
-            "text", lambda c: c.entity.name if c.entity else None, ("buyer", "uscc"), False, True, 0
+            "text", lambda c: c.entity.name if c.entity else None, ("buyer",), False, True, 0
         ),
     }
     for field, bound in (("purpose", LONG_TEXT_MAX), ("site", TEXT_MAX)):
@@ -263,11 +287,15 @@ def _order_sources(meta: PackMeta) -> dict[str, _Source]:
     attributes = meta.attributes
     for prefix, declared, get_attrs, loc in (
         ("batch", attributes.batches if attributes else {}, "batch_attrs", ("batch",)),
-        ("entity", attributes.entities if attributes else {}, "entity_attrs", ("buyer", "uscc")),
+        ("entity", attributes.entities if attributes else {}, "entity_attrs", ("buyer",)),
     ):
         for name, d in declared.items():
             s[f"{prefix}.{name}"] = _declared_source(d, _attr(get_attrs, name), loc, False, True)
     return s
+
+
+def _party(scheme: str) -> Callable[[Order_], Any]:
+    return lambda c: getattr(c.order.buyer, scheme)
 
 
 def _justified(field: str) -> Callable[[Order_], Any]:
@@ -442,7 +470,8 @@ class Builder:
             return self.problems
         references = {
             "batch": frozenset(self.meta.batches),
-            "buyer_uscc": frozenset(e.uscc for e in self.meta.entities),
+            "buyer_uscc": frozenset(e.uscc for e in self.meta.entities if e.uscc),
+            "buyer_id": frozenset(party_key(e) for e in self.meta.entities),
             "registered_name": frozenset(e.name for e in self.meta.entities),
         }
         derivations = [d._replace(spec=self.specs[d.name]) for d in derivations]
@@ -908,7 +937,9 @@ _ORDER_BUILTINS: dict[str, tuple[str, Callable[[Order_], Any]]] = {
     "date": ("date", lambda c: c.order.date.isoformat()),
     "batch": ("text", lambda c: c.order.batch),
     "buyer_name": ("text", lambda c: c.order.buyer.name),
-    "buyer_uscc": ("text", lambda c: c.order.buyer.uscc),
+    "buyer_uscc": ("text", lambda c: c.order.buyer.uscc or ""),
+    "buyer_id": ("text", lambda c: party_key(c.order.buyer)),
+    "buyer_scheme": ("text", lambda c: party_scheme(c.order.buyer)),
 }
 
 

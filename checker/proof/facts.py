@@ -101,7 +101,7 @@ class PackFacts:
     def _builtins(self) -> None:
         o, w, meta = self.order, self.order.universe, self.pack.meta
         text, number, boolean = "text", "number", "boolean"
-        entities = {e.uscc: e for e in meta.entities}
+        entities = {forms.party_key(e): e for e in meta.entities}
         catalog = set(meta.catalog)
         f = self.facts
         f["order_id"] = Term(o.order_id, text, o.ids)
@@ -110,7 +110,12 @@ class PackFacts:
         f["buyer_name"] = _texts(
             [(o.name == i, n) for i, n in enumerate(w.spellings)], w.fresh_name
         )
-        f["buyer_uscc"] = _texts([(o.buyer == i, u) for i, u in enumerate(w.usccs)], w.unknown_uscc)
+        parties = list(enumerate(w.parties))
+        f["buyer_uscc"] = _texts([(o.buyer == i, k) for i, (s, k) in parties if s == "uscc"], "")
+        f["buyer_id"] = _texts([(o.buyer == i, k) for i, (_, k) in parties[:-1]], parties[-1][1][1])
+        f["buyer_scheme"] = _texts(
+            [(o.buyer == i, s) for i, (s, _) in parties[:-1]], parties[-1][1][0]
+        )
         unknown = [z3.And(line.active, self._unknown(line.model, catalog)) for line in o.lines]
         f["unknown_model_count"] = Term(z3.Sum([z3.If(u, 1, 0) for u in unknown]), number)
         # the unknown models' names, each with the closest id: only messages show it
@@ -120,8 +125,8 @@ class PackFacts:
         )
         status_cases: list[tuple[z3.BoolRef, str]] = []
         allocation_cases, registered, matches = [], [], []
-        for i, uscc in enumerate(w.usccs):
-            entity = entities.get(uscc)
+        for i, (_, key) in enumerate(w.parties):
+            entity = entities.get(key)
             if entity is None:
                 continue
             registered.append((o.buyer == i, entity.name))
@@ -159,10 +164,14 @@ class PackFacts:
         always = z3.BoolVal(True)
         direct = {
             "order_id": "order_id", "date": "date", "batch": "batch",
-            "buyer.name": "buyer_name", "buyer.uscc": "buyer_uscc",
+            "buyer.name": "buyer_name",
         }  # fmt: skip
         if path in direct:
             return Given(self.facts[direct[path]], always)
+        if path in ("buyer.uscc", "buyer.lei", "buyer.id"):
+            scheme = path.split(".")[1]
+            named = [(o.buyer == i, k) for i, (s, k) in enumerate(w.parties) if s == scheme]
+            return Given(_texts(named, ""), z3.Or([test for test, _ in named]))
         if path in o.plain:
             return o.plain[path]
         if path == "justification":
@@ -198,9 +207,9 @@ class PackFacts:
 
     def _listed(self) -> z3.BoolRef:
         w, meta = self.order.universe, self.pack.meta
-        listed = {e.uscc for e in meta.entities}
+        listed = {forms.party_key(e) for e in meta.entities}
         return z3.Or(
-            [self.order.buyer == i for i, u in enumerate(w.usccs) if u in listed]
+            [self.order.buyer == i for i, (_, k) in enumerate(w.parties) if k in listed]
             or [z3.BoolVal(False)]
         )
 
@@ -217,9 +226,9 @@ class PackFacts:
                     given.append(o.batch == t)
                     raw.append(value)
         else:
-            index = {e.uscc: i for i, e in enumerate(meta.entities)}
-            for i, u in enumerate(w.usccs):
-                at = index.get(u)
+            index = {forms.party_key(e): i for i, e in enumerate(meta.entities)}
+            for i, (_, key) in enumerate(w.parties):
+                at = index.get(key)
                 value = None if at is None else self.pack.attrs.get(("entities", at), {}).get(name)
                 if value is not None:
                     cases.append((o.buyer == i, reference(value, kind)))

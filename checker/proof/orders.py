@@ -31,7 +31,15 @@ from checker.pack.vocabulary import LEDGER_EXACT, MAX_UNITS, Ledger
 from checker.proof.terms import FRESH, Term, python_value, rational, text_val
 from checker.schema import forms
 from checker.schema.declared import ORDER_PLACES
-from checker.schema.forms import LONG_TEXT_MAX, TEXT_MAX, uscc_check_digit, visible_length
+from checker.schema.forms import (
+    LONG_TEXT_MAX,
+    TEXT_MAX,
+    lei_check_digits,
+    party_key,
+    party_scheme,
+    uscc_check_digit,
+    visible_length,
+)
 from checker.schema.records import Declared
 
 FIRST_DAY, LAST_DAY = dt.date(1, 1, 1).toordinal(), dt.date(9999, 12, 31).toordinal()
@@ -67,13 +75,12 @@ class Line:
 class Universe:
     """What the two packs name, indexed: the order chooses among these."""
 
-    usccs: list[str]
+    parties: list[tuple[str, str]]  # (scheme, identifier): listed, written, then unknown
     spellings: list[str]  # one per distinct name (as normalise_name compares them)
     batches: list[str]
     models: list[str]
     texts: tuple[str, ...]  # every text either pack mentions
     scale: int  # decimals are whole multiples of 1/scale
-    unknown_uscc: str
     fresh_name: str
     unknown_batch: str
     unknown_model: str
@@ -177,15 +184,11 @@ def universe(
     packs: Sequence[RulePack], texts_too: Sequence[str] = (), decimals: int = 0
 ) -> Universe:
     """What the packs name; `texts_too` and `decimals` widen it to hold one real order."""
-    usccs: dict[str, None] = {}
     names: dict[str, str] = {}
     for pack in packs:
         for e in pack.meta.entities:
-            usccs[e.uscc] = None
             for n in (e.name, *e.aliases):
                 names.setdefault(normalise_name(n), n)
-    unknown = "91000000000000000"
-    unknown += uscc_check_digit(unknown)
     batches = dict.fromkeys(b for p in packs for b in p.meta.batches)
     models = dict.fromkeys(m for p in packs for m in p.meta.catalog)
     texts = tuple(dict.fromkeys([*_texts(packs), *texts_too]))
@@ -196,13 +199,12 @@ def universe(
         and f"Another Buyer {i} Co., Ltd." not in texts
     )
     return Universe(
-        list(usccs),
+        _parties(packs, texts),
         list(names.values()),
         list(batches),
         list(models),
         texts,
         10 ** max(_decimals(packs), decimals),
-        unknown,
         fresh,
         next(f"PROOF-BATCH-{i}" for i in range(len(batches) + 1)
              if f"PROOF-BATCH-{i}" not in batches and f"PROOF-BATCH-{i}" not in texts),
@@ -211,6 +213,41 @@ def universe(
         next(c for c in "xqzjkvwbyfgpmhlducnsrioate" + "".join(map(chr, range(0x100, 0x500)))
              if not any(c in t.casefold() for t in texts)),
     )  # fmt: skip
+
+
+def _parties(packs: Sequence[RulePack], texts: Sequence[str]) -> list[tuple[str, str]]:
+    """Every party an order may name, as (scheme, identifier): the packs' entities, each
+    text the packs write that has a scheme's form (a condition may compare with it), and
+    one of each scheme that nothing names."""
+    found: dict[str, str] = {}
+    for pack in packs:
+        for e in pack.meta.entities:
+            found.setdefault(party_key(e), party_scheme(e))
+    for t in texts:
+        scheme = _scheme_of(t)
+        if scheme is not None:
+            found.setdefault(t, scheme)
+    uscc = "91000000000000000"
+    lei = "529900PROOF0000000"
+    unknown = {
+        "uscc": (uscc + uscc_check_digit(uscc) for _ in (0,)),
+        "lei": (f"{lei[:-2]}{i:02d}{lei_check_digits(lei[:-2] + f'{i:02d}')}" for i in range(100)),
+        "id": (f"PROOF-PARTY-{i}" for i in range(len(found) + 1)),
+    }
+    for scheme, candidates in unknown.items():
+        found[next(c for c in candidates if c not in found)] = scheme
+    return [(scheme, key) for key, scheme in found.items()]
+
+
+def _scheme_of(text: str) -> str | None:
+    """The scheme a text would identify a party by, if an order may give it as one."""
+    for scheme, valid in (("uscc", forms.valid_uscc), ("lei", forms.valid_lei)):
+        try:
+            valid(text)
+        except ValueError:
+            continue
+        return scheme
+    return "id" if _is_id(text) else None
 
 
 class Builder:
@@ -367,7 +404,7 @@ def order(
     units, which removes them (checker.proof.repair)."""
     world = world or universe(packs)
     b = Builder(world)
-    buyer = b.index("buyer", len(world.usccs))
+    buyer = b.index("buyer", len(world.parties) - 1)
     name = b.index("buyer name", len(world.spellings))
     batch = b.index("batch", len(world.batches))
     date = z3.Int("date")
@@ -433,6 +470,7 @@ def order(
                 var = z3.Int(f"earlier orders in ledger {ledger.name} ({len(used)})")
                 b.constraints.append(z3.And(var >= 0, var <= LEDGER_EXACT))
                 used[key] = var
+    b.constraints += _same_buyer(packs, used, world, buyer)
     made_order = Order(
         world, buyer, name, batch, date, order_id, count, made, justification, plain,
         b.lengths, fields, used, tuple(ids), b.constraints,
@@ -440,6 +478,25 @@ def order(
     for pack in packs:
         made_order.constraints += _ledger_bounds(pack, used)
     return made_order
+
+
+def _same_buyer(
+    packs: Sequence[RulePack], used: Mapping[str, z3.ArithRef], world: Universe, buyer: z3.ArithRef
+) -> list[z3.BoolRef]:
+    """A ledger keyed on buyer_uscc and one keyed on buyer_id total the same earlier
+    orders for a buyer with a USCC (its USCC is its id, and no LEI or id has a USCC's
+    form); for another buyer the first totals all buyers without a USCC (they share the
+    buyer_uscc ''), so never less than the second."""
+    uscc = z3.Or([buyer == i for i, (s, _) in enumerate(world.parties) if s == "uscc"])
+    found = []
+    for pack in packs:
+        for ledger in pack.vocabulary.ledgers:
+            key = tuple("buyer_id" if k == "buyer_uscc" else k for k in ledger.key)
+            same = ledger_identity(ledger._replace(key=key))
+            if same != ledger_identity(ledger) and same in used:
+                pooled, own = used[ledger_identity(ledger)], used[same]
+                found.append(z3.If(uscc, pooled == own, pooled >= own))
+    return found
 
 
 def _fits(text: str, longest: int) -> bool:
@@ -508,7 +565,7 @@ def realised(o: Order, model: z3.ModelRef) -> tuple[dict[str, Any], dict[str, in
         "date": dt.date.fromordinal(num(o.date)).isoformat(),
         "buyer": {
             "name": w.spellings[spelling] if spelling < len(w.spellings) else w.fresh_name,
-            "uscc": w.usccs[buyer] if buyer < len(w.usccs) else w.unknown_uscc,
+            w.parties[buyer][0]: w.parties[buyer][1],
         },
         "batch": w.batches[batch] if batch < len(w.batches) else w.unknown_batch,
         "lines": [],

@@ -105,7 +105,10 @@ class _Pins:
 
     def pin(self) -> list[z3.BoolRef]:
         o, d, w = self.o, self.document, self.o.universe
-        self.index(o.buyer, w.usccs, d["buyer"]["uscc"])
+        buyer = d["buyer"]
+        scheme = next(s for s in ("uscc", "lei", "id") if buyer.get(s) is not None)
+        parties = [f"{s} {k}" for s, k in w.parties]
+        self.index(o.buyer, parties, f"{scheme} {buyer[scheme]}")
         names = [normalise_name(n) for n in w.spellings]
         self.index(o.name, names, normalise_name(d["buyer"]["name"]))
         self.index(o.batch, w.batches, d["batch"])

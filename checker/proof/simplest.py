@@ -11,6 +11,7 @@ earlier totals.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -154,10 +155,14 @@ class Simplest:
         return z3.Or([v != model.eval(v, model_completion=True) for v in picked])
 
     def earlier(self, earlier: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
-        names = {}
-        for c in self.checkers:
-            for ledger in c.pack.vocabulary.ledgers:
-                names[ledger_identity(ledger)] = ledger.name
+        """The nonzero totals by ledger name; where the packs total a name two ways, each
+        is named with its key too (`customer by buyer_uscc`)."""
+        ledgers = {ledger_identity(g): g for c in self.checkers for g in c.pack.vocabulary.ledgers}
+        named = Counter(g.name for g in ledgers.values())
+        names = {
+            k: g.name if named[g.name] == 1 else f"{g.name} by {', '.join(g.key) or 'nothing'}"
+            for k, g in ledgers.items()
+        }
         return tuple((names[k], v) for k, v in earlier.items() if v)
 
 

@@ -78,6 +78,86 @@ def valid_uscc(code: str) -> str:
     return code
 
 
+LEI_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# How a party is identified, in order of preference: a Chinese firm by its USCC, another
+# by its Legal Entity Identifier, one with neither by the id its pack gives it.
+PARTY_SCHEMES = ("uscc", "lei", "id")
+
+
+def lei_check_digits(first18: str) -> str:
+    """ISO 17442's two check digits (ISO 7064 MOD 97-10, letters read as 10 to 35)."""
+    number = int("".join(str(LEI_ALPHABET.index(c)) for c in first18 + "00"))
+    return f"{98 - number % 97:02d}"
+
+
+def valid_lei(code: str) -> str:
+    if len(code) != 20:
+        raise ValueError(f"an LEI has 20 characters, this one has {len(code)}")
+    for position, char in enumerate(code, start=1):
+        if char not in LEI_ALPHABET:
+            hint = " (use capital letters)" if char.upper() in LEI_ALPHABET else ""
+            raise ValueError(
+                f"character {char!r} at position {position} is not a digit or letter A-Z{hint}"
+            )
+    expected = lei_check_digits(code[:18])
+    if code[18:] != expected:
+        raise ValueError(
+            f"check digits are {code[18:]!r} but the first 18 characters give {expected!r}: "
+            "re-copy the code from the GLEIF record"
+        )
+    return code
+
+
+def _is(valid: Any, code: str) -> bool:
+    try:
+        valid(code)
+    except ValueError:
+        return False
+    return True
+
+
+class _Party(Protocol):
+    uscc: str | None
+    lei: str | None
+    id: str | None
+
+
+Q = TypeVar("Q", bound=_Party)
+
+
+def party_scheme(party: _Party) -> str:
+    """The scheme that identifies a party (it gives exactly one: see one_identifier)."""
+    return "uscc" if party.uscc is not None else "lei" if party.lei is not None else "id"
+
+
+def party_key(party: _Party) -> str:
+    """The identifier that names a party, whichever its scheme: the three never collide
+    (a USCC has 18 characters, an LEI 20, and an id has neither's form)."""
+    return party.uscc or party.lei or party.id or ""
+
+
+def one_identifier(party: Q) -> Q:
+    """A party gives one identifier: its USCC where it has one, else its LEI, else its
+    pack's own id, which may not have the form of either (it would name two parties)."""
+    given = [s for s in PARTY_SCHEMES if getattr(party, s) is not None]
+    if not given:
+        raise ValueError(
+            "give one identifier: uscc (a Chinese firm's Unified Social Credit Code), "
+            "lei (a Legal Entity Identifier) or id (the rule pack's own id for a party "
+            "with neither)"
+        )
+    if len(given) > 1:
+        raise ValueError(
+            f"give one identifier, not {' and '.join(given)}: the USCC where there is one, "
+            "else the LEI, else the pack's own id"
+        )
+    if party.id is not None:
+        for scheme, valid in (("uscc", valid_uscc), ("lei", valid_lei)):
+            if _is(valid, party.id):
+                raise ValueError(f"id {party.id} is a valid {scheme.upper()}: give it as {scheme}")
+    return party
+
+
 def _refuse(value: str, pattern: re.Pattern[str], allowed: str) -> str:
     found = pattern.search(value)
     if found is None:
@@ -168,15 +248,16 @@ def standing_allocation(standing: S) -> S:
 
 
 def pack_references(meta: P) -> P:
-    """Rule ids listed once, USCCs listed once, every batch an entity names listed."""
+    """Rule ids listed once, parties listed once, every batch an entity names listed."""
     data: Any = meta
     if len(set(data.rules)) != len(data.rules):
         raise ValueError("rules lists an id twice")
     seen: set[str] = set()
     for entity in data.entities:
-        if entity.uscc in seen:
-            raise ValueError(f"USCC {entity.uscc} is listed twice")
-        seen.add(entity.uscc)
+        key = party_key(entity)
+        if key in seen:
+            raise ValueError(f"{party_scheme(entity).upper()} {key} is listed twice")
+        seen.add(key)
         for batch in entity.batches:
             if batch not in data.batches:
                 raise ValueError(f"{entity.name} names batch {batch!r}, which is not listed")

@@ -18,6 +18,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from checker.schema.forms import (
     ENGINE_EXACT,
@@ -31,11 +32,13 @@ from checker.schema.forms import (
     free_text,
     iso_date,
     keyed_parameter,
+    one_identifier,
     pack_references,
     plain_text,
     rule_period,
     rule_skip,
     standing_allocation,
+    valid_lei,
     valid_uscc,
     waiver_scope,
 )
@@ -47,6 +50,15 @@ USCC_SCHEMA = {
     "description": "Unified Social Credit Code, GB 32100-2015 (check digit verified)",
 }
 Uscc = Annotated[str, AfterValidator(valid_uscc), Field(json_schema_extra=USCC_SCHEMA)]
+LEI_SCHEMA = {
+    "pattern": "^[0-9A-Z]{18}[0-9]{2}$",
+    "description": "Legal Entity Identifier, ISO 17442 (check digits verified)",
+}
+Lei = Annotated[str, AfterValidator(valid_lei), Field(json_schema_extra=LEI_SCHEMA)]
+# A party gives exactly one of uscc, lei and id (forms.one_identifier).
+ONE_IDENTIFIER: JsonDict = {
+    "oneOf": [{"required": ["uscc"]}, {"required": ["lei"]}, {"required": ["id"]}]
+}
 IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
 Text = Annotated[
     str, StringConstraints(min_length=1, max_length=TEXT_MAX), AfterValidator(plain_text)
@@ -64,8 +76,14 @@ class Strict(BaseModel):
 
 
 class Buyer(Strict):
+    model_config = ConfigDict(json_schema_extra=ONE_IDENTIFIER)
+
     name: Text
-    uscc: Uscc
+    uscc: Uscc | None = None
+    lei: Lei | None = None
+    id: Id | None = None
+
+    _identifier = model_validator(mode="after")(one_identifier)
 
 
 class Line(Strict):
@@ -118,11 +136,17 @@ class Standing(Strict):
 
 
 class Entity(Strict):
+    model_config = ConfigDict(json_schema_extra=ONE_IDENTIFIER)
+
     name: Text
     aliases: list[Text] = []
-    uscc: Uscc
+    uscc: Uscc | None = None
+    lei: Lei | None = None
+    id: Id | None = None
     illustrative: bool = False
     batches: dict[Id, Standing]
+
+    _identifier = model_validator(mode="after")(one_identifier)
 
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]

@@ -51,9 +51,13 @@ class Buyer(Record):
     __slots__ = (
         "name",
         "uscc",
+        "lei",
+        "id",
     )
     name: str
-    uscc: str
+    uscc: str | None
+    lei: str | None
+    id: str | None
 
 
 class Line(Record):
@@ -125,12 +129,16 @@ class Entity(Record):
         "name",
         "aliases",
         "uscc",
+        "lei",
+        "id",
         "illustrative",
         "batches",
     )
     name: str
     aliases: list[str]
-    uscc: str
+    uscc: str | None
+    lei: str | None
+    id: str | None
     illustrative: bool
     batches: dict[str, Standing]
 
@@ -385,58 +393,112 @@ class Waivers(Record):
 
 
 _BUYER: Any = {
-    "type": "dataclass",
-    "cls": Buyer,
-    "fields": [
-        "name",
-        "uscc",
-    ],
-    "schema": {
-        "type": "dataclass-args",
-        "dataclass_name": "Buyer",
-        "fields": [
-            {
-                "type": "dataclass-field",
-                "name": "name",
-                "kw_only": True,
-                "schema": {
-                    "type": "function-after",
-                    "function": {
-                        "type": "no-info",
-                        "function": forms.plain_text,
-                    },
-                    "schema": {
-                        "type": "str",
-                        "min_length": 1,
-                        "max_length": 500,
-                    },
-                },
-            },
-            {
-                "type": "dataclass-field",
-                "name": "uscc",
-                "kw_only": True,
-                "schema": {
-                    "type": "function-after",
-                    "function": {
-                        "type": "no-info",
-                        "function": forms.valid_uscc,
-                    },
-                    "schema": {
-                        "type": "str",
-                    },
-                },
-            },
-        ],
-        "extra_behavior": "forbid",
+    "type": "function-after",
+    "function": {
+        "type": "no-info",
+        "function": forms.one_identifier,
     },
-    "slots": True,
-    "frozen": True,
-    "strict": False,
-    "config": {
-        "extra_fields_behavior": "forbid",
-        "strict": True,
-        "title": "Buyer",
+    "schema": {
+        "type": "dataclass",
+        "cls": Buyer,
+        "fields": [
+            "name",
+            "uscc",
+            "lei",
+            "id",
+        ],
+        "schema": {
+            "type": "dataclass-args",
+            "dataclass_name": "Buyer",
+            "fields": [
+                {
+                    "type": "dataclass-field",
+                    "name": "name",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "function-after",
+                        "function": {
+                            "type": "no-info",
+                            "function": forms.plain_text,
+                        },
+                        "schema": {
+                            "type": "str",
+                            "min_length": 1,
+                            "max_length": 500,
+                        },
+                    },
+                },
+                {
+                    "type": "dataclass-field",
+                    "name": "uscc",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "default",
+                        "schema": {
+                            "type": "nullable",
+                            "schema": {
+                                "type": "function-after",
+                                "function": {
+                                    "type": "no-info",
+                                    "function": forms.valid_uscc,
+                                },
+                                "schema": {
+                                    "type": "str",
+                                },
+                            },
+                        },
+                        "default": None,
+                    },
+                },
+                {
+                    "type": "dataclass-field",
+                    "name": "lei",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "default",
+                        "schema": {
+                            "type": "nullable",
+                            "schema": {
+                                "type": "function-after",
+                                "function": {
+                                    "type": "no-info",
+                                    "function": forms.valid_lei,
+                                },
+                                "schema": {
+                                    "type": "str",
+                                },
+                            },
+                        },
+                        "default": None,
+                    },
+                },
+                {
+                    "type": "dataclass-field",
+                    "name": "id",
+                    "kw_only": True,
+                    "schema": {
+                        "type": "default",
+                        "schema": {
+                            "type": "nullable",
+                            "schema": {
+                                "type": "str",
+                                "pattern": "^[A-Za-z0-9._-]{1,64}$",
+                            },
+                        },
+                        "default": None,
+                    },
+                },
+            ],
+            "extra_behavior": "forbid",
+        },
+        "slots": True,
+        "frozen": True,
+        "strict": False,
+        "config": {
+            "extra_fields_behavior": "forbid",
+            "strict": True,
+            "title": "Buyer",
+        },
     },
     "ref": "Buyer",
 }
@@ -2017,169 +2079,223 @@ SCHEMAS: dict[str, Any] = {
                             "schema": {
                                 "type": "list",
                                 "items_schema": {
-                                    "type": "dataclass",
-                                    "cls": Entity,
-                                    "fields": [
-                                        "name",
-                                        "aliases",
-                                        "uscc",
-                                        "illustrative",
-                                        "batches",
-                                    ],
+                                    "type": "function-after",
+                                    "function": {
+                                        "type": "no-info",
+                                        "function": forms.one_identifier,
+                                    },
                                     "schema": {
-                                        "type": "dataclass-args",
-                                        "dataclass_name": "Entity",
+                                        "type": "dataclass",
+                                        "cls": Entity,
                                         "fields": [
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "name",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {
-                                                        "type": "no-info",
-                                                        "function": forms.plain_text,
-                                                    },
+                                            "name",
+                                            "aliases",
+                                            "uscc",
+                                            "lei",
+                                            "id",
+                                            "illustrative",
+                                            "batches",
+                                        ],
+                                        "schema": {
+                                            "type": "dataclass-args",
+                                            "dataclass_name": "Entity",
+                                            "fields": [
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "name",
+                                                    "kw_only": True,
                                                     "schema": {
-                                                        "type": "str",
-                                                        "min_length": 1,
-                                                        "max_length": 500,
-                                                    },
-                                                },
-                                            },
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "aliases",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "default",
-                                                    "schema": {
-                                                        "type": "list",
-                                                        "items_schema": {
-                                                            "type": "function-after",
-                                                            "function": {
-                                                                "type": "no-info",
-                                                                "function": forms.plain_text,
-                                                            },
-                                                            "schema": {
-                                                                "type": "str",
-                                                                "min_length": 1,
-                                                                "max_length": 500,
-                                                            },
-                                                        },
-                                                    },
-                                                    "default": [],
-                                                },
-                                            },
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "uscc",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "function-after",
-                                                    "function": {
-                                                        "type": "no-info",
-                                                        "function": forms.valid_uscc,
-                                                    },
-                                                    "schema": {
-                                                        "type": "str",
-                                                    },
-                                                },
-                                            },
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "illustrative",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "default",
-                                                    "schema": {
-                                                        "type": "bool",
-                                                    },
-                                                    "default": False,
-                                                },
-                                            },
-                                            {
-                                                "type": "dataclass-field",
-                                                "name": "batches",
-                                                "kw_only": True,
-                                                "schema": {
-                                                    "type": "dict",
-                                                    "keys_schema": {
-                                                        "type": "str",
-                                                        "pattern": "^[A-Za-z0-9._-]{1,64}$",
-                                                    },
-                                                    "values_schema": {
                                                         "type": "function-after",
                                                         "function": {
                                                             "type": "no-info",
-                                                            "function": forms.standing_allocation,
+                                                            "function": forms.plain_text,
                                                         },
                                                         "schema": {
-                                                            "type": "dataclass",
-                                                            "cls": Standing,
-                                                            "fields": [
-                                                                "status",
-                                                                "allocation",
-                                                            ],
-                                                            "schema": {
-                                                                "type": "dataclass-args",
-                                                                "dataclass_name": "Standing",
-                                                                "fields": [
-                                                                    {
-                                                                        "type": "dataclass-field",
-                                                                        "name": "status",
-                                                                        "kw_only": True,
-                                                                        "schema": {
-                                                                            "type": "literal",
-                                                                            "expected": [
-                                                                                "approved",
-                                                                                "queued",
-                                                                            ],
-                                                                        },
-                                                                    },
-                                                                    {
-                                                                        "type": "dataclass-field",
-                                                                        "name": "allocation",
-                                                                        "kw_only": True,
-                                                                        "schema": {
-                                                                            "type": "default",
-                                                                            "schema": {
-                                                                                "type": "nullable",
-                                                                                "schema": {
-                                                                                    "type": "int",
-                                                                                    "ge": 0,
-                                                                                    "le": 9007199254740992,
-                                                                                },
-                                                                            },
-                                                                            "default": None,
-                                                                        },
-                                                                    },
-                                                                ],
-                                                                "extra_behavior": "forbid",
-                                                            },
-                                                            "slots": True,
-                                                            "frozen": True,
-                                                            "strict": False,
-                                                            "config": {
-                                                                "extra_fields_behavior": "forbid",
-                                                                "strict": True,
-                                                                "title": "Standing",
-                                                            },
+                                                            "type": "str",
+                                                            "min_length": 1,
+                                                            "max_length": 500,
                                                         },
-                                                        "ref": "Standing",
                                                     },
                                                 },
-                                            },
-                                        ],
-                                        "extra_behavior": "forbid",
-                                    },
-                                    "slots": True,
-                                    "frozen": True,
-                                    "strict": False,
-                                    "config": {
-                                        "extra_fields_behavior": "forbid",
-                                        "strict": True,
-                                        "title": "Entity",
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "aliases",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "list",
+                                                            "items_schema": {
+                                                                "type": "function-after",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": forms.plain_text,
+                                                                },
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                    "min_length": 1,
+                                                                    "max_length": 500,
+                                                                },
+                                                            },
+                                                        },
+                                                        "default": [],
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "uscc",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-after",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": forms.valid_uscc,
+                                                                },
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                },
+                                                            },
+                                                        },
+                                                        "default": None,
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "lei",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "function-after",
+                                                                "function": {
+                                                                    "type": "no-info",
+                                                                    "function": forms.valid_lei,
+                                                                },
+                                                                "schema": {
+                                                                    "type": "str",
+                                                                },
+                                                            },
+                                                        },
+                                                        "default": None,
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "id",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "nullable",
+                                                            "schema": {
+                                                                "type": "str",
+                                                                "pattern": "^[A-Za-z0-9._-]{1,64}$",
+                                                            },
+                                                        },
+                                                        "default": None,
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "illustrative",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "default",
+                                                        "schema": {
+                                                            "type": "bool",
+                                                        },
+                                                        "default": False,
+                                                    },
+                                                },
+                                                {
+                                                    "type": "dataclass-field",
+                                                    "name": "batches",
+                                                    "kw_only": True,
+                                                    "schema": {
+                                                        "type": "dict",
+                                                        "keys_schema": {
+                                                            "type": "str",
+                                                            "pattern": "^[A-Za-z0-9._-]{1,64}$",
+                                                        },
+                                                        "values_schema": {
+                                                            "type": "function-after",
+                                                            "function": {
+                                                                "type": "no-info",
+                                                                "function": forms.standing_allocation,
+                                                            },
+                                                            "schema": {
+                                                                "type": "dataclass",
+                                                                "cls": Standing,
+                                                                "fields": [
+                                                                    "status",
+                                                                    "allocation",
+                                                                ],
+                                                                "schema": {
+                                                                    "type": "dataclass-args",
+                                                                    "dataclass_name": "Standing",
+                                                                    "fields": [
+                                                                        {
+                                                                            "type": "dataclass-field",
+                                                                            "name": "status",
+                                                                            "kw_only": True,
+                                                                            "schema": {
+                                                                                "type": "literal",
+                                                                                "expected": [
+                                                                                    "approved",
+                                                                                    "queued",
+                                                                                ],
+                                                                            },
+                                                                        },
+                                                                        {
+                                                                            "type": "dataclass-field",
+                                                                            "name": "allocation",
+                                                                            "kw_only": True,
+                                                                            "schema": {
+                                                                                "type": "default",
+                                                                                "schema": {
+                                                                                    "type": "nullable",
+                                                                                    "schema": {
+                                                                                        "type": "int",
+                                                                                        "ge": 0,
+                                                                                        "le": 9007199254740992,
+                                                                                    },
+                                                                                },
+                                                                                "default": None,
+                                                                            },
+                                                                        },
+                                                                    ],
+                                                                    "extra_behavior": "forbid",
+                                                                },
+                                                                "slots": True,
+                                                                "frozen": True,
+                                                                "strict": False,
+                                                                "config": {
+                                                                    "extra_fields_behavior": "forbid",
+                                                                    "strict": True,
+                                                                    "title": "Standing",
+                                                                },
+                                                            },
+                                                            "ref": "Standing",
+                                                        },
+                                                    },
+                                                },
+                                            ],
+                                            "extra_behavior": "forbid",
+                                        },
+                                        "slots": True,
+                                        "frozen": True,
+                                        "strict": False,
+                                        "config": {
+                                            "extra_fields_behavior": "forbid",
+                                            "strict": True,
+                                            "title": "Entity",
+                                        },
                                     },
                                     "ref": "Entity",
                                 },

@@ -77,7 +77,7 @@ def test_the_ledger_shows_used_reserved_remaining_and_the_first_order_over(
     run = cli("ledger", orders, "--format", "json")
     assert run.code == 1  # a total is past its limit
     buyer = account(
-        json.loads(run.out), "buyer", batch="CN-H200-2026-B1", buyer_uscc="91110108000000001A"
+        json.loads(run.out), "buyer", batch="CN-H200-2026-B1", buyer_id="91110108000000001A"
     )
     assert (buyer["limit"], buyer["used"], buyer["reserved"]) == (150_000, 90_000, 70_000)
     assert buyer["remaining"] == -10_000
@@ -136,7 +136,7 @@ def test_the_us_pack_has_a_ledger_per_customer(cli: Any, tmp_path: Path) -> None
             "--format", "json",
         ).out
     )  # fmt: skip
-    customer = account(report, "customer", buyer_uscc="91110108000000001A")
+    customer = account(report, "customer", buyer_id="91110108000000001A")
     assert customer["limit"] == 75_000
     assert customer["first_over"] is not None  # bytedance-ship-0002 goes past the cap
 
@@ -147,8 +147,15 @@ PACK_V = load_pack(PACK)
 assert isinstance(PACK_V, RulePack), PACK_V
 META = yaml.safe_load((PACK / "pack.yaml").read_text(encoding="utf-8"))
 CONTROLLED = {m for m, a in META["catalog"].items() if a.get("controlled")}
+
+
+def identifier(party: dict[str, Any]) -> str:
+    """A party's one identifier, whichever its scheme."""
+    return next(party[scheme] for scheme in ("uscc", "lei", "id") if scheme in party)
+
+
 ALLOCATION = {
-    (batch, e["uscc"]): s["allocation"]
+    (batch, identifier(e)): s["allocation"]
     for e in META["entities"]
     for batch, s in (e.get("batches") or {}).items()
     if s.get("status") == "approved"
@@ -156,10 +163,10 @@ ALLOCATION = {
 
 
 def expected_buyer_totals(documents: list[dict[str, Any]]) -> dict[tuple[str, str], list[int]]:
-    """(batch, USCC) -> [used, reserved], read from the documents and pack.yaml alone."""
+    """(batch, buyer) -> [used, reserved], read from the documents and pack.yaml alone."""
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for d in documents:
-        key = (d["batch"], d["buyer"]["uscc"])
+        key = (d["batch"], identifier(d["buyer"]))
         status = d.get("status", "submitted")
         if key not in ALLOCATION or d["batch"] not in META["batches"]:
             continue
@@ -186,14 +193,14 @@ def test_ledger_totals_agree_with_an_independent_computation(
     report = json.loads(out.getvalue())
     view = next(v for v in report["ledgers"] if v["name"] == "buyer")
     got = {
-        (a["key"]["batch"], a["key"]["buyer_uscc"]): [a["used"], a["reserved"]]
+        (a["key"]["batch"], a["key"]["buyer_id"]): [a["used"], a["reserved"]]
         for a in view["accounts"]
         if a["used"] or a["reserved"]
     }
     expected = {k: v for k, v in expected_buyer_totals(documents).items() if any(v)}
     assert got == expected
     for a in view["accounts"]:
-        key = (a["key"]["batch"], a["key"]["buyer_uscc"])
+        key = (a["key"]["batch"], a["key"]["buyer_id"])
         if key in ALLOCATION:
             assert a["remaining"] == ALLOCATION[key] - a["used"] - a["reserved"]
             crossing = [o for o in a["orders"] if o["over"]]
@@ -215,7 +222,7 @@ def test_the_ledger_view_tells_the_story_check_tells(cli: Any) -> None:
     us = _view(run, "us_customer")
     assert us["rule_limits"] == [{"rule": "us-customer-cap", "limit": 75000}]
     assert us["rules"] == ["us-customer-cap"]
-    tencent = next(a for a in us["accounts"] if a["key"] == {"buyer_uscc": "91440300708461136T"})
+    tencent = next(a for a in us["accounts"] if a["key"] == {"buyer_id": "91440300708461136T"})
     assert tencent["name"] == "Shenzhen Tencent Computer Systems Co., Ltd. (91440300708461136T)"
     assert (tencent["limit"], tencent["remaining"]) == (75000, 75000 - 94000)
     assert tencent["first_over"]["order_id"] == "TC-2026-0040"

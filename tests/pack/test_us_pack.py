@@ -37,6 +37,8 @@ EXPECTED = {
     "jd-ship-0001.yaml": "ppppfpssfp",  # KYC not passed; no deployment mode
     "listed-owner-ship-0001.yaml": "psspppfpff",  # listed owners; cloud rental in Malaysia
     "zte-ship-0001.yaml": "fpspfpsssp",  # queued, shipping abroad; military end use
+    # an overseas subsidiary by its LEI: not licensed although in Singapore; a review host
+    "compute-sg-ship-0001.yaml": "fpspppppfp",
 }
 LETTER = {"pass": "p", "fail": "f", "skip": "s", "warn": "w"}
 

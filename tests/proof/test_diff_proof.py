@@ -309,13 +309,18 @@ def test_a_text_outside_ascii_is_written_as_the_pack_writes_it(cli: Any, tmp_pat
 
 def test_the_us_october_2026_update_lists_what_it_changes(cli: Any, tmp_path: Path) -> None:
     """2026.2.0 to 2026.3.0 of the US pack: each new rule, the listed-owner customer's
-    licence, and the fields the update declares (input-error)."""
+    licence, the fields the update declares (input-error), and the customer ledger now
+    keyed on buyer_id: before, every buyer without a USCC shared the buyer_uscc ''."""
     old = REPO / "tests" / "data" / "packs" / "us-bis-h200-2026-2026.2.0"
     changes = _changes(cli, old, US_PACK)
     assert set(changes) == {
         "input-error", "licensed-customer", "affiliates-rule", "distillation-advisory",
-        "offshore-deployment",
+        "offshore-deployment", "customer-cap",
     }  # fmt: skip
+    pooled = changes["customer-cap"]
+    assert (pooled["old"], pooled["new"]) == ("fail", "pass")
+    assert "uscc:" not in pooled["yaml"]  # a buyer with a USCC totals alike in both
+    assert list(pooled["earlier"]) == ["customer by buyer_uscc"]
     assert (changes["affiliates-rule"]["old"], changes["affiliates-rule"]["new"]) == (
         "absent",
         "fail",
