@@ -39,7 +39,8 @@ class CheckCoverage:
     when: str
     examples: int
     orders: int
-    proof: str  # "witness": an order the solver built fails it; "never": it cannot fail
+    proof: str  # "witness": an order the solver built fails it; "never": it cannot fail;
+    # "unknown": neither was shown; "not run": --no-proof
 
 
 def _judged_examples(
@@ -95,11 +96,10 @@ class SelfTest:
             outcomes.append(ExampleOutcome(rule.id, example.name, expected, actual, message))
         return outcomes
 
-    def coverage(self, report: Report | None) -> list[CheckCoverage]:
+    def coverage(self, report: Report | None, prove: bool = True) -> list[CheckCoverage]:
         """How many examples and checked orders fail each check, and whether an order
-        can (proved: checker.proof.lint builds one, or proves none exists)."""
-        from checker.proof.lint import lint
-
+        can (proved, unless `prove` is false: checker.proof.lint builds one, or proves
+        none exists)."""
         from_examples: Counter[tuple[str, int]] = Counter()
         for _, _, judged in self._judged:
             if not isinstance(judged, Exception):
@@ -107,11 +107,18 @@ class SelfTest:
         from_orders: Counter[tuple[str, int]] = Counter()
         for order in report.orders if report else ():
             _count(from_orders, order.results)
-        proved = lint(self.checker, simplest=False)
-        witnessed = {(w.rule, w.check) for w in proved.witnesses}
-        never = {(f.rule, f.check) for f in proved.findings if f.kind == "never-fires"}
+        witnessed: set[tuple[str, int]] = set()
+        never: set[tuple[str, int | None]] = set()
+        if prove:
+            from checker.proof.lint import lint
+
+            proved = lint(self.checker, simplest=False)
+            witnessed = {(w.rule, w.check) for w in proved.witnesses}
+            never = {(f.rule, f.check) for f in proved.findings if f.kind == "never-fires"}
 
         def proof(rule: str, check: int) -> str:
+            if not prove:
+                return "not run"
             if (rule, check) in witnessed:
                 return "witness"
             return "never" if (rule, check) in never else "unknown"

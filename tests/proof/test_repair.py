@@ -99,3 +99,21 @@ def test_a_one_file_check_does_not_import_the_solver(tmp_path: Path) -> None:
         [sys.executable, "-c", probe, str(order)], capture_output=True, text=True, cwd=REPO
     )
     assert ran.stdout.split()[-3:] == ["0", "False", "False"], ran.stdout + ran.stderr
+
+
+def test_rules_test_without_the_proof_neither_imports_the_solver_nor_shows_its_column(
+    tmp_path: Path,
+) -> None:
+    """The pre-commit hook's `rules test --no-proof`: the examples run, the solver does not."""
+    probe = (
+        "import sys\nfrom checker.cli.main import main\n"
+        "code = main(['rules', 'test', '--no-proof'])\n"
+        "print(code, 'z3' in sys.modules, 'checker.proof' in sys.modules)\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
+    assert ran.stdout.split()[-3:] == ["0", "False", "False"], ran.stdout + ran.stderr
+    assert "examples: " in ran.stdout and " 0 wrong" in ran.stdout
+    assert "the solver: not run, --no-proof" in ran.stdout
+    assert " / not run " in ran.stdout and "witness" not in ran.stdout
+    hooks = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    assert "entry: chipcheck rules test --no-proof\n" in hooks
