@@ -3,10 +3,12 @@ the pack's own id. Through the real CLI, on real files."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from checker.schema.forms import lei_check_digits
 from tests.conftest import BASE_ORDER, REPO, order_text, pack_copy, write
@@ -141,3 +143,15 @@ def test_conditions_read_the_buyers_id_and_scheme(cli: Any, tmp_path: Path) -> N
     lint = cli("rules", "lint", "--rules", pack, "--rule", "known-models", "--witnesses")
     assert "never-fires" not in lint.out, lint.out
     assert f"lei: {lei}" in lint.out, lint.out
+
+
+def test_the_documented_entities_are_the_us_packs() -> None:
+    """docs/declarations.md quotes the US pack's subsidiary and id-only customer."""
+    doc = (REPO / "docs" / "declarations.md").read_text(encoding="utf-8")
+    block = re.search(r"gives exactly one identifier.*?```yaml\n(.*?)```", doc, re.S)
+    assert block is not None
+    quoted = yaml.safe_load(block[1])["entities"]
+    pack = yaml.safe_load((US / "pack.yaml").read_text(encoding="utf-8"))["entities"]
+    listed = {e["name"]: e for e in pack}
+    for entity in quoted:
+        assert {k: listed[entity["name"]][k] for k in entity} == entity
