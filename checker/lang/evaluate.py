@@ -21,7 +21,6 @@ from checker.lang.tree import (
     Operand,
     Value,
     leaves,
-    numeric,
 )
 from checker.schema import forms
 
@@ -79,6 +78,15 @@ def exact_value(operand: Operand, facts: Mapping[str, Value]) -> int | Fraction:
     return Fraction(left) / right
 
 
+def _comparable(operand: Operand, facts: Mapping[str, Value]) -> Value | Fraction:
+    """A side of a comparison: a number exactly (the decimal written, not the double
+    nearest it), any other value as it is."""
+    if isinstance(operand, Arith):
+        return exact_value(operand, facts)
+    value = operand.value if isinstance(operand, Const) else facts[operand.name]
+    return decimal_fraction(value) if type(value) is float else value
+
+
 def folded(text: str) -> str:
     """Text as `~=` compares it: letters in one case, runs of spacing as one space,
     none at the ends (so "lenovo  group" ~= "Lenovo Group")."""
@@ -101,10 +109,7 @@ def holds(condition: Condition, facts: Mapping[str, Value]) -> bool:
     """Whether the condition holds, in plain Python: for tests, explanations and a
     waiver's `when` (which selects orders; the engine still judges every check)."""
     if isinstance(condition, Comparison):
-        left, right = evaluate(condition.left, facts), evaluate(condition.right, facts)
-        if numeric(left) and numeric(right):  # exactly, not as the doubles nearest
-            exact = exact_value(condition.left, facts), exact_value(condition.right, facts)
-            return bool(_COMPARE[condition.op](*exact))
+        left, right = _comparable(condition.left, facts), _comparable(condition.right, facts)
         return bool(_COMPARE[condition.op](left, right))
     if isinstance(condition, Member):
         found = evaluate(condition.item, facts) in condition.values
