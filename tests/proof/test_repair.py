@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from checker.authoring.diffreport import RENDERERS
+from checker.cli.main import DIFF_FORMATS
 from tests.conftest import PACK, REPO, pack_copy, write
 
 SHARE_OF_TOTAL = (
@@ -89,16 +91,19 @@ def test_passing_orders_need_nothing(cli: Any) -> None:
 
 
 def test_a_one_file_check_does_not_import_the_solver(tmp_path: Path) -> None:
-    """The solver is for the commands that prove; a check does not pay for it."""
+    """The solver is for the commands that prove, the rule diff's renderers for
+    diff-rules; a check pays for neither."""
     probe = (
         "import sys\nfrom checker.cli.main import main\ncode = main(['check', sys.argv[1]])\n"
-        "print(code, 'z3' in sys.modules, 'checker.proof' in sys.modules)\n"
+        "print(code, 'z3' in sys.modules, 'checker.proof' in sys.modules,\n"
+        "      'checker.authoring.diffreport' in sys.modules)\n"
     )
     order = REPO / "examples" / "orders" / "alibaba-2026-0003.yaml"
     ran = subprocess.run(
         [sys.executable, "-c", probe, str(order)], capture_output=True, text=True, cwd=REPO
     )
-    assert ran.stdout.split()[-3:] == ["0", "False", "False"], ran.stdout + ran.stderr
+    assert ran.stdout.split()[-4:] == ["0", "False", "False", "False"], ran.stdout + ran.stderr
+    assert tuple(RENDERERS) == DIFF_FORMATS  # the CLI's choices, named without the import
 
 
 def test_rules_test_without_the_proof_neither_imports_the_solver_nor_shows_its_column(
