@@ -10,7 +10,7 @@ exists), and their conditions are the condition language, evaluated exactly.
 
 A path names where a value comes from: an order field (`date`, `buyer.uscc`,
 `justification.purpose`, or one the pack declares), an attribute of what the order
-names (`batch.cap`, `entity.name`: the registry entity of the buyer's USCC), or inside
+names (`batch.cap`, `entity.name`: the entity the buyer's identifier names), or inside
 `over:` an item's field (`units`, `model`, `known`, `model.origin`, a declared line
 field; `item` for a list of values).
 """
@@ -77,7 +77,7 @@ class Order_(NamedTuple):
     extras: Extras
     batch: Any  # the batch record, or None
     batch_attrs: Mapping[str, Any]
-    entity: Any  # the entity of the buyer's USCC, or None
+    entity: Any  # the entity the buyer's identifier names, or None
     entity_attrs: Mapping[str, Any]
 
 
