@@ -3,12 +3,12 @@ derives from it, as solver terms.
 
 The order ranges over everything the packs can tell apart, within stated bounds: any
 buyer of either pack, any USCC, LEI or id a pack writes, or one of each scheme neither
-names, written with any of their names or another; any batch of either pack or none; any date; 1 to `lines` lines, each of
-any model of either catalog or none and 1 to 10^9 units; every field either pack
-declares, given or not; and, per ledger, any total of earlier orders. Text an order
-writes freely is one of the texts the packs mention or one they do not: no condition
-can tell two unmentioned texts apart (a pattern can: see checker.proof.terms).
-Decimals are searched to one place more than any decimal either pack writes.
+names, written with any of their names or another; any batch of either pack or none;
+any date; 1 to `lines` lines, each of any model of either catalog or none and 1 to 10^9
+units; every field either pack declares, given or not; and, per ledger, any total of
+earlier orders. Text an order writes freely is one of the texts the packs mention or
+one they do not: no condition can tell two unmentioned texts apart (a pattern can: see
+checker.proof.terms). Decimals are searched to one place more than any decimal either pack writes.
 """
 
 from __future__ import annotations

@@ -59,16 +59,18 @@ def uscc_check_digit(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def valid_uscc(code: str) -> str:
-    if len(code) != 18:
-        raise ValueError(f"a USCC has 18 characters, this one has {len(code)}")
+def _code_form(code: str, name: str, length: int, alphabet: str, allowed: str) -> None:
+    """A code's length and characters, the first wrong one named (before its check digits)."""
+    if len(code) != length:
+        raise ValueError(f"{name} has {length} characters, this one has {len(code)}")
     for position, char in enumerate(code, start=1):
-        if char not in USCC_ALPHABET:
-            hint = " (use capital letters)" if char.upper() in USCC_ALPHABET else ""
-            raise ValueError(
-                f"character {char!r} at position {position} is not in the USCC alphabet "
-                f"0-9 A-H J-N P-R T U W-Y{hint}"
-            )
+        if char not in alphabet:
+            hint = " (use capital letters)" if char.upper() in alphabet else ""
+            raise ValueError(f"character {char!r} at position {position} is not {allowed}{hint}")
+
+
+def valid_uscc(code: str) -> str:
+    _code_form(code, "a USCC", 18, USCC_ALPHABET, "in the USCC alphabet 0-9 A-H J-N P-R T U W-Y")
     expected = uscc_check_digit(code[:17])
     if code[17] != expected:
         raise ValueError(
@@ -91,14 +93,7 @@ def lei_check_digits(first18: str) -> str:
 
 
 def valid_lei(code: str) -> str:
-    if len(code) != 20:
-        raise ValueError(f"an LEI has 20 characters, this one has {len(code)}")
-    for position, char in enumerate(code, start=1):
-        if char not in LEI_ALPHABET:
-            hint = " (use capital letters)" if char.upper() in LEI_ALPHABET else ""
-            raise ValueError(
-                f"character {char!r} at position {position} is not a digit or letter A-Z{hint}"
-            )
+    _code_form(code, "an LEI", 20, LEI_ALPHABET, "a digit or letter A-Z")
     expected = lei_check_digits(code[:18])
     if code[18:] != expected:
         raise ValueError(
