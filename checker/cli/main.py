@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, cast
 
 from checker import __version__
 from checker.cli.common import UsageError, load_config
@@ -28,15 +29,37 @@ SCHEMAS = ("order", "rules", "pack", "waivers")
 DIFF_FORMATS = ("text", "json")
 
 
+def _columns() -> int:
+    """The terminal's width as shutil.get_terminal_size tells it (COLUMNS, then the
+    terminal, else 80), without importing shutil: argparse does on every run, for a
+    help text most runs never print (it loads zlib, bz2 and lzma, ~4 ms)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Parser(argparse.ArgumentParser):
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        formatter: Any = self.formatter_class  # typeshed's protocol omits `width`
+        return cast(argparse.HelpFormatter, formatter(prog=self.prog, width=_columns() - 2))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--debug",
         action="store_true",
         default=argparse.SUPPRESS,
         help="on an internal error, print the traceback",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="chipcheck",
         description="Check AI-chip purchase orders against a declarative rule pack.",
         epilog="Exit status: 0 all orders pass, 1 some order fails, 2 an order or the rule "
@@ -50,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         "rule pack directory, or a bundled pack's name: cn-h200-2026, us-bis-h200-2026 "
         "(default: [tool.chipcheck] rules, else cn-h200-2026)"
     )
-    waiving = argparse.ArgumentParser(add_help=False)
+    waiving = _Parser(add_help=False)
     waiving.add_argument(
         "--waivers",
         type=_path,
@@ -206,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     rules_commands = rules.add_subparsers(dest="action", metavar="ACTION")
-    pack_option = argparse.ArgumentParser(add_help=False)
+    pack_option = _Parser(add_help=False)
     pack_option.add_argument(
         "--rules", type=_path, metavar="DIR", default=argparse.SUPPRESS, help=rules_help
     )

@@ -6,12 +6,13 @@ least 0.6), so a message never guesses wildly; ties go to the same name on every
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 
 
 def close_to(word: str, known: Iterable[str]) -> str | None:
     """The known name closest to `word`, if one is close."""
+    import difflib  # on a mistake only: a passing run does not load it
+
     found = difflib.get_close_matches(word, list(known), n=1)
     return found[0] if found else None
 
@@ -29,4 +30,6 @@ def unknown(word: str, what: str, known: Iterable[str]) -> str:
 
 def nearest(word: str, choices: Sequence[str]) -> str:
     """The most similar choice, however far: for a message that must always name one."""
+    import difflib
+
     return max(choices, key=lambda c: (difflib.SequenceMatcher(None, word, c).ratio(), c))
