@@ -110,11 +110,12 @@ class PackFacts:
         f["buyer_name"] = _texts(
             [(o.name == i, n) for i, n in enumerate(w.spellings)], w.fresh_name
         )
-        parties = list(enumerate(w.parties))
-        f["buyer_uscc"] = _texts([(o.buyer == i, k) for i, (s, k) in parties if s == "uscc"], "")
-        f["buyer_id"] = _texts([(o.buyer == i, k) for i, (_, k) in parties[:-1]], parties[-1][1][1])
+        f["buyer_uscc"] = self._identifier("uscc").term
+        # the last party is the ITE's default: the order names one of them
+        *named, (last_scheme, last_key) = w.parties
+        f["buyer_id"] = _texts([(o.buyer == i, k) for i, (_, k) in enumerate(named)], last_key)
         f["buyer_scheme"] = _texts(
-            [(o.buyer == i, s) for i, (s, _) in parties[:-1]], parties[-1][1][0]
+            [(o.buyer == i, s) for i, (s, _) in enumerate(named)], last_scheme
         )
         unknown = [z3.And(line.active, self._unknown(line.model, catalog)) for line in o.lines]
         f["unknown_model_count"] = Term(z3.Sum([z3.If(u, 1, 0) for u in unknown]), number)
@@ -168,10 +169,9 @@ class PackFacts:
         }  # fmt: skip
         if path in direct:
             return Given(self.facts[direct[path]], always)
-        if path in ("buyer.uscc", "buyer.lei", "buyer.id"):
-            scheme = path.split(".")[1]
-            named = [(o.buyer == i, k) for i, (s, k) in enumerate(w.parties) if s == scheme]
-            return Given(_texts(named, ""), z3.Or([test for test, _ in named]))
+        head, _, rest = path.partition(".")
+        if head == "buyer" and rest in forms.PARTY_SCHEMES:
+            return self._identifier(rest)
         if path in o.plain:
             return o.plain[path]
         if path == "justification":
@@ -188,7 +188,6 @@ class PackFacts:
             )
         if path == "entity.name":
             return Given(self.facts["registered_name"], self._listed())
-        head, _, rest = path.partition(".")
         for (place, fname), fld in o.fields.items():
             if (place == "order" and path == fname) or (
                 place != "order" and path == f"{place}.{fname}"
@@ -204,6 +203,13 @@ class PackFacts:
                 return None
             return self._attribute(head, rest, tree.kind(DECLARED[declared.type]))
         return None
+
+    def _identifier(self, scheme: str) -> Given:
+        """The buyer's identifier of one scheme ('' for a buyer identified otherwise),
+        given when the buyer is identified so."""
+        o = self.order
+        named = [(o.buyer == i, k) for i, (s, k) in enumerate(o.universe.parties) if s == scheme]
+        return Given(_texts(named, ""), z3.Or([test for test, _ in named]))
 
     def _listed(self) -> z3.BoolRef:
         w, meta = self.order.universe, self.pack.meta

@@ -241,13 +241,7 @@ def _parties(packs: Sequence[RulePack], texts: Sequence[str]) -> list[tuple[str,
 
 def _scheme_of(text: str) -> str | None:
     """The scheme a text would identify a party by, if an order may give it as one."""
-    for scheme, valid in (("uscc", forms.valid_uscc), ("lei", forms.valid_lei)):
-        try:
-            valid(text)
-        except ValueError:
-            continue
-        return scheme
-    return "id" if _is_id(text) else None
+    return forms.code_scheme(text) or ("id" if _is_id(text) else None)
 
 
 class Builder:

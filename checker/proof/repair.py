@@ -28,7 +28,7 @@ from checker.proof.facts import PackFacts
 from checker.proof.orders import FIRST_DAY, Order, ledger_identity, order, universe
 from checker.proof.simplest import ProofError, judge
 from checker.proof.terms import FRESH, Term, day, python_value, rational, text_val
-from checker.schema.forms import visible_length
+from checker.schema.forms import PARTY_SCHEMES, visible_length
 
 _OBJECTING = ("fail", "warn")
 
@@ -79,7 +79,7 @@ class _Pins:
         self.document = document
         self.found: list[z3.BoolRef] = []
 
-    def index(self, var: z3.ArithRef, options: Sequence[str], value: str) -> None:
+    def index(self, var: z3.ArithRef, options: Sequence[object], value: object) -> None:
         self.found.append(var == (options.index(value) if value in options else len(options)))
 
     def text(self, term: Term, value: str, length: z3.ArithRef | None) -> None:
@@ -106,9 +106,8 @@ class _Pins:
     def pin(self) -> list[z3.BoolRef]:
         o, d, w = self.o, self.document, self.o.universe
         buyer = d["buyer"]
-        scheme = next(s for s in ("uscc", "lei", "id") if buyer.get(s) is not None)
-        parties = [f"{s} {k}" for s, k in w.parties]
-        self.index(o.buyer, parties, f"{scheme} {buyer[scheme]}")
+        scheme = next(s for s in PARTY_SCHEMES if buyer.get(s) is not None)
+        self.index(o.buyer, w.parties, (scheme, buyer[scheme]))
         names = [normalise_name(n) for n in w.spellings]
         self.index(o.name, names, normalise_name(d["buyer"]["name"]))
         self.index(o.batch, w.batches, d["batch"])

@@ -103,12 +103,16 @@ def valid_lei(code: str) -> str:
     return code
 
 
-def _is(valid: Any, code: str) -> bool:
-    try:
-        valid(code)
-    except ValueError:
-        return False
-    return True
+def code_scheme(text: str) -> str | None:
+    """ "uscc" or "lei" if the text is a valid code of that scheme (check digits and all),
+    else None: what an id may not be, since it would name a second party."""
+    for scheme, valid in (("uscc", valid_uscc), ("lei", valid_lei)):
+        try:
+            valid(text)
+        except ValueError:
+            continue
+        return scheme
+    return None
 
 
 class _Party(Protocol):
@@ -146,10 +150,8 @@ def one_identifier(party: Q) -> Q:
             f"give one identifier, not {' and '.join(given)}: the USCC where there is one, "
             "else the LEI, else the pack's own id"
         )
-    if party.id is not None:
-        for scheme, valid in (("uscc", valid_uscc), ("lei", valid_lei)):
-            if _is(valid, party.id):
-                raise ValueError(f"id {party.id} is a valid {scheme.upper()}: give it as {scheme}")
+    if party.id is not None and (scheme := code_scheme(party.id)) is not None:
+        raise ValueError(f"id {party.id} is a valid {scheme.upper()}: give it as {scheme}")
     return party
 
 
