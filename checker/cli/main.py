@@ -139,9 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     _paths(waivers)
     waivers.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     waivers.add_argument("--format", choices=("text", "json"), default="text")
-    waivers.add_argument(
-        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
-    )
+    _enforce_proposed(waivers)
 
     attest = commands.add_parser(
         "attest",
@@ -158,9 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="sign the record with this private key (PEM: ed25519 or ECDSA P-256, as openssl "
         "genpkey writes it): FILE is then a DSSE envelope, as in-toto verifies it",
     )
-    attest.add_argument(
-        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
-    )
+    _enforce_proposed(attest)
     verify = commands.add_parser(
         "verify",
         help="re-hash and re-check what a verdict record names, as of its date; list every "
@@ -198,12 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     ledger.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     ledger.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
     ledger.add_argument("--output", type=_path, metavar="FILE", help="write here, not stdout")
-    ledger.add_argument(
-        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
-    )
-    ledger.add_argument(
-        "--waivers", type=_path, metavar="FILE", help=argparse.SUPPRESS
-    )  # read only so that the configured waivers file is never taken for an order
+    _enforce_proposed(ledger)
+    _configured_waivers(ledger)
 
     suggest = commands.add_parser(
         "suggest",
@@ -214,12 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     _paths(suggest)
     suggest.add_argument("--rules", type=_path, metavar="DIR", help=rules_help)
     suggest.add_argument("--format", choices=("text", "json"), default="text")
-    suggest.add_argument(
-        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
-    )
-    suggest.add_argument(
-        "--waivers", type=_path, metavar="FILE", help=argparse.SUPPRESS
-    )  # read only so that the configured waivers file is never taken for an order
+    _enforce_proposed(suggest)
+    _configured_waivers(suggest)
 
     rules = commands.add_parser(
         "rules",
@@ -407,6 +395,17 @@ def _paths(
     help: str = "order files or directories (default: [tool.chipcheck] orders)",
 ) -> None:
     parser.add_argument("paths", nargs="*", type=_path, metavar="PATH", help=help)
+
+
+def _enforce_proposed(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--enforce-proposed", action="store_true", help="judge as check --enforce-proposed does"
+    )
+
+
+def _configured_waivers(parser: argparse.ArgumentParser) -> None:
+    """Read only so that the configured waivers file is never taken for an order."""
+    parser.add_argument("--waivers", type=_path, metavar="FILE", help=argparse.SUPPRESS)
 
 
 def _date(text: str) -> dt.date:
