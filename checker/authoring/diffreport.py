@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from checker.core.escaping import for_terminal, unicode_safe_data
@@ -22,6 +22,12 @@ def bounds(proof: Proof) -> str:
         "pack or none, any date, any value of the fields they declare, and any total "
         "of earlier orders in each ledger"
     )
+
+
+def earlier_totals(earlier: Iterable[tuple[str, int]]) -> str:
+    """The ledger totals a shown order needs of earlier orders, in words."""
+    totals = ", ".join(f"{ledger} {total:,}" for ledger, total in earlier)
+    return f"with earlier orders totalling, per ledger: {totals}"
 
 
 def proof_json(proof: Proof) -> dict[str, object]:
@@ -104,8 +110,7 @@ def _proof_text(proof: Proof) -> list[str]:
             f"    new: {w.new_message or '(rule absent)'}",
         ]
         if w.earlier:
-            totals = ", ".join(f"{ledger} {total:,}" for ledger, total in w.earlier)
-            lines.append(f"    with earlier orders totalling, per ledger: {totals}")
+            lines.append(f"    {earlier_totals(w.earlier)}")
         lines += [
             "    simplest such order (save it as a .yaml file to keep it):",
             *(f"      {line}" for line in to_yaml(w.order).splitlines()),

@@ -99,6 +99,7 @@ def _rules_lint(pack: RulePack, args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
+    from checker.authoring.diffreport import earlier_totals
     from checker.authoring.strategies import to_yaml
     from checker.judge.checking import Checker
     from checker.proof.lint import lint
@@ -142,8 +143,7 @@ def _rules_lint(pack: RulePack, args: argparse.Namespace) -> int:
             print()
             print(for_terminal(f"{w.rule} #{w.check}:"))
             if w.earlier:
-                totals = ", ".join(f"{ledger} {total:,}" for ledger, total in w.earlier)
-                print(for_terminal(f"  with earlier orders totalling, per ledger: {totals}"))
+                print(for_terminal(f"  {earlier_totals(w.earlier)}"))
             print("\n".join(f"  {for_terminal(line)}" for line in to_yaml(w.order).splitlines()))
     print("nothing found" if not found.findings and not found.missing else "some findings")
     return 1 if found.findings or found.missing else 0
