@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
 from checker.core.problems import Problem
@@ -38,13 +38,45 @@ class WaiversInfo(NamedTuple):
     waivers: tuple[Mapping[str, str | None], ...]  # each waiver's terms, in file order
 
 
+class Words:
+    """A result's message, worded the first time a report reads it: most formats never
+    show a passing result's words (the quiet text report, SARIF, GitHub annotations,
+    JUnit), and results of equal inputs share one Words, so each is worded once."""
+
+    __slots__ = ("_text", "_word")
+
+    def __init__(self, word: Callable[[], str]) -> None:
+        self._word: Callable[[], str] | None = word
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._word is not None:
+            self._text, self._word = self._word(), None
+        assert self._text is not None
+        return self._text
+
+    @property
+    def worded(self) -> bool:
+        """Whether the words were built: a report read them, or they were given."""
+        return self._word is None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Words) and str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return f"Words({str(self)!r})"
+
+
 class RuleResult(NamedTuple):
     """One rule's outcome for one order (a named tuple: six are made per order, and a
     tuple is built about five times faster than a frozen dataclass)."""
 
     rule: str
     status: Status
-    message: str
+    words: Words | str  # the message: read it as `message`
     facts: Mapping[str, Any]  # read-only: one result may be shared by equal orders
     failed: tuple[int, ...] = ()  # indices of the rule's checks that failed
     line: int | None = None  # where the judged field is, for a failing or warning result
@@ -52,6 +84,11 @@ class RuleResult(NamedTuple):
     # the waiver that matched a failing or warning result: applied (status `waived`),
     # or out of force (the status stays, and the report says which waiver and when)
     waiver: Waived | None = None
+
+    @property
+    def message(self) -> str:
+        words = self.words
+        return words if type(words) is str else str(words)
 
 
 class OrderResult(NamedTuple):

@@ -12,6 +12,7 @@ import heapq
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ from checker.core.results import (
     RuleResult,
     Status,
     Verdict,
+    Words,
 )
 
 MEMO_SIZE = 1024  # results, and wordings, remembered per rule (a few MB at most)
@@ -265,12 +267,12 @@ class _RuleJudge:
     """One rule's results from the engine's firings, remembered for repeated inputs.
 
     A rule's outcome is given by its marks: which of its engine rules fired (check
-    indices, SKIP_MARK first). Its result is a function of the marks and the facts it
-    shows; its wording, of the marks and the facts that outcome's messages read, which
-    are fewer (a pass message does not name the order date). Orders repeat most of
-    those (the same buyer, batch and model mix), so each distinct input is worded once:
-    rendering messages was about half of judging an order. Both memories are bounded:
-    they start over when one holds MEMO_SIZE entries.
+    indices, SKIP_MARK first). Its status follows from the marks alone; its result is a
+    function of the marks and the facts it shows; its words, of the marks and the facts
+    that outcome's messages read, which are fewer (a pass message does not name the
+    order date). Orders repeat most of those (the same buyer, batch and model mix), so
+    each distinct input has one Words, worded only if a report reads it. Both memories
+    are bounded: they start over when one holds MEMO_SIZE entries.
     """
 
     def __init__(self, rule: PackRule, fail: Status, facts: Mapping[str, object]) -> None:
@@ -279,8 +281,10 @@ class _RuleJudge:
         self.facts = facts
         self.shown = _values_of(rule.facts)
         self.results: dict[tuple[Any, ...], RuleResult] = {}
-        self.wordings: dict[tuple[Any, ...], tuple[Status, str]] = {}
-        self.reads: dict[tuple[int, ...], Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
+        self.wordings: dict[tuple[Any, ...], Words] = {}
+        self.reads: dict[
+            tuple[int, ...], tuple[tuple[str, ...], Callable[[Mapping[str, Any]], tuple[Any, ...]]]
+        ] = {}
         skips = ((PERIOD_MARK, rule.period_message), (SKIP_MARK, rule.skip_message))
         self.skips = {mark: template for mark, template in skips if template is not None}
 
@@ -291,21 +295,25 @@ class _RuleJudge:
             if len(self.results) >= MEMO_SIZE or len(self.wordings) >= MEMO_SIZE:
                 self.results.clear()
                 self.wordings.clear()
-            status, message = self._wording(facts, marks)
-            failed = () if status == "skip" else marks
+            skipped = self._skipped(marks) is not None
+            status: Status = "skip" if skipped else self.fail if marks else "pass"
             shown = MappingProxyType(dict(zip(self.rule.facts, key[1], strict=True)))
-            found = RuleResult(self.rule.rule.id, status, message, shown, failed)
+            words = self._words(facts, marks)
+            found = RuleResult(self.rule.rule.id, status, words, shown, () if skipped else marks)
             self.results[key] = found
         return found
 
-    def _wording(self, facts: Mapping[str, Any], marks: tuple[int, ...]) -> tuple[Status, str]:
+    def _words(self, facts: Mapping[str, Any], marks: tuple[int, ...]) -> Words:
         reads = self.reads.get(marks)
         if reads is None:
-            reads = self.reads[marks] = _values_of(self._read_by(marks))
-        key = (marks, reads(facts))
+            names = self._read_by(marks)
+            reads = self.reads[marks] = (names, _values_of(names))
+        names, values_of = reads
+        values = values_of(facts)
+        key = (marks, values)
         found = self.wordings.get(key)
         if found is None:
-            found = self.wordings[key] = self._word(facts, marks)
+            found = self.wordings[key] = Words(partial(self._word, names, values, marks))
         return found
 
     def _skipped(self, marks: tuple[int, ...]) -> Template | None:
@@ -314,7 +322,8 @@ class _RuleJudge:
         return self.skips.get(marks[0]) if marks else None
 
     def _read_by(self, marks: tuple[int, ...]) -> tuple[str, ...]:
-        """Facts the messages of an outcome read, fix values included."""
+        """Facts the messages of an outcome read, fix values included: the words are
+        made of these alone."""
         pack_rule = self.rule
         if skipped := self._skipped(marks):
             return skipped.fields
@@ -328,14 +337,16 @@ class _RuleJudge:
             read += [f for f in check.message.fields if f in self.facts]
         return tuple(dict.fromkeys(read))
 
-    def _word(self, facts: Mapping[str, Any], marks: tuple[int, ...]) -> tuple[Status, str]:
+    def _word(self, names: tuple[str, ...], values: tuple[Any, ...], marks: tuple[int, ...]) -> str:
+        """The words of an outcome, from the facts its messages read (and no others)."""
         pack_rule = self.rule
+        facts = dict(zip(names, values, strict=True))
         if skipped := self._skipped(marks):
-            return "skip", skipped.render(facts)
+            return skipped.render(facts)
         if not marks:
-            return "pass", pack_rule.pass_message.render(facts)
+            return pack_rule.pass_message.render(facts)
         details = "; ".join(explain_check(pack_rule.checks[i], facts) for i in marks)
-        return self.fail, f"{pack_rule.message.render(facts)}: {details}"
+        return f"{pack_rule.message.render(facts)}: {details}"
 
 
 def _values_of(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
