@@ -7,8 +7,8 @@ its offset, with the closest known name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
+from checker.core.frozen import replace
 from checker.core.suggestions import unknown
 from checker.lang.parse import (
     Compare,

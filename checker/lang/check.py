@@ -13,11 +13,11 @@ Each error points at the part it is about.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from fractions import Fraction
 
 from checker.core import dates
 from checker.core.dates import Date
+from checker.core.frozen import replace
 from checker.lang.bind import bind
 from checker.lang.evaluate import evaluate, exact_value
 from checker.lang.parse import (

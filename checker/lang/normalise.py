@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from checker.core.dates import Date
+from checker.core.frozen import replace
 from checker.lang.tree import (
     INVERSE,
     AllOf,

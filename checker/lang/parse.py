@@ -22,9 +22,9 @@ points at the mistake.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 
 from checker.core import numbers
+from checker.core.frozen import Frozen, replace
 from checker.lang.tree import KEYWORDS, OPERATORS, Const, ExpressionError, Fact, Span, Value
 from checker.schema import forms
 
@@ -43,24 +43,21 @@ _UNDERSCORES = re.compile(r"[0-9](?:_?[0-9])*")  # an underscore only between tw
 MAX_DEPTH = 32  # parentheses, `not`, unary minus and chained operators, nested
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
+class Name(Frozen):
     """A fact or a parameter, as written."""
 
     text: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Literal:
+class Literal(Frozen):
     """A number, a quoted text, true or false, as written."""
 
     value: Value
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Op:
+class Op(Frozen):
     """Arithmetic: `left op right`; `at` is where the operator stands."""
 
     op: str
@@ -75,8 +72,7 @@ class Op:
 Expr = Name | Literal | Op | Fact | Const
 
 
-@dataclass(frozen=True, slots=True)
-class Compare:
+class Compare(Frozen):
     left: Expr
     op: str
     right: Expr
@@ -84,8 +80,7 @@ class Compare:
     at: int  # the operator
 
 
-@dataclass(frozen=True, slots=True)
-class In:
+class In(Frozen):
     """`item [not] in [...]` or `item [not] in LIST_PARAMETER`."""
 
     item: Expr
@@ -95,28 +90,24 @@ class In:
     at: int  # the list
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(Frozen):
     item: Expr
     pattern: str
     negated: bool
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Negated:
+class Negated(Frozen):
     operand: Syntax
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Both:
+class Both(Frozen):
     parts: tuple[Syntax, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Either:
+class Either(Frozen):
     parts: tuple[Syntax, ...]
     span: Span
 

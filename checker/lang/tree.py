@@ -4,8 +4,8 @@ read back as text (in messages) and walked (names, tests, literals)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
+from checker.core.frozen import Frozen, field
 from checker.core.types import VALUE_TYPES
 
 Value = int | float | bool | str
@@ -28,22 +28,19 @@ Span = tuple[int, int]  # [start, end): 0-based offsets into the condition's tex
 # what checker.lang.check found it to be (int, float, str, bool, Date); neither takes part in
 # equality: `a > 1` is the same test wherever it stands. Nodes a rewrite builds (the
 # normal form) may have no span; every operand has its type.
-@dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(Frozen):
     name: str
     span: Span | None = field(default=None, compare=False, repr=False)
     type: type | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Const:
+class Const(Frozen):
     value: Value
     span: Span | None = field(default=None, compare=False, repr=False)
     type: type | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Arith:
+class Arith(Frozen):
     op: str  # + - * / %
     left: Operand
     right: Operand
@@ -54,42 +51,36 @@ class Arith:
 Operand = Fact | Const | Arith
 
 
-@dataclass(frozen=True, slots=True)
-class Comparison:
+class Comparison(Frozen):
     left: Operand
     op: str
     right: Operand
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(Frozen):
     item: Operand
     values: tuple[Value, ...]
     negated: bool  # `not in`
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Not:
+class Not(Frozen):
     operand: Condition
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class AllOf:
+class AllOf(Frozen):
     parts: tuple[Condition, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class AnyOf:
+class AnyOf(Frozen):
     parts: tuple[Condition, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Matches:
+class Matches(Frozen):
     """`item matches "pattern"`: the whole text has the form (Rust's regex, linear)."""
 
     item: Operand
