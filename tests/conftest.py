@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,11 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Loaded packs are cached on disk (checker.pack.cache): the tests, and every chipcheck
+# they start, share one cache of their own, never the user's, gone after the session.
+_CACHE = tempfile.TemporaryDirectory(prefix="chipcheck-test-cache-")
+os.environ["CHIPCHECK_CACHE_DIR"] = _CACHE.name
 PACK = REPO / "rules" / "cn-h200-2026"
 
 # The default pack's rules, exactly as SPEC section 2 names and orders them.

@@ -32,6 +32,7 @@ from checker.lang.tree import (
     ParamValue,
     names,
 )
+from checker.pack import cache
 from checker.pack.soundness import (
     GAP_NAMES,
     RESERVED,
@@ -203,9 +204,12 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
             problems.append(Problem(path.as_posix(), None, None, f"cannot read: {exc.strerror}"))
     if problems:
         return problems
+    entry = cache.key(directory, digest.hexdigest())
+    if (cached := _cached(entry, digest.hexdigest())) is not None:
+        return cached
     # A broken pack.yaml does not hide the rule files' problems: all are reported.
     loaded_meta = _load_meta(directory / PACK_FILE, problems)
-    meta, attrs, vocabulary = loaded_meta if loaded_meta else (None, {}, None)
+    meta_doc, meta, attrs, vocabulary = loaded_meta if loaded_meta else (None, None, {}, None)
     places = Places(order_places(meta)) if meta else NO_PLACES
     rules: dict[str, PackRule] = {}
     warnings: list[Problem] = []
@@ -242,15 +246,9 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
             )
     if problems:
         return problems
+    assert meta_doc is not None
     ordered = tuple(rules[rule_id] for rule_id in meta.rules)
-    keyed = tuple(k for r in ordered for k in r.keyed)
-    if keyed:  # the rules' keyed parameters are facts the checker looks up per order
-        vocabulary = vocabulary._replace(
-            facts={**vocabulary.facts, **{k.fact: k.spec for k in keyed}},
-            locators={**vocabulary.locators, **{k.fact: vocabulary.locators[k.by] for k in keyed}},
-            keyed=keyed,
-        )
-    return RulePack(
+    pack = RulePack(
         meta.name,
         meta.version,
         digest.hexdigest(),
@@ -259,10 +257,46 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
         ordered,
         tuple(warnings),
         tuple(files),
-        vocabulary,
+        _with_keyed(vocabulary, ordered),
         attrs,
         places,
     )
+    # the vocabulary holds functions: it is built again from pack.yaml (~2 ms)
+    kept = {name: value for name, value in pack._asdict().items() if name != "vocabulary"}
+    cache.store(entry, (meta_doc, kept))
+    return pack
+
+
+_KEPT = tuple(name for name in RulePack._fields if name != "vocabulary")
+
+
+def _with_keyed(vocabulary: Vocabulary, rules: tuple[PackRule, ...]) -> Vocabulary:
+    """The rules' keyed parameters are facts the checker looks up per order."""
+    keyed = tuple(k for r in rules for k in r.keyed)
+    if not keyed:
+        return vocabulary
+    return vocabulary._replace(
+        facts={**vocabulary.facts, **{k.fact: k.spec for k in keyed}},
+        locators={**vocabulary.locators, **{k.fact: vocabulary.locators[k.by] for k in keyed}},
+        keyed=keyed,
+    )
+
+
+def _cached(entry: str, digest: str) -> RulePack | None:
+    """The pack kept under `entry`, its vocabulary built again, if it is the pack asked
+    for (checker.pack.cache has checked the entry's own digest)."""
+    kept = cache.load(entry)
+    if not (isinstance(kept, tuple) and len(kept) == 2):
+        return None
+    meta_doc, fields = kept
+    if not (isinstance(meta_doc, Document) and isinstance(fields, dict)):
+        return None
+    if set(fields) != set(_KEPT) or fields["sha256"] != digest:
+        return None
+    vocabulary = build_vocabulary(meta_doc, fields["meta"], fields["attrs"])
+    if isinstance(vocabulary, list):
+        return None
+    return RulePack(**fields, vocabulary=_with_keyed(vocabulary, fields["rules"]))
 
 
 def _one_cause(problems: list[Problem], meta: Path) -> list[Problem]:
@@ -289,9 +323,11 @@ def _one_cause(problems: list[Problem], meta: Path) -> list[Problem]:
     return kept
 
 
-def _load_meta(path: Path, problems: list[Problem]) -> tuple[PackMeta, Extras, Vocabulary] | None:
-    """pack.yaml: its reference data with their declared attributes, and the
-    vocabulary its declarations make."""
+def _load_meta(
+    path: Path, problems: list[Problem]
+) -> tuple[Document, PackMeta, Extras, Vocabulary] | None:
+    """pack.yaml: its document, its reference data with their declared attributes, and
+    the vocabulary its declarations make."""
     doc = read_document(path)
     if isinstance(doc, list):
         problems.extend(doc)
@@ -305,7 +341,7 @@ def _load_meta(path: Path, problems: list[Problem]) -> tuple[PackMeta, Extras, V
     if isinstance(vocabulary, list):
         problems.extend(vocabulary)
         return None
-    return meta, attrs, vocabulary
+    return doc, meta, attrs, vocabulary
 
 
 def attribute_places(doc: Document) -> Places:
