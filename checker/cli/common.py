@@ -81,10 +81,10 @@ def pack_source(args: argparse.Namespace, config: Config) -> str:
     return named.as_posix() if named is not None else DEFAULT_PACK.name
 
 
-def load_pack_from(directory: Path) -> RulePack | None:
+def load_pack_from(directory: Path, *, cached: bool = True) -> RulePack | None:
     from checker.pack.rulepack import load_pack, resolve
 
-    pack = load_pack(resolve(directory))
+    pack = load_pack(resolve(directory), cached=cached)
     if isinstance(pack, list):
         print_problems(pack, f"rule pack {directory.as_posix()} is invalid; nothing was checked")
         return None

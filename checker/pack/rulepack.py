@@ -179,8 +179,10 @@ def rule_files(directory: Path) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def load_pack(directory: Path) -> RulePack | list[Problem]:
-    """Load and check a pack; on any problem return all of them and no pack."""
+def load_pack(directory: Path, *, cached: bool = True) -> RulePack | list[Problem]:
+    """Load and check a pack; on any problem return all of them and no pack. `cached`:
+    read and write the pack cache (checker.pack.cache); not for a pack in a scratch
+    directory, whose name no later run asks for again."""
     where = directory.as_posix()
     if not (directory / PACK_FILE).is_file():
         return [
@@ -204,9 +206,9 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
             problems.append(Problem(path.as_posix(), None, None, f"cannot read: {exc.strerror}"))
     if problems:
         return problems
-    entry = cache.key(directory, digest.hexdigest())
-    if (cached := _cached(entry, digest.hexdigest())) is not None:
-        return cached
+    entry = cache.key(directory, digest.hexdigest()) if cached else None
+    if entry is not None and (kept := _cached(entry, digest.hexdigest())) is not None:
+        return kept
     # A broken pack.yaml does not hide the rule files' problems: all are reported.
     loaded_meta = _load_meta(directory / PACK_FILE, problems)
     meta_doc, meta, attrs, vocabulary = loaded_meta if loaded_meta else (None, None, {}, None)
@@ -262,8 +264,9 @@ def load_pack(directory: Path) -> RulePack | list[Problem]:
         places,
     )
     # the vocabulary holds functions: it is built again from pack.yaml (~2 ms)
-    kept = {name: value for name, value in pack._asdict().items() if name != "vocabulary"}
-    cache.store(entry, (meta_doc, kept))
+    if entry is not None:
+        fields = {name: value for name, value in pack._asdict().items() if name != "vocabulary"}
+        cache.store(entry, (meta_doc, fields))
     return pack
 
 

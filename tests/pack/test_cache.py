@@ -12,7 +12,7 @@ import pytest
 
 from checker.pack import cache, rulepack
 from checker.pack.rulepack import RulePack, load_pack
-from tests.conftest import PACK, REPO, edit, pack_copy
+from tests.conftest import PACK, REPO, edit, git_commit, pack_copy
 
 ORDERS = REPO / "examples" / "orders"
 
@@ -194,3 +194,14 @@ def test_the_cache_keeps_the_newest_entries(
         os.utime(entry, ns=(i * 10**9, i * 10**9))  # written one second after another
     assert [e.name[63] for e in _entries(cache_dir)] == ["2", "3", "4"]
     assert cache.load(f"{4:064x}") == 4
+
+
+def test_a_pack_read_from_git_is_not_cached(cli: Any, tmp_path: Path, cache_dir: Path) -> None:
+    """diff-rules writes a revision to a scratch directory no later run names again."""
+    pack_copy(tmp_path / "pack")
+    shutil.copytree(ORDERS, tmp_path / "orders")
+    git_commit(tmp_path, "pack")
+    run = cli("diff-rules", "HEAD:pack", "pack", "orders", "--lines", "0")
+    assert run.code == 0, run.err
+    [entry] = _entries(cache_dir)
+    assert entry == cache_dir / f"{cache.key(Path('pack'), _load(tmp_path / 'pack').sha256)}.pack"

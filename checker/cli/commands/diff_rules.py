@@ -34,7 +34,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
             directory = pack_directory(spec, Path(scratch) / str(index))
             if isinstance(directory, str):
                 raise UsageError(directory)
-            pack = load_pack_from(directory)
+            # a revision read from git is written to the scratch directory: not cached
+            pack = load_pack_from(directory, cached=not directory.is_relative_to(scratch))
             if pack is None:
                 return 2
             checkers.append(Checker(pack, enforce_proposed=args.enforce_proposed))
