@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from checker.core import numbers
-from checker.core.frozen import Frozen, replace
+from checker.core.frozen import Frozen, frozen, replace
 from checker.lang.tree import KEYWORDS, OPERATORS, Const, ExpressionError, Fact, Span, Value
 from checker.schema import forms
 
@@ -43,6 +43,7 @@ _UNDERSCORES = re.compile(r"[0-9](?:_?[0-9])*")  # an underscore only between tw
 MAX_DEPTH = 32  # parentheses, `not`, unary minus and chained operators, nested
 
 
+@frozen
 class Name(Frozen):
     """A fact or a parameter, as written."""
 
@@ -50,6 +51,7 @@ class Name(Frozen):
     span: Span
 
 
+@frozen
 class Literal(Frozen):
     """A number, a quoted text, true or false, as written."""
 
@@ -57,6 +59,7 @@ class Literal(Frozen):
     span: Span
 
 
+@frozen
 class Op(Frozen):
     """Arithmetic: `left op right`; `at` is where the operator stands."""
 
@@ -72,6 +75,7 @@ class Op(Frozen):
 Expr = Name | Literal | Op | Fact | Const
 
 
+@frozen
 class Compare(Frozen):
     left: Expr
     op: str
@@ -80,6 +84,7 @@ class Compare(Frozen):
     at: int  # the operator
 
 
+@frozen
 class In(Frozen):
     """`item [not] in [...]` or `item [not] in LIST_PARAMETER`."""
 
@@ -90,6 +95,7 @@ class In(Frozen):
     at: int  # the list
 
 
+@frozen
 class Match(Frozen):
     item: Expr
     pattern: str
@@ -97,16 +103,19 @@ class Match(Frozen):
     span: Span
 
 
+@frozen
 class Negated(Frozen):
     operand: Syntax
     span: Span
 
 
+@frozen
 class Both(Frozen):
     parts: tuple[Syntax, ...]
     span: Span
 
 
+@frozen
 class Either(Frozen):
     parts: tuple[Syntax, ...]
     span: Span

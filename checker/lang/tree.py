@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checker.core.frozen import Frozen, field
+from checker.core.frozen import Frozen, field, frozen
 from checker.core.types import VALUE_TYPES
 
 Value = int | float | bool | str
@@ -28,18 +28,21 @@ Span = tuple[int, int]  # [start, end): 0-based offsets into the condition's tex
 # what checker.lang.check found it to be (int, float, str, bool, Date); neither takes part in
 # equality: `a > 1` is the same test wherever it stands. Nodes a rewrite builds (the
 # normal form) may have no span; every operand has its type.
+@frozen
 class Fact(Frozen):
     name: str
     span: Span | None = field(default=None, compare=False, repr=False)
     type: type | None = field(default=None, compare=False, repr=False)
 
 
+@frozen
 class Const(Frozen):
     value: Value
     span: Span | None = field(default=None, compare=False, repr=False)
     type: type | None = field(default=None, compare=False, repr=False)
 
 
+@frozen
 class Arith(Frozen):
     op: str  # + - * / %
     left: Operand
@@ -51,6 +54,7 @@ class Arith(Frozen):
 Operand = Fact | Const | Arith
 
 
+@frozen
 class Comparison(Frozen):
     left: Operand
     op: str
@@ -58,6 +62,7 @@ class Comparison(Frozen):
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
+@frozen
 class Member(Frozen):
     item: Operand
     values: tuple[Value, ...]
@@ -65,21 +70,25 @@ class Member(Frozen):
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
+@frozen
 class Not(Frozen):
     operand: Condition
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
+@frozen
 class AllOf(Frozen):
     parts: tuple[Condition, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
+@frozen
 class AnyOf(Frozen):
     parts: tuple[Condition, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
+@frozen
 class Matches(Frozen):
     """`item matches "pattern"`: the whole text has the form (Rust's regex, linear)."""
 

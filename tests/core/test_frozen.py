@@ -12,16 +12,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker.core.frozen import Frozen, field, replace
+from checker.core.frozen import Frozen, field, frozen, replace
 from checker.lang import parse, tree
 
 
+@frozen
 class Node(Frozen):
     name: str
     size: int = 0
     span: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
 
+@frozen
 class Other(Frozen):
     name: str
     size: int = 0
