@@ -35,6 +35,7 @@ import yaml
 from hypothesis import strategies as st
 
 from checker.core.types import NUMBERS
+from checker.lang import tree
 from checker.pack.rulepack import RulePack
 from checker.schema.forms import (
     PARTY_SCHEMES,
@@ -788,3 +789,48 @@ __all__ = [
     "to_yaml",
     "witnesses",
 ]
+
+
+# Facts an arithmetic comparison reads: a whole number and a decimal (a float, read as
+# the decimal written).
+ARITHMETIC_FACTS = {"n": int, "d": float}
+
+
+def _decimals(places: int) -> st.SearchStrategy[float]:
+    """Decimals as an order or a pack writes them: at most `places` decimal places."""
+    return st.integers(-(10**9), 10**9).map(lambda units: float(f"{units / 10**places:.{places}f}"))
+
+
+def _operands(depth: int) -> st.SearchStrategy[tree.Operand]:
+    leaf = st.one_of(
+        st.sampled_from([tree.Fact(name, None, kind) for name, kind in ARITHMETIC_FACTS.items()]),
+        st.integers(-(10**6), 10**6).map(lambda v: tree.Const(v, None, int)),
+        _decimals(3).map(lambda v: tree.Const(v, None, float)),
+    )
+    if depth == 0:
+        return leaf
+    inner = _operands(depth - 1)
+    return st.one_of(
+        leaf,
+        st.builds(
+            lambda op, left, right: tree.Arith(op, left, right, None, float),
+            st.sampled_from("+-*"),
+            inner,
+            inner,
+        ),
+    )
+
+
+def arithmetic_comparisons() -> st.SearchStrategy[tuple[tree.Comparison, dict[str, Any]]]:
+    """A comparison of whole numbers and decimals under + - *, nested up to three deep,
+    and the values of the facts it reads (ARITHMETIC_FACTS)."""
+    comparison = st.builds(
+        tree.Comparison,
+        _operands(3),
+        st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
+        _operands(3),
+    )
+    facts = st.fixed_dictionaries(
+        {"n": st.integers(-(10**12), 10**12), "d": _decimals(4) | st.sampled_from([0.1, 0.5])}
+    )
+    return st.tuples(comparison, facts)

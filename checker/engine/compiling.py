@@ -18,10 +18,10 @@ The derived fields are `Derived` values: the checker computes them per order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-from checker.lang.evaluate import evaluate, holds
+from checker.lang.evaluate import compiled_comparison, evaluate, holds
 from checker.lang.normalise import normal_form, width
 from checker.lang.tree import (
     FOLDED,
@@ -63,6 +63,16 @@ class Derived(NamedTuple):
         if isinstance(tested, Member | Matches | Comparison):
             return holds(tested, facts)
         return evaluate(tested, facts)
+
+    def function(self) -> Callable[[Mapping[str, Value]], Value]:
+        """`value` as a function made once: a comparison of numbers under + - * is
+        decided on whole numbers (checker.lang.evaluate.compiled_comparison), about
+        four times faster than through Fractions."""
+        if isinstance(self.operand, Comparison):
+            found = compiled_comparison(self.operand)
+            if found is not None:
+                return found
+        return self.value
 
     def facts(self) -> Iterator[str]:
         """The facts computing it reads."""

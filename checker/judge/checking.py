@@ -84,7 +84,7 @@ class Checker:
         self.waivers = waivers
         compiled = compile_pack(pack)
         self._read = compiled.read
-        self._derived = compiled.derived
+        self._derived = tuple((d.name, d.function()) for d in compiled.derived)
         self._engines = tuple(Engine(name, definition) for name, definition in compiled.rulesets)
         self._deriver = Deriver(pack.meta, pack.vocabulary, pack.attrs)
         self._judged = tuple(dict.fromkeys(c.judged for r in pack.rules for c in r.checks))
@@ -185,8 +185,8 @@ class Checker:
         fired on them: the engine's whole verdict, before it is worded."""
         facts = self._deriver.facts(local, used)
         fact = dict(zip(self._read, self._read_values(facts), strict=True))
-        for derived in self._derived:
-            fact[derived.name] = derived.value(facts)
+        for name, value in self._derived:
+            fact[name] = value(facts)
         return facts, [name for engine in self._engines for name in engine.fired(fact)]
 
     def check_paths(

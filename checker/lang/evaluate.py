@@ -87,6 +87,98 @@ def _comparable(operand: Operand, facts: Mapping[str, Value]) -> Value | Fractio
     return decimal_fraction(value) if type(value) is float else value
 
 
+Pair = tuple[int, int]  # a rational number as (numerator, positive denominator)
+_CROSS: dict[str, Callable[[int, int], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def compiled_comparison(
+    comparison: Comparison,
+) -> Callable[[Mapping[str, Value]], bool] | None:
+    """`holds(comparison, facts)` as a function, for a comparison of numbers under
+    + - and * (the engine is given its outcome for every order): each side is a pair of
+    whole numbers, numerator and positive denominator, compared across (a/b < c/d is
+    a*d < c*b), so no Fraction is made per order. Exact as `holds` is: a decimal is the
+    decimal written. None for any other comparison."""
+    left, right = _pair(comparison.left), _pair(comparison.right)
+    compare = _CROSS.get(comparison.op)
+    if left is None or right is None or compare is None:
+        return None
+
+    def test(facts: Mapping[str, Value]) -> bool:
+        (a, b), (c, d) = left(facts), right(facts)
+        return compare(a * d, c * b)
+
+    return test
+
+
+def _pair(operand: Operand) -> Callable[[Mapping[str, Value]], Pair] | None:
+    if isinstance(operand, Const):
+        value = operand.value
+        if type(value) not in (int, float):
+            return None
+        exact = Fraction(value) if type(value) is int else decimal_fraction(float(value))
+        pair = (exact.numerator, exact.denominator)
+        return lambda _facts: pair
+    if isinstance(operand, Fact):
+        if operand.type not in (int, float):
+            return None
+        name = operand.name
+
+        def fact(facts: Mapping[str, Value]) -> Pair:
+            value = facts[name]
+            if type(value) is int:
+                return value, 1
+            assert type(value) is float, (name, value)
+            exact = decimal_fraction(value)
+            return exact.numerator, exact.denominator
+
+        return fact
+    left, right = _pair(operand.left), _pair(operand.right)
+    if left is None or right is None or operand.op not in ("+", "-", "*"):
+        return None
+    return _ARITH_PAIR[operand.op](left, right)
+
+
+def _times(
+    left: Callable[[Mapping[str, Value]], Pair], right: Callable[[Mapping[str, Value]], Pair]
+) -> Callable[[Mapping[str, Value]], Pair]:
+    def times(facts: Mapping[str, Value]) -> Pair:
+        (a, b), (c, d) = left(facts), right(facts)
+        return a * c, b * d
+
+    return times
+
+
+def _plus(
+    left: Callable[[Mapping[str, Value]], Pair], right: Callable[[Mapping[str, Value]], Pair]
+) -> Callable[[Mapping[str, Value]], Pair]:
+    def plus(facts: Mapping[str, Value]) -> Pair:
+        (a, b), (c, d) = left(facts), right(facts)
+        return a * d + c * b, b * d
+
+    return plus
+
+
+def _minus(
+    left: Callable[[Mapping[str, Value]], Pair], right: Callable[[Mapping[str, Value]], Pair]
+) -> Callable[[Mapping[str, Value]], Pair]:
+    def minus(facts: Mapping[str, Value]) -> Pair:
+        (a, b), (c, d) = left(facts), right(facts)
+        return a * d - c * b, b * d
+
+    return minus
+
+
+_ARITH_PAIR = {"*": _times, "+": _plus, "-": _minus}
+
+
 def folded(text: str) -> str:
     """Text as `~=` compares it: letters in one case, runs of spacing as one space,
     none at the ends (so "lenovo  group" ~= "Lenovo Group")."""
