@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,12 @@ def directory() -> Path | None:
     if named is not None:
         return Path(named) if named else None
     base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "chipcheck" / "packs"
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError, OSError):  # no HOME and no password entry
+            return None
+    return Path(base) / "chipcheck" / "packs"
 
 
 def code_identity(package: Path = _PACKAGE) -> bytes:
@@ -120,7 +126,12 @@ def store(entry_key: str, value: Any) -> None:
 
 
 def _evict(where: Path) -> None:
-    """Remove the least recently written entries beyond MAX_ENTRIES."""
+    """Remove the least recently written entries beyond MAX_ENTRIES, and what a writer
+    that died left behind (a temporary file of an hour ago)."""
     entries = [(p.stat().st_mtime_ns, p) for p in where.glob(f"*{_SUFFIX}")]
     for _, path in sorted(entries)[: max(0, len(entries) - MAX_ENTRIES)]:
         path.unlink(missing_ok=True)
+    hour_ago = time.time() - 3600
+    for path in where.glob("*.tmp"):
+        if path.stat().st_mtime < hour_ago:
+            path.unlink(missing_ok=True)

@@ -205,3 +205,29 @@ def test_a_pack_read_from_git_is_not_cached(cli: Any, tmp_path: Path, cache_dir:
     assert run.code == 0, run.err
     [entry] = _entries(cache_dir)
     assert entry == cache_dir / f"{cache.key(Path('pack'), _load(tmp_path / 'pack').sha256)}.pack"
+
+
+def test_no_home_directory_is_no_cache_and_no_error(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CI container may run as a user with neither HOME nor a password entry."""
+
+    def nowhere() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("CHIPCHECK_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", nowhere)
+    assert cache.directory() is None
+    run = cli("check", ORDERS)
+    assert run.code == 1 and run.err == ""
+
+
+def test_a_dead_writers_temporary_file_is_removed_later(cache_dir: Path) -> None:
+    cache.store(f"{1:064x}", 1)
+    stale, fresh = cache_dir / f"{2:064x}.99.tmp", cache_dir / f"{3:064x}.98.tmp"
+    for path in (stale, fresh):
+        path.write_bytes(b"partial")
+    os.utime(stale, (0, 0))
+    cache.store(f"{4:064x}", 4)
+    assert not stale.exists() and fresh.exists()
