@@ -4,11 +4,13 @@ waiver `when:` and the explanations. Decimals are compared as the decimals writt
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
 from checker.lang.tree import (
+    FOLDED,
     AllOf,
     Arith,
     Comparison,
@@ -88,14 +90,7 @@ def _comparable(operand: Operand, facts: Mapping[str, Value]) -> Value | Fractio
 
 
 Pair = tuple[int, int]  # a rational number as (numerator, positive denominator)
-_CROSS: dict[str, Callable[[int, int], bool]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
+PairOf = Callable[[Mapping[str, Value]], Pair]
 
 
 def compiled_comparison(
@@ -107,9 +102,9 @@ def compiled_comparison(
     a*d < c*b), so no Fraction is made per order. Exact as `holds` is: a decimal is the
     decimal written. None for any other comparison."""
     left, right = _pair(comparison.left), _pair(comparison.right)
-    compare = _CROSS.get(comparison.op)
-    if left is None or right is None or compare is None:
+    if left is None or right is None or comparison.op in FOLDED:
         return None
+    compare = _COMPARE[comparison.op]
 
     def test(facts: Mapping[str, Value]) -> bool:
         (a, b), (c, d) = left(facts), right(facts)
@@ -118,7 +113,7 @@ def compiled_comparison(
     return test
 
 
-def _pair(operand: Operand) -> Callable[[Mapping[str, Value]], Pair] | None:
+def _pair(operand: Operand) -> PairOf | None:
     if isinstance(operand, Const):
         value = operand.value
         if type(value) not in (int, float):
@@ -146,9 +141,7 @@ def _pair(operand: Operand) -> Callable[[Mapping[str, Value]], Pair] | None:
     return _ARITH_PAIR[operand.op](left, right)
 
 
-def _times(
-    left: Callable[[Mapping[str, Value]], Pair], right: Callable[[Mapping[str, Value]], Pair]
-) -> Callable[[Mapping[str, Value]], Pair]:
+def _times(left: PairOf, right: PairOf) -> PairOf:
     def times(facts: Mapping[str, Value]) -> Pair:
         (a, b), (c, d) = left(facts), right(facts)
         return a * c, b * d
@@ -156,27 +149,20 @@ def _times(
     return times
 
 
-def _plus(
-    left: Callable[[Mapping[str, Value]], Pair], right: Callable[[Mapping[str, Value]], Pair]
-) -> Callable[[Mapping[str, Value]], Pair]:
-    def plus(facts: Mapping[str, Value]) -> Pair:
-        (a, b), (c, d) = left(facts), right(facts)
-        return a * d + c * b, b * d
+def _sum(combine: Callable[[int, int], int]) -> Callable[[PairOf, PairOf], PairOf]:
+    """a/b + c/d is (a*d + c*b)/(b*d), and so for minus."""
 
-    return plus
+    def made(left: PairOf, right: PairOf) -> PairOf:
+        def total(facts: Mapping[str, Value]) -> Pair:
+            (a, b), (c, d) = left(facts), right(facts)
+            return combine(a * d, c * b), b * d
 
+        return total
 
-def _minus(
-    left: Callable[[Mapping[str, Value]], Pair], right: Callable[[Mapping[str, Value]], Pair]
-) -> Callable[[Mapping[str, Value]], Pair]:
-    def minus(facts: Mapping[str, Value]) -> Pair:
-        (a, b), (c, d) = left(facts), right(facts)
-        return a * d - c * b, b * d
-
-    return minus
+    return made
 
 
-_ARITH_PAIR = {"*": _times, "+": _plus, "-": _minus}
+_ARITH_PAIR = {"*": _times, "+": _sum(operator.add), "-": _sum(operator.sub)}
 
 
 def folded(text: str) -> str:
