@@ -39,9 +39,9 @@ class WaiversInfo(NamedTuple):
 
 
 class Words:
-    """A result's message, worded the first time a report reads it: most formats never
-    show a passing result's words (the quiet text report, SARIF, GitHub annotations,
-    JUnit), and results of equal inputs share one Words, so each is worded once."""
+    """A result's message, worded the first time a report reads it: SARIF, GitHub
+    annotations and the quiet text report never show a passing result's words, and
+    results of equal inputs share one Words, so each is worded once."""
 
     __slots__ = ("_text", "_word")
 
@@ -57,7 +57,7 @@ class Words:
 
     @property
     def worded(self) -> bool:
-        """Whether the words were built: a report read them, or they were given."""
+        """Whether the words were built (a report read them)."""
         return self._word is None
 
     def __eq__(self, other: object) -> bool:
@@ -76,7 +76,7 @@ class RuleResult(NamedTuple):
 
     rule: str
     status: Status
-    words: Words | str  # the message: read it as `message`
+    words: Words  # the message: read it as `message`
     facts: Mapping[str, Any]  # read-only: one result may be shared by equal orders
     failed: tuple[int, ...] = ()  # indices of the rule's checks that failed
     line: int | None = None  # where the judged field is, for a failing or warning result
@@ -87,8 +87,7 @@ class RuleResult(NamedTuple):
 
     @property
     def message(self) -> str:
-        words = self.words
-        return words if type(words) is str else str(words)
+        return str(self.words)
 
 
 class OrderResult(NamedTuple):

@@ -20,6 +20,7 @@ write are ignored, and the directory keeps at most MAX_ENTRIES entries.
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import sys
@@ -27,13 +28,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-try:  # CPython's own SHA-256 (see checker.pack.rulepack)
+try:  # CPython's own SHA-256 (the pack's digest too): hashlib loads OpenSSL first, 3 ms
     from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]
-except ImportError:
+except ImportError:  # 3.12 renamed the module; elsewhere, hashlib
     try:
         from _sha2 import sha256  # type: ignore[import-not-found, no-redef, unused-ignore]
     except ImportError:
         from hashlib import sha256  # type: ignore[assignment, unused-ignore]
+
+__all__ = ["MAGIC", "MAX_ENTRIES", "code_identity", "directory", "key", "load", "sha256", "store"]
 
 MAGIC = b"chipcheck pack cache 1\n"
 MAX_ENTRIES = 64
@@ -72,9 +75,16 @@ def code_identity(package: Path = _PACKAGE) -> bytes:
     return "\n".join(parts).encode("utf-8", "surrogateescape")
 
 
+@functools.cache
+def _running_code() -> bytes:
+    """The identity of the code this process loaded: taken once, at the first load, so
+    that a module edited while it runs does not name entries its old code writes."""
+    return code_identity()
+
+
 def key(pack: Path, digest: str, code: bytes | None = None) -> str:
     named = pack.as_posix().encode("utf-8", "surrogateescape")
-    identity = code_identity() if code is None else code
+    identity = _running_code() if code is None else code
     found: str = sha256(b"\0".join((MAGIC, named, digest.encode(), identity))).hexdigest()
     return found
 

@@ -33,6 +33,7 @@ from checker.lang.tree import (
     names,
 )
 from checker.pack import cache
+from checker.pack.cache import sha256
 from checker.pack.soundness import (
     GAP_NAMES,
     RESERVED,
@@ -57,14 +58,6 @@ from checker.schema.declared import (
 )
 from checker.schema.records import Attributes, PackMeta, Rule
 from checker.source.documents import Document, Loc, read_document
-
-try:  # CPython's own SHA-256: hashlib loads OpenSSL first, 3 ms of a 100 ms cold start
-    from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]
-except ImportError:  # 3.12 renamed the module; elsewhere, hashlib
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found, no-redef, unused-ignore]
-    except ImportError:
-        from hashlib import sha256  # type: ignore[assignment, unused-ignore]
 
 _DIGIT_GROUPS = re.compile(r"[0-9]+(?:_[0-9]+)+(?:\.[0-9]+)?")  # 400_000: text in YAML
 PACK_FILE = "pack.yaml"
